@@ -1,0 +1,1 @@
+"""Subcommands of `mimecast-at`: each module offers add_arguments(parser) and run(args) -> exit status."""
