@@ -1,0 +1,32 @@
+"""Read the app's Dashboard Studio views: the XML wrapper and the JSON definition inside it."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from .spl import DEFAULT
+
+VIEWS = DEFAULT / "data" / "ui" / "views"
+
+
+def views() -> list[Path]:
+    return sorted(VIEWS.glob("*.xml"))
+
+
+def load(path: Path) -> tuple[ET.Element, dict]:
+    root = ET.parse(path).getroot()
+    definition = root.find("definition")
+    assert definition is not None and definition.text, f"{path.name} has no <definition>"
+    return root, json.loads(definition.text)
+
+
+def dashboard_queries() -> list[tuple[str, str, str]]:
+    found = []
+    for path in views():
+        _, definition = load(path)
+        for name, source in definition.get("dataSources", {}).items():
+            if source.get("type") == "ds.search":
+                found.append((path.stem, name, source["options"]["query"]))
+    return found
