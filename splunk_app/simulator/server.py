@@ -1,0 +1,91 @@
+"""HTTP plumbing for the tenant: a threaded HTTP/1.1 server on 127.0.0.1 that hands each request to one
+function and writes its reply, or half of it before closing the connection when the reply says `cut`."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Callable
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    cut: bool = False
+
+
+Serve = Callable[[str, str, Mapping[str, str], bytes], Reply]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, so a client's session reuses its connection
+    server: _HttpServer
+
+    def _handle(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length > 0 else b""
+        reply = self.server.serve(self.command, self.path, self.headers, body)
+        self.send_response(reply.status)
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(reply.body)))
+        if reply.cut:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if reply.cut:
+            self.wfile.write(reply.body[: len(reply.body) // 2])
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_WR)
+            self.close_connection = True
+            return
+        self.wfile.write(reply.body)
+
+    do_POST = do_GET = do_PUT = do_DELETE = do_PATCH = _handle
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet: the tenant keeps its own log of what it served."""
+
+
+class _HttpServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    serve: Serve
+
+
+class Server:
+    """Runs `serve` behind HTTP on 127.0.0.1:`port` (0 = any free port) in a background thread."""
+
+    def __init__(self, serve: Serve, port: int = 0) -> None:
+        self._serve = serve
+        self._wanted_port = port
+        self._http: _HttpServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        if self._http is None:
+            raise RuntimeError("the simulated tenant is not running: call start() or use it in a with block")
+        return self._http.server_address[1]
+
+    def start(self) -> None:
+        if self._http is not None:
+            return
+        self._http = _HttpServer(("127.0.0.1", self._wanted_port), _Handler)
+        self._http.serve = self._serve
+        self._thread = threading.Thread(target=self._http.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="simulated-mimecast", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._http is None:
+            return
+        self._http.shutdown()
+        self._http.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._http, self._thread = None, None
