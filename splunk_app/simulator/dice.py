@@ -19,30 +19,24 @@ def digest(*parts: object) -> bytes:
 
 
 class Dice:
-    """Reads a digest two bytes at a time; rehashes when it runs out."""
+    """Draws from the digest read as one big integer (mixed-radix); rehashes when it runs low."""
 
-    __slots__ = ("_at", "_bytes")
+    __slots__ = ("_bytes", "_pool")
 
     def __init__(self, *parts: object) -> None:
         self._bytes = digest(*parts)
-        self._at = 0
-
-    def _next16(self) -> int:
-        if self._at + 2 > len(self._bytes):
-            self._bytes = hashlib.blake2b(self._bytes, digest_size=64).digest()
-            self._at = 0
-        value = self._bytes[self._at] << 8 | self._bytes[self._at + 1]
-        self._at += 2
-        return value
+        self._pool = int.from_bytes(self._bytes, "big")
 
     def below(self, n: int) -> int:
-        """An integer in [0, n); n up to about 4 billion."""
-        if n <= 65536:
-            return self._next16() % n
-        return (self._next16() << 16 | self._next16()) % n
+        """An integer in [0, n)."""
+        if self._pool < n << 32:
+            self._bytes = hashlib.blake2b(self._bytes, digest_size=64).digest()
+            self._pool = int.from_bytes(self._bytes, "big")
+        self._pool, value = divmod(self._pool, n)
+        return value
 
     def chance(self, probability: float) -> bool:
-        return self._next16() < probability * 65536
+        return self.below(65536) < probability * 65536
 
     def pick(self, items: Sequence[T]) -> T:
         return items[self.below(len(items))]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
 from splunk_app.simulator import catalogue as cat
 from splunk_app.simulator.dice import Dice
@@ -19,8 +20,7 @@ CORRECT, INCORRECT, NOT_WATCHED = "Correct", "Incorrect", "Not Watched"
 _EMAIL_ID = re.compile(r"\.(\d+)@")
 
 
-@dataclass(frozen=True)
-class Module:
+class Module(NamedTuple):
     """One training module sent to one user."""
 
     index: int
@@ -31,8 +31,10 @@ class Module:
     answer: int | None
 
 
-@dataclass(frozen=True)
+@dataclass
 class User:
+    """Never mutated; a plain (not frozen) dataclass because thousands are built per page."""
+
     seed: int
     id: int
     version: int

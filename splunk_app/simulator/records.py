@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -22,10 +23,17 @@ class Style:
     mixed_case_emails: bool = False
 
 
+@functools.lru_cache(maxsize=4096)
+def _day(day: int) -> str:
+    return time.strftime("%Y-%m-%dT", time.gmtime(day * 86400))
+
+
 def date(when: int, style: Style, salt: int = 0) -> str:
     """`2024-06-11T10:01:16+00:00`, or with odd dates every other value as `...+0000` (no colon)."""
-    text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(when))
-    return text + ("+0000" if style.odd_dates and salt % 2 else "+00:00")
+    day, seconds = divmod(when, 86400)
+    minutes, second = divmod(seconds, 60)
+    zone = "+0000" if style.odd_dates and salt % 2 else "+00:00"
+    return f"{_day(day)}{minutes // 60:02d}:{minutes % 60:02d}:{second:02d}{zone}"
 
 
 def optional_date(when: int | None, style: Style, salt: int = 0) -> str | None:

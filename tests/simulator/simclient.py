@@ -38,17 +38,21 @@ class Api:
         self._token: str | None = None
 
     def token(self, client_id: str | None = None, client_secret: str | None = None) -> requests.Response:
+        """Asks for a token (the tenant's own credentials unless given) and keeps it if one came."""
         keys = self.tenant.keys
-        return self.session.post(f"{self.tenant.base_url}/oauth/token", data={
+        response = self.session.post(f"{self.tenant.base_url}/oauth/token", data={
             "client_id": keys.client_id if client_id is None else client_id,
             "client_secret": keys.client_secret if client_secret is None else client_secret,
             "grant_type": "client_credentials",
         }, timeout=10)
+        if response.status_code == 200:
+            self._token = response.json()["access_token"]
+        return response
 
     def headers(self, path: str, **overrides: str) -> dict[str, str]:
         if self.mode == "oauth2":
             if self._token is None:
-                self._token = self.token().json()["access_token"]
+                self.token()
             return {"Authorization": f"Bearer {self._token}"}
         keys = self.tenant.keys
         date, request_id = formatdate(usegmt=True).replace("GMT", "UTC"), str(uuid.uuid4())
