@@ -32,13 +32,29 @@ demo: $(BIN)/.ready
 lint: $(BIN)/.ready
 	$(BIN)/ruff check .
 
-test: $(BIN)/.ready .venv39/bin/.ready .venv313/bin/.ready lint
+test: $(BIN)/.ready .venv39/bin/.ready .venv313/bin/.ready lint package .venv-inspect/bin/.ready
 	$(BIN)/pytest
 	.venv39/bin/pytest -p no:cacheprovider $(PORTABLE_TESTS)
 	.venv313/bin/pytest -p no:cacheprovider $(PORTABLE_TESTS)
+
+# The Splunk app: UCC builds dist/TA-mimecast-awareness-<version>.tgz (tests/package inspects and runs it).
+.venv-build/bin/.ready: packaging/build-requirements.txt
+	$(PYTHON) -m venv .venv-build
+	.venv-build/bin/pip install --quiet --upgrade pip==25.2
+	.venv-build/bin/pip install --quiet -r packaging/build-requirements.txt
+	touch $@
+
+.venv-inspect/bin/.ready: packaging/inspect-requirements.txt
+	$(PYTHON) -m venv .venv-inspect
+	.venv-inspect/bin/pip install --quiet --upgrade pip==25.2
+	.venv-inspect/bin/pip install --quiet -r packaging/inspect-requirements.txt
+	touch $@
+
+package: .venv-build/bin/.ready
+	.venv-build/bin/python packaging/build.py
 
 bench: $(BIN)/.ready
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) .venv39 .venv313 build dist output demo-output
+	rm -rf $(VENV) .venv39 .venv313 .venv-build .venv-inspect build dist output demo-output

@@ -1,0 +1,214 @@
+"""Builds dist/TA-mimecast-awareness-<version>.tgz from the repository's top-level layout with UCC.
+
+The repository keeps the card's layout (bin/, default/, lookups/, metadata/, static/, splunk_app/); UCC wants
+one source folder next to globalConfig.json. So the build copies what Splunk runs into build/ucc/package
+(splunk_app goes into lib/, where bin/ scripts find it), runs `ucc-gen build` and `ucc-gen package`, and
+checks the result: our bin/ scripts kept over UCC's generated ones, every Python stanza pinned to Splunk's
+Pythons, no compiled file, nothing executable outside bin/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from splunk_app import APP_ID, __version__  # noqa: E402
+
+APP_FOLDERS = ("bin", "default", "lookups", "metadata", "static")
+# What a Splunk app never runs: the CLI, the simulated tenant and its harnesses.
+NOT_SHIPPED = ("cli.py", "commands", "simulator")
+JUNK = ("__pycache__", "*.pyc", "*.pyo", ".DS_Store", ".ruff_cache", ".pytest_cache")
+COMPILED = re.compile(r"\.(so|pyd|pyc|pyo|dll|dylib|exe)$|(^|/)__pycache__(/|$)")
+PYTHON_KEYS = {"python.version": "python3", "python.required": "3.9, 3.13"}
+SDK_PIN = "splunk-sdk==2.1.1"
+PIP_VERSION = "25.2"
+
+
+def run(command: list[str], **kwargs: object) -> None:
+    print("+", " ".join(command), flush=True)
+    subprocess.run(command, check=True, **kwargs)  # noqa: S603 - our own fixed commands
+
+
+def manifest(version: str) -> dict:
+    """app.manifest: UCC reads the app's name and version from it."""
+    return {
+        "schemaVersion": "2.0.0",
+        "info": {
+            "title": "Mimecast Awareness Training for Splunk",
+            "id": {"group": None, "name": APP_ID, "version": version},
+            "author": [{"name": "Mimecast Awareness Training for Splunk contributors", "email": None,
+                        "company": None}],
+            "releaseDate": None,
+            "description": "Mimecast Awareness Training data, a per-user risk table, the mimecastrisk "
+                           "command and group alert actions.",
+            "classification": {"intendedAudience": "Security Operations",
+                               "categories": ["Security, Fraud & Compliance"],
+                               "developmentStatus": "Production/Stable"},
+            "commonInformationModels": None,
+            "license": {"name": None, "text": None, "uri": None},
+            "privacyPolicy": {"name": None, "text": None, "uri": None},
+            "releaseNotes": {"name": None, "text": None, "uri": None},
+        },
+        "dependencies": None,
+        "tasks": None,
+        "inputGroups": None,
+        "incompatibleApps": None,
+        "platformRequirements": None,
+        "supportedDeployments": ["_standalone", "_distributed", "_search_head_clustering"],
+        "targetWorkloads": ["_search_heads", "_forwarders"],
+    }
+
+
+def stage(work: Path) -> Path:
+    """Copy the app's folders and the splunk_app package into UCC's source layout; return the source."""
+    source = work / "package"
+    for folder in APP_FOLDERS:
+        if (ROOT / folder).is_dir():
+            shutil.copytree(ROOT / folder, source / folder, ignore=shutil.ignore_patterns(*JUNK))
+    shutil.copytree(ROOT / "splunk_app", source / "lib" / "splunk_app",
+                    ignore=shutil.ignore_patterns(*JUNK, *NOT_SHIPPED))
+    shutil.copy(ROOT / "packaging" / "lib-requirements.txt", source / "lib" / "requirements.txt")
+    (source / "app.manifest").write_text(json.dumps(manifest(__version__), indent=4) + "\n")
+    shutil.copy(ROOT / "globalConfig.json", work / "globalConfig.json")
+    return source
+
+
+def sdk_wheelhouse(cache: Path) -> Path:
+    """splunk-sdk 2.1.1 ships only as an sdist: build its (pure) wheel once so pip can use --only-binary."""
+    wheels = cache / "wheelhouse"
+    if not list(wheels.glob("splunk_sdk-2.1.1-*.whl")):
+        run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(wheels),
+             SDK_PIN])
+    return wheels
+
+
+def ucc_build(work: Path, source: Path, wheels: Path) -> Path:
+    # The custom flag replaces UCC's own pip flags: resolve for Splunk's Python 3.9, pure wheels only, so a
+    # dependency without a pure wheel fails the build instead of shipping a .so built for this machine.
+    pip_flags = (f"--no-compile --platform any --python-version 3.9 --implementation py --abi none "
+                 f"--only-binary=:all: --find-links {wheels}")
+    run([str(Path(sys.executable).parent / "ucc-gen"), "build", "--source", str(source),
+         "--config", str(work / "globalConfig.json"), "--output", str(work / "output"),
+         "--ta-version", __version__, "--python-binary-name", sys.executable,
+         "--pip-version", PIP_VERSION, f"--pip-custom-flag={pip_flags}"],
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    return work / "output" / APP_ID
+
+
+def keep_our_scripts(app: Path, source: Path, config: dict) -> None:
+    """UCC writes a template bin/<name>.py per input and alert; ours must have replaced every one."""
+    names = [s["name"] for s in config["pages"].get("inputs", {}).get("services", [])]
+    names += [a["name"] for a in config.get("alerts", [])]
+    missing = [f"bin/{n}.py" for n in names if not (source / "bin" / f"{n}.py").is_file()]
+    if missing:
+        sys.exit(f"build: {', '.join(missing)} not in the repository: the package would ship UCC's "
+                 f"generated placeholder instead. Add the entry point(s) to bin/.")
+    for name in names:
+        if (app / "bin" / f"{name}.py").read_bytes() != (source / "bin" / f"{name}.py").read_bytes():
+            sys.exit(f"build: UCC replaced bin/{name}.py")
+
+
+def pin_pythons(app: Path, conf_name: str) -> None:
+    """Give every Python stanza of a .conf python.version and python.required (keeping values already set).
+
+    UCC writes them into the stanzas it generates, but a .conf of ours replaces UCC's whole file.
+    """
+    conf = app / "default" / conf_name
+    if not conf.is_file():
+        return
+    out: list[str] = []
+    stanza: list[str] = []
+
+    def flush() -> None:
+        out.extend(stanza)
+        if stanza and _is_python_stanza(app, conf_name, stanza):
+            keys = {line.split("=", 1)[0].strip() for line in stanza if "=" in line}
+            end = len(out)
+            while not out[end - 1].strip():
+                end -= 1
+            out[end:end] = [f"{k} = {v}" for k, v in PYTHON_KEYS.items() if k not in keys]
+        stanza.clear()
+
+    for line in conf.read_text().splitlines():
+        if line.startswith("["):
+            flush()
+        stanza.append(line)
+    flush()
+    conf.write_text("\n".join(out) + "\n")
+
+
+def _is_python_stanza(app: Path, conf_name: str, lines: list[str]) -> bool:
+    header, text = lines[0].strip(), "\n".join(lines)
+    if not header.startswith("[") or header == "[default]":
+        return False
+    if conf_name == "inputs.conf":
+        scheme = header.strip("[]").split("://", 1)[0]
+        return (app / "bin" / f"{scheme}.py").is_file()
+    if conf_name == "commands.conf":
+        return re.search(r"^\s*filename\s*=\s*\S+\.py\s*$", text, re.M) is not None
+    if conf_name == "restmap.conf":
+        return re.search(r"^\s*(handlertype|scripttype)\s*=\s*python\s*$", text, re.M) is not None
+    if conf_name == "alert_actions.conf":
+        return re.search(r"^\s*is_custom\s*=\s*(1|true)\s*$", text, re.M) is not None
+    return False
+
+
+def tidy(app: Path) -> None:
+    """Drop caches and pip's console scripts; refuse compiled files; files 0644 (0755 in bin/), dirs 0755."""
+    shutil.rmtree(app / "lib" / "bin", ignore_errors=True)
+    for path in sorted(app.rglob("*"), reverse=True):
+        if path.name == "__pycache__" and path.is_dir():
+            shutil.rmtree(path)
+        elif path.suffix in (".pyc", ".pyo") and path.is_file():
+            path.unlink()
+    compiled = [str(p.relative_to(app)) for p in app.rglob("*") if COMPILED.search(str(p.relative_to(app)))]
+    if compiled:
+        sys.exit(f"build: compiled files in the package (a dependency without a pure wheel?): {compiled}")
+    for path in app.rglob("*"):
+        if path.is_dir():
+            path.chmod(0o755)
+        else:
+            in_bin = path.relative_to(app).parts[0] == "bin"
+            path.chmod(0o755 if in_bin and path.suffix in (".py", ".sh") else 0o644)
+
+
+def package(app: Path, work: Path, dist: Path) -> Path:
+    run([str(Path(sys.executable).parent / "ucc-gen"), "package", "--path", str(app), "--output", str(work)])
+    built = work / f"{APP_ID}-{__version__}.tar.gz"
+    dist.mkdir(exist_ok=True)
+    target = dist / f"{APP_ID}-{__version__}.tgz"
+    shutil.move(str(built), target)
+    return target
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--build-dir", type=Path, default=ROOT / "build")
+    parser.add_argument("--dist", type=Path, default=ROOT / "dist")
+    args = parser.parse_args()
+    work = args.build_dir / "ucc"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    source = stage(work)
+    config = json.loads((work / "globalConfig.json").read_text())
+    app = ucc_build(work, source, sdk_wheelhouse(args.build_dir))
+    keep_our_scripts(app, source, config)
+    for conf_name in ("inputs.conf", "commands.conf", "restmap.conf", "alert_actions.conf"):
+        pin_pythons(app, conf_name)
+    tidy(app)
+    target = package(app, work, args.dist)
+    print(f"{target} ({target.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
