@@ -240,7 +240,7 @@ def training_details(view: View, data: list[Any], paging: Paging) -> Answer:
 
 def queue(view: View, data: list[Any], paging: Paging) -> Answer:
     seed, users = view.population.seed, view.population.count
-    items = [camp.queue_item(seed, index, users) for index in range(len(cat.MODULES))]
+    items = [camp.queue_item(seed, index, users, view.style) for index in range(len(cat.MODULES))]
     page, meta = list_page(items, paging)
     return Answer(page, meta)
 
@@ -248,7 +248,7 @@ def queue(view: View, data: list[Any], paging: Paging) -> Answer:
 def campaigns(view: View, data: list[Any], paging: Paging) -> Answer:
     totals = view.totals("training")
     seed = view.population.seed
-    items = [camp.training_campaign(seed, index, totals[index]) for index in range(len(totals))]
+    items = [camp.training_campaign(seed, index, totals[index], view.style) for index in range(len(totals))]
     page, meta = list_page(items, paging)
     return Answer([{"campaigns": page}], meta)
 
@@ -295,7 +295,7 @@ def campaign_user_data(view: View, data: list[Any], paging: Paging) -> Answer:
 def phishing_campaigns(view: View, data: list[Any], paging: Paging) -> Answer:
     totals = view.totals("phishing")
     seed = view.population.seed
-    items = [camp.phishing_campaign(seed, index, totals[index]) for index in range(len(totals))]
+    items = [camp.phishing_campaign(seed, index, totals[index], view.style) for index in range(len(totals))]
     wanted = first(data).get("id")
     if wanted:
         items = [item for item in items if item["id"] == wanted]
@@ -372,3 +372,17 @@ ROUTES: dict[str, Callable[[View, list[Any], Paging], Answer]] = {
     "/api/directory/add-group-member": add_group_member,
     "/api/directory/remove-group-member": remove_group_member,
 }
+
+# Where a response's records are when they are not data[] itself.
+CONTAINERS = {
+    f"{AWARENESS}/campaign/get-campaigns": "campaigns",
+    f"{AWARENESS}/campaign/get-user-data": "items",
+    f"{AWARENESS}/phishing/campaign/get-user-data": "items",
+    "/api/directory/find-groups": "folders",
+}
+
+
+def records_in(path: str, data: list[Any]) -> list[Any]:
+    """The records of one response of this endpoint."""
+    container = CONTAINERS.get(path)
+    return data[0][container] if container and data else data

@@ -95,7 +95,7 @@ def group(seed: int, name: str) -> dict[str, Any]:
     return {"id": opaque_id(seed, "recipients", name), "description": name}
 
 
-def queue_item(seed: int, index: int, users: int) -> dict[str, Any]:
+def queue_item(seed: int, index: int, users: int, style: Style) -> dict[str, Any]:
     """A module in the training queue; its counts are estimated from the user count, not summed."""
     dice = Dice(seed, "queue", index)
     sent = users * (4 + dice.below(3)) // 24
@@ -111,7 +111,7 @@ def queue_item(seed: int, index: int, users: int) -> dict[str, Any]:
     return {
         "id": opaque_id(seed, "queue", index),
         "title": title(seed, index),
-        "launchDate": date(cat.ANCHOR - (300 - 12 * index) * cat.DAY, Style()),
+        "launchDate": date(cat.ANCHOR - (300 - 12 * index) * cat.DAY, style, index),
         "numSent": sent,
         "numCompleted": completed,
         "numCorrect": correct,
@@ -141,7 +141,7 @@ class Totals:
     submitted: int = 0
 
 
-def training_campaign(seed: int, index: int, totals: Totals) -> dict[str, Any]:
+def training_campaign(seed: int, index: int, totals: Totals, style: Style) -> dict[str, Any]:
     name, module, questions, _, days_ago = cat.TRAINING_CAMPAIGNS[index]
     answered = totals.completed * questions
     return {
@@ -149,8 +149,8 @@ def training_campaign(seed: int, index: int, totals: Totals) -> dict[str, Any]:
         "name": name,
         "title": title(seed, module),
         "group": group(seed, "All Staff"),
-        "launchDate": date(cat.ANCHOR - days_ago * cat.DAY, Style()),
-        "createDate": date(cat.ANCHOR - (days_ago + 7) * cat.DAY, Style()),
+        "launchDate": date(cat.ANCHOR - days_ago * cat.DAY, style, index),
+        "createDate": date(cat.ANCHOR - (days_ago + 7) * cat.DAY, style, index + 1),
         "numSent": totals.sent,
         "numCompleted": totals.completed,
         "percentComplete": round(100 * totals.completed / totals.sent, 1) if totals.sent else 0,
@@ -175,7 +175,7 @@ def training_item(user: User, result: TrainingResult, style: Style) -> dict[str,
     }
 
 
-def phishing_campaign(seed: int, index: int, totals: Totals) -> dict[str, Any]:
+def phishing_campaign(seed: int, index: int, totals: Totals, style: Style) -> dict[str, Any]:
     name, templates, sender, sender_email, locale, _, days_ago = cat.PHISHING_CAMPAIGNS[index]
     return {
         "id": opaque_id(seed, "phishing", name),
@@ -186,7 +186,7 @@ def phishing_campaign(seed: int, index: int, totals: Totals) -> dict[str, Any]:
         "sender": {"name": sender, "email": sender_email},
         "group": group(seed, "All Staff"),
         "numSent": totals.sent,
-        "launchDate": date(cat.ANCHOR - days_ago * cat.DAY, Style()),
+        "launchDate": date(cat.ANCHOR - days_ago * cat.DAY, style, index),
         "numClicked": totals.clicked,
         "numOpened": totals.opened,
         "numSubmitted": totals.submitted,

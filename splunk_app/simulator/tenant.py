@@ -27,7 +27,7 @@ from splunk_app.simulator.faults import Faults
 from splunk_app.simulator.people import User, derive
 from splunk_app.simulator.population import Population
 from splunk_app.simulator.ratelimit import RateLimiter
-from splunk_app.simulator.records import Style, safe_score
+from splunk_app.simulator.records import Style
 from splunk_app.simulator.server import Reply, Server
 
 OAUTH_PATH = "/oauth/token"
@@ -155,7 +155,22 @@ class SimulatedTenant:
 
     def expected_users(self) -> Iterator[dict[str, Any]]:
         """What get-safe-score-details returns now, all pages together, without faults."""
-        return (safe_score(user, Style()) for user in self.users())
+        return self.expected(f"{api.AWARENESS}/company/get-safe-score-details")
+
+    def expected(self, path: str, data: list[Any] | None = None) -> Iterator[dict[str, Any]]:
+        """What a full pull of one endpoint returns now (every page, no faults), record by record;
+        `data` is the request's data, e.g. [{"id": campaign id}] or [{"includeUserDetails": True}]."""
+        population = self._population
+        view = api.View(population, Style(), self._directory, self._count_for(population),
+                        self._totals_for(population))
+        paging = api.Paging(size=api.MAX_PAGE_SIZE)
+        while True:
+            answer = api.ROUTES[path](view, data or [], paging)
+            yield from api.records_in(path, answer.data)
+            token = (answer.pagination or {}).get("next")
+            if not token:
+                return
+            paging = api.Paging.parse({"pagination": {"pageSize": api.MAX_PAGE_SIZE, "pageToken": token}})
 
     def group_members(self, group: str) -> set[str]:
         """Lower-cased emails in a directory group (by description or id)."""

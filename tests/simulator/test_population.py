@@ -5,9 +5,21 @@ from __future__ import annotations
 import pytest
 
 from splunk_app.simulator import SimulatedTenant
+from splunk_app.simulator.api import records_in
 from splunk_app.simulator.population import Population
 
-from .simclient import DETAILS, PERFORMANCE, PHISHING, PHISHING_USERS, Api
+from .simclient import (
+    CAMPAIGN_USERS,
+    CAMPAIGNS,
+    DETAILS,
+    FIND_GROUPS,
+    PERFORMANCE,
+    PHISHING,
+    PHISHING_USERS,
+    QUEUE,
+    WATCHLIST,
+    Api,
+)
 
 
 def pull(api, path, data=None):
@@ -30,6 +42,27 @@ def test_pages_concatenate_to_expected_users(tenant, api):
     assert pull(api, DETAILS) == list(tenant.expected_users())
     emails = [u["emailAddress"] for u in tenant.expected_users()]
     assert len(set(emails)) == len(emails) == 200
+
+
+@pytest.mark.parametrize(("path", "data"), [
+    (WATCHLIST, None),
+    (PERFORMANCE, [{"includeUserDetails": True}]),
+    (QUEUE, None),
+    (CAMPAIGNS, None),
+    (PHISHING, None),
+    (FIND_GROUPS, None),
+])
+def test_expected_matches_what_is_served(tenant, api, path, data):
+    bodies = api.pages(path, data, page_size=37)
+    served = [record for body in bodies for record in records_in(path, body["data"])]
+    assert served and served == list(tenant.expected(path, data))
+
+
+def test_expected_campaign_results(tenant, api):
+    for path, campaigns in ((CAMPAIGN_USERS, CAMPAIGNS), (PHISHING_USERS, PHISHING)):
+        campaign = next(tenant.expected(campaigns))["id"]
+        served = [item for body in api.pages(path, [{"id": campaign}]) for item in body["data"][0]["items"]]
+        assert served and served == list(tenant.expected(path, [{"id": campaign}]))
 
 
 def test_advance_changes_removes_and_adds(tenant, api):
