@@ -5,17 +5,23 @@ from __future__ import annotations
 import argparse
 import threading
 
-from splunk_app.simulator import SimulatedTenant
+from splunk_app.simulator import ServedRequest, SimulatedTenant
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--users", type=int, default=1000, help="number of simulated users (default 1000)")
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any free port)")
     parser.add_argument("--seed", type=int, default=7, help="seed of the simulated data (default 7)")
+    parser.add_argument("--quiet", action="store_true", help="do not print a line per request served")
+
+
+def show(served: ServedRequest) -> None:
+    print(f"{served.status} {served.path} ({served.auth or 'no auth'})", flush=True)
 
 
 def run(args: argparse.Namespace) -> int:
-    tenant = SimulatedTenant(users=args.users, seed=args.seed, port=args.port)
+    tenant = SimulatedTenant(users=args.users, seed=args.seed, port=args.port, keep_requests=10_000,
+                             on_request=None if args.quiet else show)
     tenant.start()
     keys = tenant.keys
     print(f"Simulated Mimecast tenant with {args.users} users (seed {args.seed}) at {tenant.base_url}")

@@ -31,7 +31,6 @@ from splunk_app.simulator.records import Style
 from splunk_app.simulator.server import Reply, Server
 
 OAUTH_PATH = "/oauth/token"
-REQUEST_LOG_SIZE = 100_000
 
 
 @dataclass(frozen=True)
@@ -62,11 +61,18 @@ def _json(payload: Any) -> bytes:
 
 
 class SimulatedTenant:
-    """A Mimecast tenant on 127.0.0.1 that speaks the Awareness Training and directory APIs."""
+    """A Mimecast tenant on 127.0.0.1 that speaks the Awareness Training and directory APIs.
+
+    `token_ttl` is the bearer tokens' lifetime in seconds of `clock`; `rate_limit` requests are allowed
+    per `rate_window` seconds; `keep_requests` bounds the log of served requests (None keeps all), and
+    `on_request` is called with each one as it is served.
+    """
 
     def __init__(self, users: int = 1000, seed: int = 7, faults: Faults | None = None, *,
                  token_ttl: float = 1799.0, rate_limit: int = 800, rate_window: float = 5.0,
-                 port: int = 0, clock: Callable[[], float] = time.monotonic) -> None:
+                 port: int = 0, clock: Callable[[], float] = time.monotonic,
+                 keep_requests: int | None = None,
+                 on_request: Callable[[ServedRequest], None] | None = None) -> None:
         if users < 0:
             raise ValueError("users must be 0 or more")
         self.keys = auth.Keys()
@@ -76,7 +82,8 @@ class SimulatedTenant:
         self._tokens = auth.Tokens(token_ttl, clock)
         self._limiter = RateLimiter(rate_limit, rate_window, clock)
         self._directory = Directory(seed)
-        self._log: collections.deque[ServedRequest] = collections.deque(maxlen=REQUEST_LOG_SIZE)
+        self._log: collections.deque[ServedRequest] = collections.deque(maxlen=keep_requests)
+        self._on_request = on_request
         self._counts: dict[tuple[Any, ...], int] = {}
         self._totals: dict[tuple[int, str], list[camp.Totals]] = {}
         self._server = Server(self.serve, port)
@@ -222,8 +229,11 @@ class SimulatedTenant:
         return reply
 
     def _log_reply(self, path: str, parsed: Any, mode: str | None, status: int, payload: Any) -> Reply:
+        served = ServedRequest(path, parsed, mode, status)
         with self._lock:
-            self._log.append(ServedRequest(path, parsed, mode, status))
+            self._log.append(served)
+        if self._on_request is not None:
+            self._on_request(served)
         return Reply(status, {"Content-Type": "application/json"}, _json(payload))
 
     def _fault_reply(self, fault: str, path: str, parsed: Any, mode: str | None,

@@ -36,6 +36,8 @@ def test_simulate_prints_url_and_working_credentials():
         body = requests.post(base_url + DETAILS, json={"data": []}, timeout=10,
                              headers={"Authorization": f"Bearer {token}"}).json()
         assert body["meta"]["pagination"]["totalCount"] == 25
+        assert process.stdout.readline().strip() == "200 /oauth/token (no auth)"
+        assert process.stdout.readline().strip() == f"200 {DETAILS} (oauth2)"
     finally:
         process.send_signal(signal.SIGINT)
         stdout, _ = process.communicate(timeout=10)
