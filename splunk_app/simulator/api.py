@@ -58,8 +58,10 @@ class Paging:
         if not token:
             return cls(size)
         try:
-            position, seen = base64.urlsafe_b64decode(str(token) + "==").decode().split(".")
-            return cls(size, int(position), int(seen))
+            position, seen = map(int, base64.urlsafe_b64decode(str(token) + "==").decode().split("."))
+            if position < 0 or seen < 0:
+                raise ValueError(token)
+            return cls(size, position, seen)
         except (ValueError, UnicodeDecodeError, binascii.Error) as err:
             raise ApiFailure(400, "err_invalid_page_token", "pageToken is not valid") from err
 
