@@ -163,10 +163,12 @@ def _is_python_stanza(app: Path, conf_name: str, lines: list[str]) -> bool:
 
 
 def tidy(app: Path) -> None:
-    """Drop caches and pip's console scripts; refuse compiled files; files 0644 (0755 in bin/), dirs 0755."""
+    """Drop caches, pip's console scripts and the vendored packages' own tests; refuse compiled files;
+    files 0644 (0755 in bin/), folders 0755."""
     shutil.rmtree(app / "lib" / "bin", ignore_errors=True)
     for path in sorted(app.rglob("*"), reverse=True):
-        if path.name == "__pycache__" and path.is_dir():
+        vendored_tests = path.name in ("test", "tests") and path.relative_to(app).parts[0] == "lib"
+        if path.is_dir() and (path.name == "__pycache__" or vendored_tests):
             shutil.rmtree(path)
         elif path.suffix in (".pyc", ".pyo") and path.is_file():
             path.unlink()

@@ -1,0 +1,115 @@
+"""What is inside the tarball: only what Splunk runs, pinned to Splunk's Pythons, nothing compiled."""
+
+from __future__ import annotations
+
+import re
+import struct
+import tarfile
+from pathlib import Path
+
+from splunk_app import APP_ID, __version__
+
+from .conffiles import ROOT, parse_conf
+
+COMPILED = re.compile(r"\.(so|pyd|pyc|pyo|dll|dylib|exe)$|(^|/)__pycache__(/|$)")
+NOT_SHIPPED = re.compile(r"^lib/splunk_app/(simulator|commands)(/|$)|^lib/splunk_app/cli\.py$|(^|/)tests?/"
+                         r"|(^|/)(\.ruff_cache|\.pytest_cache|\.venv[^/]*|pytest|_pytest|ruff|vcr|setuptools|pip)/")
+PYTHON_PINS = {"python.version": "python3", "python.required": "3.9, 3.13"}
+
+
+def _relative(member: tarfile.TarInfo) -> str:
+    return member.name.split("/", 1)[1] if "/" in member.name else ""
+
+
+def test_one_top_folder_named_after_the_app(members: list[tarfile.TarInfo]) -> None:
+    assert {m.name.split("/", 1)[0] for m in members} == {APP_ID}
+
+
+def test_no_compiled_file(members: list[tarfile.TarInfo]) -> None:
+    compiled = [m.name for m in members if COMPILED.search(m.name)]
+    assert compiled == []
+
+
+def test_no_simulator_cli_tests_or_dev_tools(members: list[tarfile.TarInfo]) -> None:
+    shipped = [m.name for m in members if NOT_SHIPPED.search(_relative(m))]
+    assert shipped == []
+    names = {_relative(m) for m in members}
+    assert "lib/splunk_app/__init__.py" in names
+    assert "lib/splunklib/__init__.py" in names
+
+
+def test_nothing_executable_outside_bin(members: list[tarfile.TarInfo]) -> None:
+    executable = [m.name for m in members
+                  if m.isfile() and m.mode & 0o111 and not _relative(m).startswith("bin/")]
+    assert executable == []
+
+
+def test_no_links_or_special_files(members: list[tarfile.TarInfo]) -> None:
+    assert [m.name for m in members if not (m.isfile() or m.isdir())] == []
+
+
+def test_our_bin_scripts_are_shipped_unchanged(installed_app: Path) -> None:
+    ours = sorted(p for p in (ROOT / "bin").glob("*.py"))
+    assert ours, "the repository's bin/ has no entry point yet"
+    for script in ours:
+        assert (installed_app / "bin" / script.name).read_bytes() == script.read_bytes(), script.name
+
+
+def test_app_conf(installed_app: Path) -> None:
+    conf = parse_conf(installed_app / "default" / "app.conf")
+    assert re.fullmatch(r"\d+\.\d+\.\d+", __version__)
+    assert conf["id"]["name"] == APP_ID
+    assert conf["id"]["version"] == __version__
+    assert conf["package"]["id"] == APP_ID
+    assert conf["install"]["is_configured"] == "false"
+    assert conf["launcher"]["version"] == __version__
+    assert conf["launcher"]["description"]
+    assert conf["launcher"]["author"]
+
+
+def test_sc_admin_gets_what_admin_gets(installed_app: Path) -> None:
+    meta = parse_conf(installed_app / "metadata" / "default.meta")
+    access = [settings["access"] for settings in meta.values() if "access" in settings]
+    assert access, "default.meta sets no access at all"
+    for rule in access:
+        for grant in re.findall(r"(read|write)\s*:\s*\[([^\]]*)\]", rule):
+            roles = {role.strip() for role in grant[1].split(",")}
+            assert "admin" not in roles or "sc_admin" in roles or "*" in roles, rule
+
+
+def test_app_icons(installed_app: Path) -> None:
+    sizes = {"appIcon.png": 36, "appIconAlt.png": 36, "appIcon_2x.png": 72, "appIconAlt_2x.png": 72}
+    for name, size in sizes.items():
+        data = (installed_app / "static" / name).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n", name
+        assert struct.unpack(">II", data[16:24]) == (size, size), name
+
+
+def _python_stanzas(app: Path) -> list[tuple[str, str, dict[str, str]]]:
+    found = []
+    for name, is_python in (
+        ("inputs.conf", lambda stanza, _: (app / "bin" / f"{stanza.split('://')[0]}.py").is_file()),
+        ("commands.conf", lambda _, s: s.get("filename", "").endswith(".py")),
+        ("restmap.conf", lambda _, s: "python" in (s.get("handlertype", ""), s.get("scripttype", ""))),
+        ("alert_actions.conf", lambda _, s: s.get("is_custom") in ("1", "true")),
+    ):
+        path = app / "default" / name
+        if path.is_file():
+            found += [(name, stanza, settings) for stanza, settings in parse_conf(path).items()
+                      if stanza != "default" and is_python(stanza, settings)]
+    return found
+
+
+def test_every_python_stanza_runs_on_splunks_pythons(installed_app: Path) -> None:
+    stanzas = _python_stanzas(installed_app)
+    assert {conf for conf, _, _ in stanzas} >= {"inputs.conf", "restmap.conf"}
+    wrong = [(conf, stanza) for conf, stanza, settings in stanzas
+             if any(settings.get(key) != value for key, value in PYTHON_PINS.items())]
+    assert wrong == []
+
+
+def test_every_input_type_has_its_script(installed_app: Path) -> None:
+    spec = parse_conf(installed_app / "README" / "inputs.conf.spec")
+    schemes = [stanza.split("://")[0] for stanza in spec if "://" in stanza]
+    assert len(schemes) == 8
+    assert [s for s in schemes if not (installed_app / "bin" / f"{s}.py").is_file()] == []
