@@ -1,0 +1,88 @@
+"""The add-on's log files, where Splunk indexes them into _internal, with secrets scrubbed out."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sys
+import threading
+from logging.handlers import RotatingFileHandler
+
+PREFIX = "ta_mimecast_awareness"
+MASK = "********"
+MAX_BYTES = 25 * 1024 * 1024
+BACKUPS = 5
+_FORMAT = (
+    "%(asctime)s %(levelname)s pid=%(process)d tid=%(threadName)s file=%(filename)s:%(lineno)d | %(message)s"
+)
+_PATTERNS = (
+    # Authorization headers of every kind we send: Splunk session keys, OAuth bearer tokens, Mimecast HMAC.
+    re.compile(
+        r"(?i)\b((?:authorization[\"']?\s*[:=]\s*[\"']?)?(?:splunk|bearer|basic|mc)\s+)[^\s\"',;]{6,}"
+    ),
+    # key=value, "key": "value" for every field name that carries a secret.
+    re.compile(
+        r"(?i)([\"']?\b[\w-]*(?:session_?key|secret|password|passwd|app_key|access_key|access_token|"
+        r"refresh_token|api_key|token)[\w-]*[\"']?\s*[:=]\s*[\"']?)([^\"'\s,;&}]+)"
+    ),
+    # user:password@ in a proxy URL.
+    re.compile(r"(://[^:/@\s]+:)([^@\s]+)(@)"),
+)
+_known: set[str] = set()
+_known_lock = threading.Lock()
+
+
+def hide(*secrets: str | None) -> None:
+    """Mask these values wherever they would appear in any of the add-on's log lines from now on."""
+    with _known_lock:
+        _known.update(secret for secret in secrets if secret and len(secret) >= 4)
+
+
+def scrub(text: str) -> str:
+    """The text with every known secret and every secret-looking value masked."""
+    with _known_lock:
+        known = sorted(_known, key=len, reverse=True)
+    for secret in known:
+        text = text.replace(secret, MASK)
+    text = _PATTERNS[0].sub(lambda m: m.group(1) + MASK, text)
+    text = _PATTERNS[1].sub(lambda m: m.group(1) + MASK, text)
+    return _PATTERNS[2].sub(lambda m: m.group(1) + MASK + m.group(3), text)
+
+
+class ScrubbingFormatter(logging.Formatter):
+    """Formats the whole line, traceback included, then scrubs it: no call site can leak a secret."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return scrub(super().format(record))
+
+
+def get_logger(component: str) -> logging.Logger:
+    """The logger of one part of the add-on (an input, an alert action): it writes to
+    `$SPLUNK_HOME/var/log/splunk/ta_mimecast_awareness_<component>.log` (rotated), or to stderr when
+    SPLUNK_HOME is unset (a shell, a test)."""
+    if not re.fullmatch(r"[A-Za-z0-9_]+", component):
+        raise ValueError(f"log component must be letters, digits and _, not {component!r}")
+    logger = logging.getLogger(f"{PREFIX}_{component}")
+    if not logger.handlers:
+        splunk_home = os.environ.get("SPLUNK_HOME")
+        if splunk_home:
+            folder = os.path.join(splunk_home, "var", "log", "splunk")
+            os.makedirs(folder, exist_ok=True)
+            path = os.path.join(folder, f"{PREFIX}_{component}.log")
+            handler: logging.Handler = RotatingFileHandler(
+                path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True
+            )
+        else:
+            handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(ScrubbingFormatter(_FORMAT))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+    return logger
+
+
+def set_level(logger: logging.Logger, level: str) -> None:
+    """Apply the Logging tab's level (DEBUG, INFO, WARNING, ERROR, CRITICAL; anything else -> INFO)."""
+    name = str(level).strip().upper()
+    logger.setLevel(name if name in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL") else "INFO")

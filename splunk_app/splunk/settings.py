@@ -1,0 +1,167 @@
+"""The add-on's configuration as UCC saves it: accounts, proxy and log level, with the secrets read
+from storage/passwords (never from the conf files, which hold only `********`)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Union
+from urllib.parse import quote
+
+from splunklib import client
+
+from splunk_app import APP_ID
+from splunk_app.mimecast import HmacCredentials, OAuth2Credentials, Proxy
+from splunk_app.splunk.logs import hide
+from splunk_app.splunk.service import SplunkdError, get_json
+
+ACCOUNT_CONF = "ta_mimecast_awareness_account"
+SETTINGS_CONF = "ta_mimecast_awareness_settings"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# solnlib's CredentialManager (which UCC uses) splits a secret into 255-character parts named
+# `<user>``splunk_cred_sep``<n>` and ends it with this mark.
+_SEP = "``splunk_cred_sep``"
+_END_MARK = _SEP + _SEP.join("SPLUNK") + _SEP
+_SECRET_FIELDS = {
+    "oauth2": ("client_secret",),
+    "hmac": ("app_key", "access_key", "secret_key"),
+}
+_TRUE = ("1", "true", "yes", "t", "y")
+
+Credentials = Union[OAuth2Credentials, HmacCredentials]
+
+
+class SettingsError(SplunkdError):
+    """The configuration is missing or incomplete; the message says what to fix on which page."""
+
+
+@dataclass(frozen=True)
+class Account:
+    """A named Mimecast connection. The credentials' repr hides the secrets."""
+
+    name: str
+    base_url: str
+    credentials: Credentials
+
+
+def realm(conf: str, app: str = APP_ID) -> str:
+    """The storage/passwords realm UCC uses for the encrypted fields of one conf file."""
+    return f"__REST_CREDENTIAL__#{app}#configs/conf-{conf}"
+
+
+def load_account(service: client.Service, name: str) -> Account:
+    """The account `name`, with its secrets decrypted by splunkd."""
+    fields = _stanza(service, ACCOUNT_CONF, name, f"Mimecast account {name!r}")
+    auth_type = (fields.get("auth_type") or "oauth2").strip().lower()
+    if auth_type not in _SECRET_FIELDS:
+        raise SettingsError(f"Mimecast account {name!r} has auth_type {auth_type!r}; expected oauth2 or hmac")
+    secrets = _secrets(service, ACCOUNT_CONF, name)
+    missing = [key for key in _SECRET_FIELDS[auth_type] if not secrets.get(key)]
+    missing += [key for key in _clear_fields(auth_type) if not fields.get(key)]
+    if not fields.get("base_url"):
+        missing.insert(0, "base_url")
+    if missing:
+        raise SettingsError(
+            f"Mimecast account {name!r} lacks {', '.join(missing)}: "
+            "edit it on the add-on's Configuration page"
+        )
+    if auth_type == "hmac":
+        credentials: Credentials = HmacCredentials(
+            app_id=fields["app_id"],
+            app_key=secrets["app_key"],
+            access_key=secrets["access_key"],
+            secret_key=secrets["secret_key"],
+        )
+    else:
+        credentials = OAuth2Credentials(client_id=fields["client_id"], client_secret=secrets["client_secret"])
+    return Account(name=name, base_url=fields["base_url"].strip().rstrip("/"), credentials=credentials)
+
+
+def load_proxy(service: client.Service) -> Proxy | None:
+    """The proxy of the Configuration page's Proxy tab, or None when it is off."""
+    fields = _stanza(service, SETTINGS_CONF, "proxy", "proxy settings", missing_ok=True)
+    if str(fields.get("proxy_enabled", "")).strip().lower() not in _TRUE:
+        return None
+    host = (fields.get("proxy_url") or "").strip()
+    if not host:
+        raise SettingsError(
+            "the proxy is enabled but has no host: set it on the Configuration page's Proxy tab"
+        )
+    scheme = (fields.get("proxy_type") or "http").strip().lower()
+    url = host if "://" in host else f"{scheme}://{host}"
+    port = (fields.get("proxy_port") or "").strip()
+    if port and not re.search(r":\d+/?$", url):
+        url = f"{url}:{port}"
+    username = (fields.get("proxy_username") or "").strip() or None
+    password = _secrets(service, SETTINGS_CONF, "proxy").get("proxy_password") if username else None
+    return Proxy(url=url, username=username, password=password or None)
+
+
+def load_log_level(service: client.Service) -> str:
+    """The Logging tab's level (INFO when unset or unknown)."""
+    fields = _stanza(service, SETTINGS_CONF, "logging", "logging settings", missing_ok=True)
+    level = (fields.get("loglevel") or "INFO").strip().upper()
+    return level if level in LOG_LEVELS else "INFO"
+
+
+def _clear_fields(auth_type: str) -> tuple[str, ...]:
+    return ("app_id",) if auth_type == "hmac" else ("client_id",)
+
+
+def _stanza(
+    service: client.Service, conf: str, stanza: str, what: str, missing_ok: bool = False
+) -> dict[str, Any]:
+    try:
+        answer = get_json(service, f"configs/conf-{conf}/{quote(stanza, safe='')}", f"read {what}")
+    except SplunkdError as err:
+        if err.status == 404 and missing_ok:
+            return {}
+        if err.status == 404:
+            raise SettingsError(
+                f"{what} is not configured: add it on the add-on's Configuration page", err.status
+            ) from err
+        raise
+    entries = answer.get("entry") or []
+    return dict(entries[0].get("content") or {}) if entries else {}
+
+
+def _secrets(service: client.Service, conf: str, stanza: str) -> dict[str, str]:
+    """The JSON object UCC stored for this stanza's encrypted fields ({} when there is none)."""
+    answer = get_json(service, "storage/passwords", f"read the encrypted fields of {stanza!r}", count=-1)
+    wanted = realm(conf)
+    parts: dict[int, str] = {}
+    whole = None
+    for entry in answer.get("entry") or []:
+        content = entry.get("content") or {}
+        if content.get("realm") != wanted:
+            continue
+        username = str(content.get("username", ""))
+        if username == stanza:
+            whole = content.get("clear_password", "")
+        elif username.startswith(stanza + _SEP) and username[len(stanza + _SEP) :].isdigit():
+            parts[int(username[len(stanza + _SEP) :])] = content.get("clear_password", "")
+    text = whole if not parts else _joined(parts)
+    if not text:
+        return {}
+    try:
+        values = json.loads(text)
+    except ValueError as err:
+        raise SettingsError(
+            f"the encrypted fields of {stanza!r} in storage/passwords are not UCC's JSON object: re-enter "
+            "them on the Configuration page"
+        ) from err
+    if not isinstance(values, dict):
+        return {}
+    secrets = {str(key): str(value) for key, value in values.items()}
+    hide(*secrets.values())
+    return secrets
+
+
+def _joined(parts: dict[int, str]) -> str:
+    text = ""
+    for index in sorted(parts):
+        if parts[index] == _END_MARK:
+            break
+        text += parts[index]
+    return text

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import logging
+import uuid
+
+import pytest
+
+from splunk_app.splunk import logs
+
+
+@pytest.fixture
+def component():
+    name = f"test_{uuid.uuid4().hex[:8]}"
+    yield name
+    logger = logging.getLogger(f"{logs.PREFIX}_{name}")
+    for handler in list(logger.handlers):
+        handler.close()
+        logger.removeHandler(handler)
+
+
+def test_writes_to_splunks_log_folder_when_splunk_home_is_set(tmp_path, monkeypatch, component):
+    monkeypatch.setenv("SPLUNK_HOME", str(tmp_path))
+
+    logger = logs.get_logger(component)
+    logger.info("pulled %d users", 42)
+    logs.get_logger(component).info("again")
+
+    path = tmp_path / "var" / "log" / "splunk" / f"ta_mimecast_awareness_{component}.log"
+    lines = path.read_text().splitlines()
+    assert len(lines) == 2
+    assert lines[0].endswith("| pulled 42 users")
+    assert " INFO pid=" in lines[0]
+
+
+def test_writes_to_stderr_without_splunk_home(monkeypatch, capsys, component):
+    monkeypatch.delenv("SPLUNK_HOME", raising=False)
+
+    logs.get_logger(component).warning("no SPLUNK_HOME")
+
+    assert "WARNING" in capsys.readouterr().err
+
+
+def test_set_level_applies_the_logging_tab(monkeypatch, capsys, component):
+    monkeypatch.delenv("SPLUNK_HOME", raising=False)
+    logger = logs.get_logger(component)
+
+    logger.debug("hidden")
+    logs.set_level(logger, "debug")
+    logger.debug("shown")
+    logs.set_level(logger, "nonsense")
+
+    err = capsys.readouterr().err
+    assert "hidden" not in err
+    assert "shown" in err
+    assert logger.level == logging.INFO
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Authorization: Splunk 0123456789abcdef0123",
+        "headers={'Authorization': 'Bearer eyJhbGciOi.JIUzI1Ni'}",
+        "Authorization: MC AKIAACCESSKEY:c2lnbmF0dXJlPQ==",
+        "client_secret=s3cr3t-Value&grant_type=client_credentials",
+        '{"session_key": "abcdef0123456789", "server_uri": "https://127.0.0.1:8089"}',
+        "proxy http://alice:pa55word@proxy.example:3128 refused",
+        "secret_key: 'YWJjZGVmZ2hpams='",
+    ],
+)
+def test_the_formatter_masks_secret_looking_values(line, monkeypatch, capsys, component):
+    monkeypatch.delenv("SPLUNK_HOME", raising=False)
+
+    logs.get_logger(component).error("%s", line)
+
+    err = capsys.readouterr().err
+    assert "********" in err
+    for secret in (
+        "0123456789abcdef0123",
+        "eyJhbGciOi",
+        "c2lnbmF0dXJl",
+        "s3cr3t",
+        "abcdef0123456789",
+        "pa55word",
+        "YWJjZGVm",
+    ):
+        assert secret not in err
+    assert "127.0.0.1:8089" in err or "session_key" not in line
+
+
+def test_hidden_values_are_masked_anywhere_even_in_tracebacks(monkeypatch, capsys, component):
+    monkeypatch.delenv("SPLUNK_HOME", raising=False)
+    secret = f"plain-{uuid.uuid4().hex}"
+    logs.hide(secret)
+
+    try:
+        raise RuntimeError(f"the upstream echoed {secret}")
+    except RuntimeError:
+        logs.get_logger(component).exception("call failed")
+
+    err = capsys.readouterr().err
+    assert "Traceback" in err
+    assert secret not in err
+    assert "the upstream echoed ********" in err
+
+
+def test_component_names_stay_file_names():
+    with pytest.raises(ValueError, match="letters, digits"):
+        logs.get_logger("../etc/passwd")
