@@ -23,6 +23,10 @@ class Style:
     mixed_case_emails: bool = False
 
 
+_CLOCK = [f"{minute // 60:02d}:{minute % 60:02d}:" for minute in range(1440)]
+_SECONDS = [f"{second:02d}" for second in range(60)]
+
+
 @functools.lru_cache(maxsize=4096)
 def _day(day: int) -> str:
     return time.strftime("%Y-%m-%dT", time.gmtime(day * 86400))
@@ -31,9 +35,8 @@ def _day(day: int) -> str:
 def date(when: int, style: Style, salt: int = 0) -> str:
     """`2024-06-11T10:01:16+00:00`, or with odd dates every other value as `...+0000` (no colon)."""
     day, seconds = divmod(when, 86400)
-    minutes, second = divmod(seconds, 60)
     zone = "+0000" if style.odd_dates and salt % 2 else "+00:00"
-    return f"{_day(day)}{minutes // 60:02d}:{minutes % 60:02d}:{second:02d}{zone}"
+    return _day(day) + _CLOCK[seconds // 60] + _SECONDS[seconds % 60] + zone
 
 
 def optional_date(when: int | None, style: Style, salt: int = 0) -> str | None:
