@@ -12,7 +12,8 @@ from typing import Any
 
 from splunk_app.simulator import catalogue as cat
 from splunk_app.simulator.dice import Dice, digest
-from splunk_app.simulator.people import User
+from splunk_app.simulator.people import User, derive
+from splunk_app.simulator.population import Population
 from splunk_app.simulator.records import Style, date, email, module_id, optional_date
 
 SENT, CORRECT, INCORRECT = "SENT", "CORRECT", "INCORRECT"
@@ -224,3 +225,30 @@ def phishing_item(user: User, result: PhishingResult, history: list[PhishingResu
         "numTrainingModulesAssigned": len(user.modules),
         "userState": "ACTIVE",
     }
+
+
+def campaign_totals(population: Population, kind: str) -> list[Totals]:
+    """Counts for every campaign of a kind ("training" or "phishing"), over every current user."""
+    training = kind == "training"
+    count = len(cat.TRAINING_CAMPAIGNS if training else cat.PHISHING_CAMPAIGNS)
+    sent, completed, opened, clicked, submitted = ([0] * count for _ in range(5))
+    correct = [[0, 0, 0] for _ in range(count)]
+    for user_id in population.ids():
+        user = derive(population, user_id)
+        for index in range(count):
+            if training:
+                answers = training_result(index, user)
+                if answers is not None:
+                    sent[index] += 1
+                    completed[index] += answers.status != "sent"
+                    for question, answer in enumerate(answers.answers):
+                        correct[index][question] += answer == CORRECT
+            else:
+                reaction = phishing_result(index, user)
+                if reaction is not None:
+                    sent[index] += 1
+                    opened[index] += reaction.stage >= 1
+                    clicked[index] += reaction.stage >= 2
+                    submitted[index] += reaction.stage >= 3
+    return [Totals(sent[i], completed[i], tuple(correct[i]), opened[i], clicked[i], submitted[i])
+            for i in range(count)]

@@ -15,13 +15,12 @@ import json
 import threading
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Callable
 from urllib.parse import parse_qs
 
 from splunk_app.simulator import api, auth
 from splunk_app.simulator import campaigns as camp
-from splunk_app.simulator import catalogue as cat
 from splunk_app.simulator.directory import Directory
 from splunk_app.simulator.faults import Faults
 from splunk_app.simulator.people import User, derive
@@ -327,7 +326,7 @@ class SimulatedTenant:
         def totals(kind: str) -> list[camp.Totals]:
             key = (population.generation, kind)
             if key not in self._totals:
-                computed = campaign_totals(population, kind)
+                computed = camp.campaign_totals(population, kind)
                 with self._lock:
                     if population.generation == self._population.generation:
                         self._totals[key] = computed
@@ -335,35 +334,6 @@ class SimulatedTenant:
             return self._totals[key]
 
         return totals
-
-
-def campaign_totals(population: Population, kind: str) -> list[camp.Totals]:
-    """Counts for every campaign of a kind ("training" or "phishing"), over every current user."""
-    count = len(cat.TRAINING_CAMPAIGNS if kind == "training" else cat.PHISHING_CAMPAIGNS)
-    totals = [camp.Totals() for _ in range(count)]
-    for user_id in population.ids():
-        user = derive(population, user_id)
-        for index in range(count):
-            if kind == "training":
-                result = camp.training_result(index, user)
-                if result is None:
-                    continue
-                done = result.status != "sent"
-                right = tuple(
-                    old + (answer == camp.CORRECT)
-                    for old, answer in zip(totals[index].correct_answers, (*result.answers, "", "", ""))
-                )
-                totals[index] = replace(totals[index], sent=totals[index].sent + 1,
-                                        completed=totals[index].completed + done, correct_answers=right)
-            else:
-                found = camp.phishing_result(index, user)
-                if found is None:
-                    continue
-                old = totals[index]
-                totals[index] = replace(old, sent=old.sent + 1, opened=old.opened + (found.stage >= 1),
-                                        clicked=old.clicked + (found.stage >= 2),
-                                        submitted=old.submitted + (found.stage >= 3))
-    return totals
 
 
 def _auth_mode(authorization: str) -> str | None:
