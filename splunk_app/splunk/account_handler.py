@@ -17,7 +17,7 @@ from splunk_app.splunk.settings import load_proxy
 
 # The account's encrypted fields, and what UCC's form sends back for one the administrator left untouched.
 ENCRYPTED = ("client_secret", "app_key", "access_key", "secret_key")
-UNCHANGED = ("", "********")
+UNCHANGED = ("", "******", "********")
 
 
 class AccountHandler(AdminExternalHandler):

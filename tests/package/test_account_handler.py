@@ -1,0 +1,133 @@
+"""The Accounts tab's save, through the installed package's UCC-generated REST handler, under Splunk's
+Pythons 3.9 and 3.13 (-E -s -S): a bad account is refused with the account check's words before anything is
+written; a good one passes the check and goes on to UCC's own save.
+
+Outside splunkd there is no `splunk.admin` (splunkd's private module that drives REST handlers), so a small
+stand-in of it is written here: just the handler base class and constants that splunktaucclib uses.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from splunk_app.simulator import SimulatedTenant
+from splunk_app.simulator.splunkd import SplunkdStandIn
+
+SPLUNK_STUB = {
+    "splunk/__init__.py": '''
+        class RESTException(Exception):
+            def __init__(self, statusCode, msg=None):
+                super().__init__(msg)
+                self.statusCode = statusCode
+                self.msg = msg
+    ''',
+    "splunk/admin.py": '''
+        import os
+
+        ACTION_CREATE, ACTION_LIST, ACTION_EDIT, ACTION_REMOVE = 1, 2, 4, 8
+        CONTEXT_APP_ONLY = 1
+
+        class ArgumentError(Exception):
+            pass
+
+        class InternalException(Exception):
+            pass
+
+        class CallerArgs:
+            def __init__(self, id, data):
+                self.id = id
+                self.data = {key: [value] for key, value in data.items()}
+
+        class MConfigHandler:
+            def __init__(self, action, id, data):
+                self.requestedAction = action
+                self.callerArgs = CallerArgs(id, data)
+
+            def getSessionKey(self):
+                return os.environ["STUB_SESSION_KEY"]
+    ''',
+}
+
+DRIVER = '''
+import json, sys
+stub, bin_folder = sys.argv[1], sys.argv[2]
+sys.path[:0] = [bin_folder, stub]
+import ta_mimecast_awareness_rh_account as generated
+from splunk import admin
+
+class Handler(generated.AccountHandler):
+    endpoint = generated.endpoint
+
+request = json.load(sys.stdin)
+try:
+    Handler(admin.ACTION_CREATE, request["name"], request["fields"]).handleCreate({})
+    print(json.dumps({"saved": True}))
+except Exception as err:
+    print(json.dumps({"refused": type(err).__name__, "status": getattr(err, "status", None),
+                      "message": getattr(err, "message", str(err))}))
+'''
+
+
+@pytest.fixture(scope="module")
+def stub(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("splunk_stub")
+    for name, text in SPLUNK_STUB.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(textwrap.dedent(text))
+    (folder / "driver.py").write_text(DRIVER)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def tenant() -> Iterator[SimulatedTenant]:
+    with SimulatedTenant(users=10, seed=5) as running:
+        yield running
+
+
+def save(python: str, stub: Path, app: Path, splunkd: SplunkdStandIn, fields: dict[str, str]) -> dict:
+    done = subprocess.run(
+        [python, "-E", "-s", "-S", str(stub / "driver.py"), str(stub), str(app / "bin")],
+        input=json.dumps({"name": "prod", "fields": fields}), capture_output=True, text=True, timeout=120,
+        env={"SPLUNKD_URI": splunkd.uri, "STUB_SESSION_KEY": splunkd.session_key}, check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_a_bad_account_is_refused_in_words_before_anything_is_written(
+    splunk_python: str, stub: Path, installed_app: Path, tenant: SimulatedTenant
+) -> None:
+    with SplunkdStandIn() as splunkd:
+        answer = save(splunk_python, stub, installed_app, splunkd, {
+            "auth_type": "oauth2", "base_url": tenant.base_url, "client_id": tenant.keys.client_id,
+            "client_secret": "a-wrong-secret"})
+        writes = [r for r in splunkd.requests if r.method == "POST"]
+    assert answer["refused"] == "RestError" and answer["status"] == 400, answer
+    assert "rejected the credentials" in answer["message"]
+    assert "a-wrong-secret" not in answer["message"]
+    assert writes == []
+
+
+def test_a_good_account_passes_the_check_and_goes_on_to_uccs_save(
+    splunk_python: str, stub: Path, installed_app: Path, tenant: SimulatedTenant
+) -> None:
+    tenant.clear_requests()
+    with SplunkdStandIn() as splunkd:
+        answer = save(splunk_python, stub, installed_app, splunkd, {
+            "auth_type": "hmac", "base_url": tenant.base_url, "app_id": tenant.keys.app_id,
+            "app_key": tenant.keys.app_key, "access_key": tenant.keys.access_key,
+            "secret_key": tenant.keys.secret_key})
+        after_check = [r.path for r in splunkd.requests if "ta_mimecast_awareness_account" in r.path
+                       or "storage/passwords" in r.path]
+    summary = "/api/awareness-training/company/get-safe-score-summary"
+    assert [r.status for r in tenant.requests if r.path == summary] == [200]
+    # The stand-in's conf endpoints are read-only, so UCC's write itself is refused there: what matters is
+    # that the check let the account through to it.
+    assert after_check, answer
+    assert "rejected" not in json.dumps(answer)
