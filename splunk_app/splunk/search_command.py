@@ -1,0 +1,123 @@
+"""`| mimecastrisk`: the splunklib StreamingCommand around the risk table and the lean row path.
+
+splunklib speaks the chunked protocol (getinfo, metadata, framing, error messages); each chunk's records
+go through `rows.enrich_rows` as CSV rows instead of splunklib's per-field dict writer (pinned
+splunk-sdk 2.1.1: `_execute_chunk_v2` and the record writer's csv writer are its internals).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import sys
+from collections.abc import Iterator
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+from splunklib.searchcommands import Configuration, Option, StreamingCommand
+from splunklib.searchcommands.internals import CsvDialect
+
+from splunk_app.risk import COLLECTION, FIELDS, RiskTable, TableError, read_csv, table_from_rows
+from splunk_app.splunk import kvstore
+from splunk_app.splunk.logs import get_logger
+from splunk_app.splunk.rows import enrich_rows
+from splunk_app.splunk.service import SplunkdError, connect
+
+DEFAULT_FIELDS = ("user", "src_user", "recipient", "sender", "email")
+TABLE_ENV = "MIMECAST_AT_RISK_TABLE"
+KV_PAGE_SIZE = 10_000  # documents per KV store read; limits.conf max_rows_per_query is 50,000
+_PREFIX = re.compile(r"(?:[A-Za-z0-9][A-Za-z0-9_.]*)?")
+_DOMAIN = re.compile(r"@?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*")
+
+
+class ArgumentProblem(Exception):
+    """An argument the command cannot use; the message says which and what it accepts."""
+
+
+@Configuration(distributed=False)
+class MimecastRiskCommand(StreamingCommand):
+    """Enrich each event with its user's SAFE grade and watch-list status from the risk table."""
+
+    prefix = Option(doc="Text put before every added field name. Default: mimecast_", default="mimecast_")
+    default_domain = Option(doc="Mail domain for identities without one (DOMAIN\\user, user).", default="")
+    lookup = Option(doc="A CSV file in the app's lookups/ folder to read instead of the KV store collection.")
+
+    def __init__(self, app_root: str | os.PathLike[str]) -> None:
+        super().__init__()
+        self._app_root = Path(app_root)
+        self._table: RiskTable | None = None
+
+    def _protocol_v2_option_parser(self, arg: str) -> list[str]:
+        """`field=<name>` may be given several times, so it is collected like a field-name argument."""
+        name, equals, value = arg.partition("=")
+        if equals and name.strip() == "field":
+            return [value.strip()]
+        return super()._protocol_v2_option_parser(arg)
+
+    def prepare(self) -> None:
+        """Check the arguments and read the table once, before splunkd gets the command's metadata: a
+        problem ends the search with one message in Splunk's UI."""
+        try:
+            self._check_arguments()
+            self._table = self._load_table()
+        except (ArgumentProblem, TableError, SplunkdError) as err:
+            get_logger("mimecastrisk").error("mimecastrisk stopped: %s", err)
+            self.write_error(f"mimecastrisk: {err}")
+            sys.exit(1)
+        # The KV store lives on the search head; a CSV lookup travels to the indexers in the bundle.
+        self.configuration.distributed = self.lookup is not None
+
+    def stream(self, records: Iterator[list[str]]) -> Iterator[list[str]]:
+        """The chunk's CSV rows, header first, each with the risk columns appended."""
+        assert self._table is not None, "prepare() reads the table"
+        fields = self.fieldnames or DEFAULT_FIELDS
+        return enrich_rows(records, self._table, fields, bool(self.fieldnames), self.prefix)
+
+    def _execute_chunk_v2(self, process: Any, chunk: Any) -> None:
+        _metadata, body = chunk
+        rows = csv.reader(StringIO(body), dialect=CsvDialect)
+        self._record_writer._writer.writerows(process(rows))
+
+    def _check_arguments(self) -> None:
+        if not _PREFIX.fullmatch(self.prefix):
+            raise ArgumentProblem(
+                f"prefix={self.prefix!r} is not a field-name prefix: use letters, digits, _ and ., "
+                "starting with a letter or digit"
+            )
+        if self.default_domain and not _DOMAIN.fullmatch(self.default_domain):
+            raise ArgumentProblem(f"default_domain={self.default_domain!r} is not a domain like example.com")
+        empty = [name for name in self.fieldnames if not name]
+        if empty:
+            raise ArgumentProblem("field= needs a field name, for example field=recipient")
+
+    def _load_table(self) -> RiskTable:
+        domain = self.default_domain
+        if self.lookup is not None:
+            return read_csv(self._lookup_path(self.lookup), domain)
+        path = os.environ.get(TABLE_ENV)
+        if path:
+            return read_csv(path, domain)
+        info = self.metadata.searchinfo
+        service = connect(info.splunkd_uri, info.session_key)
+        documents = kvstore.read(service, COLLECTION, fields=FIELDS, page_size=KV_PAGE_SIZE)
+        return table_from_rows(documents, domain)
+
+    def _lookup_path(self, name: str) -> Path:
+        """The file `name` in the app's own lookups/ folder; any name that leads out of it is refused."""
+        folder = (self._app_root / "lookups").resolve()
+        path = (folder / name).resolve()
+        if not name or folder not in path.parents:
+            raise ArgumentProblem(
+                f"lookup={name!r} is not a file name in the app's lookups folder; name a CSV file there, "
+                "for example lookup=mimecast_user_risk.csv"
+            )
+        if not path.is_file():
+            raise TableError(f"lookup={name!r}: there is no such file in the app's lookups folder")
+        return path
+
+
+def main(app_root: str, argv: list[str] | None = None) -> None:
+    """Run the command as splunkd starts it: the chunked protocol on stdin and stdout."""
+    MimecastRiskCommand(app_root).process(sys.argv if argv is None else argv, sys.stdin, sys.stdout)
