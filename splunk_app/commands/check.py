@@ -34,6 +34,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     fields = {"auth_type": args.auth, "base_url": args.base_url}
     fields.update({name: os.environ.get(ENV[name], "") for name in FIELDS_BY_AUTH[args.auth]})
+    unset = [ENV[name] for name in FIELDS_BY_AUTH[args.auth] if not fields[name]]
+    if unset:
+        print(f"FAILED (incomplete): set the environment variable(s) {', '.join(unset)}")
+        return 1
     proxy = None
     if args.proxy:
         proxy = Proxy(url=args.proxy, username=os.environ.get("MIMECAST_PROXY_USERNAME") or None,
