@@ -174,7 +174,8 @@ def _names(spl: Spl, text: str, segments: list[str]) -> None:
     after_pipe = False
     for segment in segments:
         words = segment.replace("\0", "").split()
-        if after_pipe and words:
+        # A macro in a command's place expands to commands, which are checked where the macro is defined.
+        if after_pipe and words and not words[0].startswith("`"):
             spl.commands.append(words[0].lower())
         after_pipe = segment.endswith("\0")
     unquoted = re.sub(r'"(?:\\.|[^"\\])*"', '""', text)

@@ -69,10 +69,10 @@ def test_the_checker_catches_malformed_searches(text, problem):
 def test_the_checker_sees_names_in_subsearches_and_macro_arguments():
     scanned = spl.scan(
         "`idx` eventtype=foo [| inputlookup bar | fields email] | eval r=`rank(risk)` "
-        '| lookup baz email | savedsearch "Some search" | mimecastrisk | eval s="| notacommand"'
+        '| lookup baz email | savedsearch "Some search" | mimecastrisk | eval s="| notacommand" | `expands`'
     )
     assert scanned.problems == []
-    assert scanned.macros == ["idx", "rank(1)"]
+    assert scanned.macros == ["idx", "rank(1)", "expands"]
     assert scanned.commands == [
         "inputlookup", "fields", "eval", "lookup", "savedsearch", "mimecastrisk", "eval"
     ]  # fmt: skip
