@@ -10,6 +10,7 @@ Pythons, no compiled file, nothing executable outside bin/.
 from __future__ import annotations
 
 import argparse
+import configparser
 import json
 import os
 import re
@@ -34,19 +35,23 @@ PIP_VERSION = "25.2"
 
 
 def run(command: list[str], **kwargs: object) -> None:
+    """Run a build tool; fail on its exit status and on any ERROR line (ucc-gen build logs an uncaught
+    exception and still exits 0, leaving a half-built app behind)."""
     print("+", " ".join(command), flush=True)
-    subprocess.run(command, check=True, **kwargs)  # noqa: S603 - our own fixed commands
+    done = subprocess.run(command, check=False, capture_output=True, text=True, **kwargs)  # noqa: S603
+    print(done.stdout + done.stderr, end="", flush=True)
+    if done.returncode != 0 or re.search(r"^ERROR:", done.stdout + done.stderr, re.MULTILINE):
+        sys.exit(f"build: {Path(command[0]).name} {command[1]} failed (see its output above)")
 
 
-def manifest(version: str) -> dict:
+def manifest(version: str, author: str) -> dict:
     """app.manifest: UCC reads the app's name and version from it."""
     return {
         "schemaVersion": "2.0.0",
         "info": {
             "title": "Mimecast Awareness Training for Splunk",
             "id": {"group": None, "name": APP_ID, "version": version},
-            "author": [{"name": "Mimecast Awareness Training for Splunk contributors", "email": None,
-                        "company": None}],
+            "author": [{"name": author, "email": None, "company": None}],
             "releaseDate": None,
             "description": "Mimecast Awareness Training data, a per-user risk table, the mimecastrisk "
                            "command and group alert actions.",
@@ -77,7 +82,10 @@ def stage(work: Path) -> Path:
     shutil.copytree(ROOT / "splunk_app", source / "lib" / "splunk_app",
                     ignore=shutil.ignore_patterns(*JUNK, *NOT_SHIPPED))
     shutil.copy(ROOT / "packaging" / "lib-requirements.txt", source / "lib" / "requirements.txt")
-    (source / "app.manifest").write_text(json.dumps(manifest(__version__), indent=4) + "\n")
+    app_conf = configparser.ConfigParser(interpolation=None)
+    app_conf.read(ROOT / "default" / "app.conf")
+    author = app_conf["launcher"]["author"]
+    (source / "app.manifest").write_text(json.dumps(manifest(__version__, author), indent=4) + "\n")
     shutil.copy(ROOT / "globalConfig.json", work / "globalConfig.json")
     return source
 
