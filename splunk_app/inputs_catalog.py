@@ -60,8 +60,8 @@ class InputType:
 
 _COMMON = (
     Setting("account", "The Mimecast account (Configuration > Accounts) to pull with.", required=True),
-    Setting("interval", "Seconds between runs.", default="3600"),
-    Setting("index", "The index the events go to.", default="mimecast"),
+    Setting("interval", "Seconds between runs.", required=True, default="3600"),
+    Setting("index", "The index the events go to.", required=True, default="mimecast"),
     Setting(
         "full_snapshot_hours",
         "Unchanged records are re-sent at least this often.",
