@@ -21,6 +21,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = ROOT / "bin"
+ACCOUNT_CONF = "ta_mimecast_awareness_account"
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,25 @@ class RunResult:
     events: list[StreamEvent]
     stdout: str
     stderr: str
+
+
+def add_account(splunkd: Any, name: str, tenant: Any, auth: str = "oauth2") -> None:
+    """Save an account for `tenant` in the splunkd stand-in the way the Configuration page does (the
+    secrets encrypted into storage/passwords, `********` in the conf)."""
+    keys = tenant.keys
+    if auth == "hmac":
+        splunkd.set_conf(
+            ACCOUNT_CONF, name, {"auth_type": "hmac", "base_url": tenant.base_url, "app_id": keys.app_id}
+        )
+        secrets = {"app_key": keys.app_key, "access_key": keys.access_key, "secret_key": keys.secret_key}
+    else:
+        splunkd.set_conf(
+            ACCOUNT_CONF,
+            name,
+            {"auth_type": "oauth2", "base_url": tenant.base_url, "client_id": keys.client_id},
+        )
+        secrets = {"client_secret": keys.client_secret}
+    splunkd.set_encrypted(ACCOUNT_CONF, name, secrets)
 
 
 def script_path(input_type: str, bin_folder: Path = BIN) -> Path:
@@ -104,18 +124,19 @@ def command(script: Path, python: str | None = None, *args: str) -> list[str]:
 
 def scheme(script: Path, python: str | None = None, env: Mapping[str, str] | None = None) -> ET.Element:
     """The scheme the script declares (`--scheme`)."""
-    done = subprocess.run(
+    done = subprocess.run(  # noqa: S603 -- our own bin/ script under a chosen interpreter
         command(script, python, "--scheme"), capture_output=True, check=True, timeout=60, env=_env(env)
     )
-    return ET.fromstring(done.stdout)
+    return ET.fromstring(done.stdout)  # noqa: S314 -- the output of our own script
 
 
 def validate(
     script: Path, definition: bytes, python: str | None = None, env: Mapping[str, str] | None = None
 ) -> tuple[bool, str]:
     """(accepted, splunkd's message) for `--validate-arguments`."""
-    done = subprocess.run(
+    done = subprocess.run(  # noqa: S603 -- our own bin/ script under a chosen interpreter
         command(script, python, "--validate-arguments"),
+        check=False,
         input=definition,
         capture_output=True,
         timeout=60,
@@ -124,7 +145,7 @@ def validate(
     if done.returncode == 0:
         return True, ""
     text = done.stdout.decode("utf-8", "replace").strip()
-    message = ET.fromstring(text).findtext("message") if text.startswith("<") else text
+    message = ET.fromstring(text).findtext("message") if text.startswith("<") else text  # noqa: S314
     return False, message or done.stderr.decode("utf-8", "replace")
 
 
@@ -132,7 +153,7 @@ def start(
     script: Path, definition: bytes, python: str | None = None, env: Mapping[str, str] | None = None
 ) -> subprocess.Popen[bytes]:
     """Start a run; the caller reads stdout (and may kill it, as a crash would)."""
-    process = subprocess.Popen(
+    process = subprocess.Popen(  # noqa: S603 -- our own bin/ script under a chosen interpreter
         command(script, python),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
@@ -153,8 +174,13 @@ def run(
     timeout: float = 300,
 ) -> RunResult:
     """One whole run, as splunkd starts it at each interval."""
-    done = subprocess.run(
-        command(script, python), input=definition, capture_output=True, timeout=timeout, env=_env(env)
+    done = subprocess.run(  # noqa: S603 -- our own bin/ script under a chosen interpreter
+        command(script, python),
+        check=False,
+        input=definition,
+        capture_output=True,
+        timeout=timeout,
+        env=_env(env),
     )
     stdout = done.stdout.decode("utf-8", "replace")
     return RunResult(done.returncode, parse_stream(stdout), stdout, done.stderr.decode("utf-8", "replace"))

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from splunk_app.inputs_catalog import CATALOG, InvalidSetting, by_data_set, is_filtered, parse, request_options
+from splunk_app.inputs_catalog import (
+    CATALOG,
+    InvalidSetting,
+    by_data_set,
+    is_filtered,
+    parse,
+    request_options,
+)
 
 CONFIG = json.loads((Path(__file__).resolve().parents[2] / "globalConfig.json").read_text())
 SERVICES = {service["name"]: service for service in CONFIG["pages"]["inputs"]["services"]}
@@ -44,13 +51,21 @@ def test_settings_are_typed_and_defaulted():
 
 
 def test_watch_list_options_become_the_request_body():
-    values = parse(by_data_set("watchlist"), {
-        "account": "prod", "filter_by": "video_count_0,video_count_4_or_more", "search_by_field": "department",
-        "search_by_value": "Sales", "attribute_ids": "a1, a2",
-    })
+    values = parse(
+        by_data_set("watchlist"),
+        {
+            "account": "prod",
+            "filter_by": "video_count_0,video_count_4_or_more",
+            "search_by_field": "department",
+            "search_by_value": "Sales",
+            "attribute_ids": "a1, a2",
+        },
+    )
     assert request_options("watchlist", values) == {
-        "filterBy": [{"fieldName": "type", "value": "video_count_0"},
-                     {"fieldName": "type", "value": "video_count_4_or_more"}],
+        "filterBy": [
+            {"fieldName": "type", "value": "video_count_0"},
+            {"fieldName": "type", "value": "video_count_4_or_more"},
+        ],
         "searchBy": {"fieldName": "department", "value": "Sales"},
         "attributeIds": ["a1", "a2"],
     }

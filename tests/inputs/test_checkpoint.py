@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 from splunk_app.checkpoint import Checkpoint, atomic_write
@@ -71,10 +72,8 @@ def test_a_kill_during_a_write_leaves_the_old_state_and_no_litter(tmp_path):
         file.write('{"updates": [["b", "h", 10.0]')
         raise KeyboardInterrupt  # the closest a test gets to SIGKILL inside the write
 
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         atomic_write(os.path.join(tmp_path, "x.000000009.delta"), dies_half_way)
-    except KeyboardInterrupt:
-        pass
     assert not [n for n in os.listdir(tmp_path) if n.endswith(".part")]
     assert len(open_checkpoint(tmp_path)) == 1
 

@@ -35,7 +35,7 @@ def test_only_changed_users_are_re_emitted_and_all_once_the_period_has_passed(tm
     assert (first.events, first.pages, first.complete) == (10, 3, True)
     records[3] = {**records[3], "risk": "F"}
     records[7] = {**records[7], "risk": "D"}
-    second, sink = run("safe_score", client, tmp_path, HOUR, page_size=4)
+    _second, sink = run("safe_score", client, tmp_path, HOUR, page_size=4)
     assert sink.users("mimecast:awareness:safe_score") == ["user003@x.com", "user007@x.com"]
     third, sink = run("safe_score", client, tmp_path, 2 * HOUR, page_size=4)
     assert third.events == 0 and third.records == 10
@@ -43,7 +43,7 @@ def test_only_changed_users_are_re_emitted_and_all_once_the_period_has_passed(tm
     # the two sent at 1 h an hour later.
     fourth, sink = run("safe_score", client, tmp_path, 23 * HOUR, page_size=4)
     assert fourth.events == 8 and "user003@x.com" not in sink.users("mimecast:awareness:safe_score")
-    fifth, sink = run("safe_score", client, tmp_path, 24 * HOUR, page_size=4)
+    _fifth, sink = run("safe_score", client, tmp_path, 24 * HOUR, page_size=4)
     assert sink.users("mimecast:awareness:safe_score") == ["user003@x.com", "user007@x.com"]
 
 
@@ -80,7 +80,9 @@ def test_a_run_killed_mid_page_loses_nobody_and_repeats_at_most_that_page(tmp_pa
     with pytest.raises(Crash):
         run("safe_score", client, tmp_path, 0.0, sink=first, page_size=6)
     _, rerun = run("safe_score", client, tmp_path, HOUR, page_size=6)
-    seen = Counter(first.users("mimecast:awareness:safe_score") + rerun.users("mimecast:awareness:safe_score"))
+    seen = Counter(
+        first.users("mimecast:awareness:safe_score") + rerun.users("mimecast:awareness:safe_score")
+    )
     assert set(seen) == {r["emailAddress"] for r in records}
     assert sum(count - 1 for count in seen.values()) <= 6
 
@@ -88,7 +90,13 @@ def test_a_run_killed_mid_page_loses_nobody_and_repeats_at_most_that_page(tmp_pa
 def test_a_run_killed_between_pages_repeats_nothing(tmp_path):
     records = users(20)
     with pytest.raises(Crash):
-        run("safe_score", FakeClient({"safe_score_details": records}, crash_after=2), tmp_path, 0.0, page_size=6)
+        run(
+            "safe_score",
+            FakeClient({"safe_score_details": records}, crash_after=2),
+            tmp_path,
+            0.0,
+            page_size=6,
+        )
     _, rerun = run("safe_score", FakeClient({"safe_score_details": records}), tmp_path, HOUR, page_size=6)
     assert rerun.users("mimecast:awareness:safe_score") == [r["emailAddress"] for r in records[12:]]
 
@@ -121,15 +129,17 @@ def test_watch_list_and_performance_send_their_options(tmp_path):
     options = {"filterBy": [{"fieldName": "type", "value": "video_count_0"}]}
     run("watchlist", client, tmp_path, 0.0, options=options)
     run("performance", client, tmp_path, 0.0, options={"includeUserDetails": True})
-    assert client.calls == [("watchlist_details", [options]),
-                            ("performance_details", [{"includeUserDetails": True}])]
+    assert client.calls == [
+        ("watchlist_details", [options]),
+        ("performance_details", [{"includeUserDetails": True}]),
+    ]
 
 
 def test_get_user_data_is_called_once_per_campaign_with_its_id(tmp_path):
     campaigns = [{"id": "c1", "name": "One"}, {"id": "c2", "name": "Two"}]
     results = {"c1": [{"email": "a@x.com"}], "c2": [{"email": "a@x.com"}, {"email": "b@x.com"}]}
     client = FakeClient({"campaigns": campaigns, "campaign_user_data": lambda data: results[data[0]["id"]]})
-    outcome, sink = run("campaign", client, tmp_path, 0.0, result_filter=["incorrect"])
+    _outcome, sink = run("campaign", client, tmp_path, 0.0, result_filter=["incorrect"])
     assert [call for call in client.calls if call[0] == "campaign_user_data"] == [
         ("campaign_user_data", [{"id": "c1", "filterBy": [{"fieldName": "status", "value": "incorrect"}]}]),
         ("campaign_user_data", [{"id": "c2", "filterBy": [{"fieldName": "status", "value": "incorrect"}]}]),
@@ -140,11 +150,17 @@ def test_get_user_data_is_called_once_per_campaign_with_its_id(tmp_path):
 
 
 def test_phishing_reads_campaigns_then_their_results(tmp_path):
-    client = FakeClient({"phishing_campaigns": [{"id": "p1", "name": "P"}],
-                         "phishing_user_data": lambda data: [{"email": "a@x.com", "status": "clicked"}]})
-    outcome, sink = run("phishing", client, tmp_path, 0.0)
-    assert [e.sourcetype for e in sink.events] == ["mimecast:awareness:phishing_campaign",
-                                                   "mimecast:awareness:phishing_result"]
+    client = FakeClient(
+        {
+            "phishing_campaigns": [{"id": "p1", "name": "P"}],
+            "phishing_user_data": lambda data: [{"email": "a@x.com", "status": "clicked"}],
+        }
+    )
+    _outcome, sink = run("phishing", client, tmp_path, 0.0)
+    assert [e.sourcetype for e in sink.events] == [
+        "mimecast:awareness:phishing_campaign",
+        "mimecast:awareness:phishing_result",
+    ]
 
 
 def test_training_walks_the_user_list_a_slice_per_run(tmp_path):
@@ -170,13 +186,21 @@ def test_training_skips_a_user_mimecast_does_not_know(tmp_path):
             raise MimecastError("user not found", endpoint="training_details", code="err_user_not_found")
         return [{"training": []}]
 
-    outcome, sink = run("training", FakeClient({"training_details": details}), tmp_path, 0.0,
-                        users=["gone@x.com", "here@x.com"], max_users=10)
+    outcome, sink = run(
+        "training",
+        FakeClient({"training_details": details}),
+        tmp_path,
+        0.0,
+        users=["gone@x.com", "here@x.com"],
+        max_users=10,
+    )
     assert outcome.skipped == ["gone@x.com"] and len(sink.events) == 1 and outcome.complete
 
 
 def test_summary_and_queue(tmp_path):
-    client = FakeClient({"safe_score_summary": [{"scoreCounts": {"a": 1}}], "queue": [{"id": "m1"}, {"id": "m2"}]})
+    client = FakeClient(
+        {"safe_score_summary": [{"scoreCounts": {"a": 1}}], "queue": [{"id": "m1"}, {"id": "m2"}]}
+    )
     outcome, sink = run("safe_score_summary", client, tmp_path, 0.0)
     assert [e.sourcetype for e in sink.events] == ["mimecast:awareness:safe_score_summary"]
     outcome, sink = run("queue", client, tmp_path, 0.0)

@@ -12,7 +12,13 @@ ADDED = {"mc_account": "prod", "mc_snapshot_id": "s1", "mc_snapshot_time": "2026
 
 
 def test_a_safe_score_event_is_the_record_plus_the_add_on_fields():
-    record = {"emailAddress": "Ann@Example.COM", "name": "Ann", "risk": "", "humanError": "B", "userState": "ACTIVE"}
+    record = {
+        "emailAddress": "Ann@Example.COM",
+        "name": "Ann",
+        "risk": "",
+        "humanError": "B",
+        "userState": "ACTIVE",
+    }
     (event,) = ev.safe_score(record, SNAP)
     assert event.sourcetype == "mimecast:awareness:safe_score"
     assert event.data == {**record, **ADDED, "mc_user": "ann@example.com"}

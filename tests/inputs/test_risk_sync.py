@@ -16,7 +16,9 @@ def rows(data_set, records):
 
 
 def test_rows_hold_the_data_sets_own_columns():
-    (row,) = rows("safe_score", [{"emailAddress": "A@X.com", "risk": "d", "humanError": "", "userState": "ACTIVE"}])
+    (row,) = rows(
+        "safe_score", [{"emailAddress": "A@X.com", "risk": "d", "humanError": "", "userState": "ACTIVE"}]
+    )
     assert row["_key"] == row["email"] == "a@x.com"
     assert row["safe_grade"] == "D" and row["human_error"] == "" and row["updated"] == int(NOW)
     (row,) = rows("watchlist", [{"email": "a@x.com", "watchlistCount": "3"}])
@@ -26,13 +28,22 @@ def test_rows_hold_the_data_sets_own_columns():
 
 def test_the_three_inputs_do_not_clobber_each_other():
     store = MemoryStore()
-    risk_sync.sync(store, rows("safe_score", [{"emailAddress": "a@x.com", "risk": "F"}]), "safe_score", NOW, True)
-    risk_sync.sync(store, rows("watchlist", [{"email": "a@x.com", "watchlistCount": 2}]), "watchlist", NOW, True)
+    risk_sync.sync(
+        store, rows("safe_score", [{"emailAddress": "a@x.com", "risk": "F"}]), "safe_score", NOW, True
+    )
+    risk_sync.sync(
+        store, rows("watchlist", [{"email": "a@x.com", "watchlistCount": 2}]), "watchlist", NOW, True
+    )
     performance = [{"email": "a@x.com", "numCorrect": 4, "numIncorrect": 1, "numNotWatched": 0}]
     risk_sync.sync(store, rows("performance", performance), "performance", NOW, True)
     row = store.rows["a@x.com"]
     assert set(FIELDS) <= set(row)
-    assert (row["safe_grade"], row["priority"], row["watchlist"], row["watchlist_count"]) == ("F", "critical", "true", 2)
+    assert (row["safe_grade"], row["priority"], row["watchlist"], row["watchlist_count"]) == (
+        "F",
+        "critical",
+        "true",
+        2,
+    )
     assert (row["num_correct"], row["num_incorrect"]) == (4, 1)
 
 
@@ -47,8 +58,12 @@ def test_a_complete_safe_score_snapshot_removes_users_it_no_longer_holds():
 
 def test_a_complete_watch_list_takes_users_off_the_list_but_keeps_their_row():
     store = MemoryStore()
-    risk_sync.sync(store, rows("safe_score", [{"emailAddress": "a@x.com", "risk": "A"}]), "safe_score", NOW, True)
-    risk_sync.sync(store, rows("watchlist", [{"email": "a@x.com", "watchlistCount": 2}]), "watchlist", NOW, True)
+    risk_sync.sync(
+        store, rows("safe_score", [{"emailAddress": "a@x.com", "risk": "A"}]), "safe_score", NOW, True
+    )
+    risk_sync.sync(
+        store, rows("watchlist", [{"email": "a@x.com", "watchlistCount": 2}]), "watchlist", NOW, True
+    )
     risk_sync.sync(store, [], "watchlist", NOW, True)
     row = store.rows["a@x.com"]
     assert (row["watchlist"], row["watchlist_count"], row["safe_grade"]) == ("false", 0, "A")
@@ -58,7 +73,9 @@ def test_a_filtered_snapshot_removes_nobody():
     store = MemoryStore()
     everyone = [{"emailAddress": f"u{i}@x.com", "risk": "B"} for i in range(6)]
     risk_sync.sync(store, rows("safe_score", everyone), "safe_score", NOW, True)
-    risk_sync.sync(store, rows("watchlist", [{"email": "u1@x.com", "watchlistCount": 1}]), "watchlist", NOW, False)
+    risk_sync.sync(
+        store, rows("watchlist", [{"email": "u1@x.com", "watchlistCount": 1}]), "watchlist", NOW, False
+    )
     assert len(store.rows) == 6
 
 
@@ -78,7 +95,13 @@ def test_the_spool_reads_back_sorted_runs_in_key_order_last_row_winning(tmp_path
     spool = risk_sync.Spool(str(tmp_path), "in-risk-")
     for key, value in [("d", 1), ("b", 1), ("a", 1), ("c", 1), ("b", 2), ("e", 1), ("a", 3)]:
         spool.add({"_key": key, "v": value})
-    assert [(row["_key"], row["v"]) for row in spool.rows()] == [("a", 3), ("b", 2), ("c", 1), ("d", 1), ("e", 1)]
+    assert [(row["_key"], row["v"]) for row in spool.rows()] == [
+        ("a", 3),
+        ("b", 2),
+        ("c", 1),
+        ("d", 1),
+        ("e", 1),
+    ]
     assert len(list(tmp_path.iterdir())) == 3
     spool.close()
     assert list(tmp_path.iterdir()) == []
