@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Callable
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from splunk_app.simulator import api, auth
 from splunk_app.simulator import campaigns as camp
@@ -187,7 +187,7 @@ class SimulatedTenant:
 
     def serve(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> Reply:
         """Answers one request; called by the HTTP server on its request thread."""
-        path = path.split("?", 1)[0]
+        path = urlsplit(path).path  # also the absolute form (http://host/path) that proxies send
         allowance = self._limiter.hit()
         reply = self._answer(method, path, headers, body, allowance.allowed)
         reply.headers = {**allowance.headers(), **reply.headers}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import re
 
 import pytest
@@ -214,3 +215,13 @@ def test_add_group_member_answer(api):
     [member] = body["data"]
     assert member["folderId"] == group["id"] and member["emailAddress"] == "Ben.Baker.1@simulated.example"
     assert member["internal"] is True and member["id"]
+
+
+def test_absolute_form_request_target_as_a_proxy_sends_it(tenant, api):
+    connection = http.client.HTTPConnection("127.0.0.1", int(tenant.base_url.rsplit(":", 1)[1]), timeout=10)
+    connection.request("POST", tenant.base_url + DETAILS + "?x=1", body=b'{"data": []}',
+                       headers={**api.headers(DETAILS), "Content-Type": "application/json"})
+    response = connection.getresponse()
+    assert response.status == 200
+    assert tenant.requests[-1].path == DETAILS
+    connection.close()
