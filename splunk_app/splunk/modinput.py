@@ -160,6 +160,13 @@ class MimecastInput(Script):
                 f"{where}: cannot use the checkpoint folder {metadata.get('checkpoint_dir')!r}: {err}. Check "
                 "its permissions and free space."
             )
+        except Exception as err:  # the one place an unforeseen failure is logged, with its cause
+            logger.debug("%s: unexpected failure", where, exc_info=True)
+            return (
+                f"{where}: unexpected {type(err).__name__}: {err}. The checkpoint is consistent and the "
+                "input tries again at its next interval; if this repeats, set the log level to DEBUG and "
+                "report the traceback."
+            )
         logger.info(
             "%s: snapshot %s: %d records, %d events written, %d pages, %d gone, %s, %s, %d API requests, "
             "%.1f s",
