@@ -1,0 +1,186 @@
+"""Running a modular alert action as splunkd does: `bin/<action>.py --execute` with the JSON payload on stdin
+(server_uri, session_key, configuration, results_file: a gzipped CSV of the results, sid, search_name...).
+
+Outcomes go to `ta_mimecast_awareness_<action>_modalert.log`, one line per user. Where Splunk_SA_CIM (which
+Enterprise Security ships) is installed, its `cim_actions.ModularAction` writes those lines in the
+adaptive-response format (`sendmodaction - ... action_status=...`), which ES reads from the cim_modactions
+index to show each response's status in Incident Review."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import logging
+import os
+import sys
+from collections.abc import Iterator
+from types import ModuleType
+from typing import Any, TextIO
+
+from splunk_app import actions
+from splunk_app.mimecast import Client, MimecastError
+from splunk_app.splunk import logs, settings
+from splunk_app.splunk.service import SplunkdError, connect
+
+SIGNATURES = {
+    "added": "Added {email} to Mimecast group {group}",
+    "already_member": "{email} was already in Mimecast group {group}",
+    "removed": "Removed {email} from Mimecast group {group}",
+    "not_member": "{email} was not in Mimecast group {group}",
+    "would_add": "Dry run: would add {email} to Mimecast group {group}",
+    "would_remove": "Dry run: would remove {email} from Mimecast group {group}",
+    "skipped": "Did not act on {email}: {detail}",
+    "failed": "Could not act on {email} in Mimecast group {group}: {detail}",
+}
+_CSV_FIELD_LIMIT = 64 * 1024 * 1024
+
+
+class ResultsError(Exception):
+    """The results file splunkd named cannot be read."""
+
+
+def main(action: str, mode: str, argv: list[str], stdin: TextIO) -> int:
+    """Exit status for splunkd: 0 every user handled as asked, 1 some users not, 2 nothing was done."""
+    if argv[1:2] != ["--execute"]:
+        print(
+            f"{action}: splunkd runs this alert action with --execute and its payload on stdin",
+            file=sys.stderr,
+        )
+        return 2
+    logger = logs.get_logger(f"{action}_modalert")
+    try:
+        payload = json.load(stdin)
+    except ValueError as err:
+        logger.error("action=%s the payload on stdin is not JSON (%s): nothing done", action, err)
+        return 2
+    if not isinstance(payload, dict):
+        logger.error("action=%s the payload on stdin is not a JSON object: nothing done", action)
+        return 2
+    logs.hide(payload.get("session_key"))
+    report = Report(action, payload, logger, _cim_actions(logger))
+    try:
+        params = actions.parse_params(payload.get("configuration") or {})
+        service = connect(str(payload.get("server_uri", "")), str(payload.get("session_key", "")))
+        logs.set_level(logger, settings.load_log_level(service))
+        outcomes = actions.run(
+            mode,
+            params,
+            read_results(payload.get("results_file")),
+            client_for=lambda: _client(service, params.account),
+            cache=_group_cache(),
+        )
+        for outcome in outcomes:
+            report.outcome(outcome, params.group)
+    except (actions.ActionError, ResultsError, SplunkdError, MimecastError) as err:
+        report.problem(f"{err}")
+        return 2
+    except Exception as err:
+        logger.debug("unexpected failure", exc_info=True)
+        report.problem(f"unexpected {type(err).__name__}: {err} (set the Logging level to DEBUG for details)")
+        return 2
+    return 0 if report.all_ok else 1
+
+
+def read_results(path: Any) -> Iterator[tuple[str, dict[str, str]]]:
+    """(rid, row) for each result of the gzipped CSV splunkd wrote; rid is the result's position, as
+    adaptive-response actions number results."""
+    if not path or not os.path.isfile(str(path)):
+        raise ResultsError(f"the results file {path!r} does not exist: nothing done")
+    csv.field_size_limit(_CSV_FIELD_LIMIT)
+    try:
+        with gzip.open(str(path), "rt", encoding="utf-8", newline="") as handle:
+            for number, row in enumerate(csv.DictReader(handle)):
+                yield str(row.get("rid") or number), row
+    except (OSError, EOFError, csv.Error, UnicodeDecodeError) as err:
+        raise ResultsError(f"the results file {path!r} is not a gzipped CSV ({err}): nothing done") from err
+
+
+class Report:
+    """One log line per outcome; through cim_actions (adaptive-response format) when ES's CIM app is here."""
+
+    def __init__(
+        self, action: str, payload: dict[str, Any], logger: logging.Logger, cim: ModuleType | None
+    ) -> None:
+        self.action = action
+        self.logger = logger
+        self.all_ok = True
+        self._search = str(payload.get("search_name") or "")
+        self._sid = str(payload.get("sid") or "")
+        self._modaction = cim.ModularAction(json.dumps(payload), logger, action) if cim else None
+
+    def outcome(self, outcome: actions.Outcome, group: str) -> None:
+        self.all_ok = self.all_ok and outcome.ok
+        signature = (
+            SIGNATURES[outcome.outcome].format(email=outcome.email, group=group, detail=outcome.detail)
+            if outcome.email
+            else outcome.detail
+        )
+        level = {"failed": logging.ERROR, "skipped": logging.WARNING}.get(outcome.outcome, logging.INFO)
+        if self._modaction is not None:
+            self._modaction.update({"rid": outcome.rid})
+            self._modaction.message(
+                signature,
+                status="success" if outcome.ok else "failure",
+                level=level,
+                mc_user=outcome.email or "",
+                mc_group=group,
+                outcome=outcome.outcome,
+            )
+            return
+        self.logger.log(
+            level,
+            'action=%s search_name="%s" sid="%s" rid=%s mc_user="%s" mc_group="%s" outcome=%s | %s',
+            self.action,
+            self._search,
+            self._sid,
+            outcome.rid,
+            outcome.email or "",
+            group,
+            outcome.outcome,
+            signature,
+        )
+
+    def problem(self, text: str) -> None:
+        """A failure of the whole run."""
+        self.all_ok = False
+        if self._modaction is not None:
+            self._modaction.message(text, status="failure", level=logging.ERROR)
+            return
+        self.logger.error(
+            'action=%s search_name="%s" sid="%s" outcome=failed | %s',
+            self.action,
+            self._search,
+            self._sid,
+            text,
+        )
+
+
+def _client(service: Any, account_name: str) -> Client:
+    account = settings.load_account(service, account_name)
+    return Client(account.base_url, account.credentials, proxy=settings.load_proxy(service))
+
+
+def _group_cache() -> actions.GroupCache | None:
+    home = os.environ.get("SPLUNK_HOME")
+    if not home:
+        return None
+    return actions.GroupCache(
+        os.path.join(home, "var", "run", "splunk", "ta_mimecast_awareness", "groups.json")
+    )
+
+
+def _cim_actions(logger: logging.Logger) -> ModuleType | None:
+    """Splunk_SA_CIM's cim_actions module when that app is installed (it is wherever ES is), else None."""
+    home = os.environ.get("SPLUNK_HOME")
+    lib = os.path.join(home or "", "etc", "apps", "Splunk_SA_CIM", "lib")
+    if not home or not os.path.isfile(os.path.join(lib, "cim_actions.py")):
+        return None
+    if lib not in sys.path:
+        sys.path.append(lib)
+    try:
+        import cim_actions  # noqa: PLC0415 - exists only where Splunk_SA_CIM is installed
+    except Exception as err:
+        logger.warning("Splunk_SA_CIM's cim_actions did not load (%s): reporting to this log only", err)
+        return None
+    return cim_actions

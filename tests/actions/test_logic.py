@@ -1,0 +1,108 @@
+"""The alert actions' plain functions: parameters, picking users, the guard, the group cache."""
+
+from __future__ import annotations
+
+import pytest
+
+from splunk_app import actions
+
+
+def _rows(*rows):
+    return [(str(number), row) for number, row in enumerate(rows)]
+
+
+def test_parameters_with_defaults():
+    params = actions.parse_params({"account": "prod", "group": " High Risk Users "})
+
+    assert params == actions.Params("prod", "High Risk Users", "", 25, False)
+
+
+@pytest.mark.parametrize(
+    ("configuration", "words"),
+    [
+        ({"group": "g"}, "account is empty"),
+        ({"account": "a"}, "group is empty"),
+        ({"account": "a", "group": "g", "max_users": "ten"}, "max_users='ten'"),
+        ({"account": "a", "group": "g", "max_users": "-3"}, "max_users='-3'"),
+    ],
+)
+def test_bad_parameters_are_named(configuration, words):
+    with pytest.raises(actions.ActionError, match=words):
+        actions.parse_params(configuration)
+
+
+@pytest.mark.parametrize(("raw", "dry"), [("1", True), ("true", True), ("0", False), ("", False)])
+def test_dry_run_checkbox(raw, dry):
+    assert actions.parse_params({"account": "a", "group": "g", "dry_run": raw}).dry_run is dry
+
+
+def test_first_default_field_that_has_a_value_wins_and_users_are_distinct():
+    targets, problems = actions.pick_targets(
+        _rows(
+            {"mimecast_identity": "", "user": "Alice@Example.com", "src_user": "bob@example.com"},
+            {"src_user": "bob@example.com"},
+            {"recipient": "alice@example.com"},
+            {"email": "carol@example.com"},
+        ),
+        "",
+    )
+
+    assert targets == [
+        actions.Target("alice@example.com", "0"),
+        actions.Target("bob@example.com", "1"),
+        actions.Target("carol@example.com", "3"),
+    ]
+    assert problems == []
+
+
+def test_a_chosen_field_and_multivalue_results():
+    targets, problems = actions.pick_targets(
+        _rows({"rcpt": "a@x.example", "__mv_rcpt": "$a@x.example$;$b@x.example$", "user": "u@x.example"}),
+        "rcpt",
+    )
+
+    assert [t.email for t in targets] == ["a@x.example", "b@x.example"]
+    assert problems == []
+
+
+def test_results_without_a_usable_email_are_one_problem_each():
+    targets, problems = actions.pick_targets(
+        _rows({"user": "ok@example.com"}, {"host": "web01"}, {"user": "CORP\\jdoe"}), ""
+    )
+
+    assert [t.email for t in targets] == ["ok@example.com"]
+    assert [(p.rid, p.outcome) for p in problems] == [("1", "skipped"), ("2", "skipped")]
+    assert (
+        "result 1 has no value in any of mimecast_identity, user, src_user, recipient, email"
+        in problems[0].detail
+    )
+    assert "'CORP\\\\jdoe' is not an email" in problems[1].detail
+
+
+def test_the_guard_refuses_more_users_than_max():
+    targets = [actions.Target(f"u{i}@example.com", str(i)) for i in range(4)]
+
+    actions.guard(targets, 4)
+    with pytest.raises(actions.ActionError, match="4 users, more than max_users=3: acted on none"):
+        actions.guard(targets, 3)
+
+
+def test_group_cache_expires_and_forgets(tmp_path):
+    now = [1000.0]
+    cache = actions.GroupCache(str(tmp_path / "cache" / "groups.json"), clock=lambda: now[0])
+
+    cache.put("prod", "High Risk Users", "eNoID")
+    assert cache.get("prod", "high risk users") == "eNoID"
+    assert cache.get("other", "High Risk Users") is None
+    now[0] += actions.GROUP_CACHE_SECONDS
+    assert cache.get("prod", "High Risk Users") is None
+    cache.put("prod", "High Risk Users", "eNoID2")
+    cache.forget("prod", "High Risk Users")
+    assert cache.get("prod", "High Risk Users") is None
+
+
+def test_a_corrupt_cache_file_is_ignored(tmp_path):
+    path = tmp_path / "groups.json"
+    path.write_text("{not json")
+
+    assert actions.GroupCache(str(path)).get("prod", "g") is None
