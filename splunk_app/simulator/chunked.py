@@ -139,11 +139,14 @@ def read_chunks(data: bytes | BinaryIO) -> list[Chunk]:
 
 
 def iter_chunks(stream: BinaryIO) -> Iterator[Chunk]:
-    """The chunks of a stream, until it ends; a malformed header raises ValueError."""
+    """The chunks of a stream, until it ends; a malformed header raises ValueError. Blank lines between
+    chunks are skipped (the SDK's recorded answers have a newline after each chunk)."""
     while True:
         line = stream.readline()
         if not line:
             return
+        if not line.strip():
+            continue
         match = _HEADER.fullmatch(line)
         if match is None:
             raise ValueError(f"not a chunk header: {line[:80]!r}")

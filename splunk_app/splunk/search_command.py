@@ -12,7 +12,6 @@ import os
 import re
 import sys
 from collections.abc import Iterator
-from io import StringIO
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ from splunklib.searchcommands.internals import CsvDialect
 from splunk_app.risk import COLLECTION, FIELDS, RiskTable, TableError, read_csv, table_from_rows
 from splunk_app.splunk import kvstore
 from splunk_app.splunk.logs import get_logger
-from splunk_app.splunk.rows import enrich_rows
+from splunk_app.splunk.rows import enrich_rows, lines
 from splunk_app.splunk.service import SplunkdError, connect
 
 DEFAULT_FIELDS = ("user", "src_user", "recipient", "sender", "email")
@@ -77,7 +76,7 @@ class MimecastRiskCommand(StreamingCommand):
 
     def _execute_chunk_v2(self, process: Any, chunk: Any) -> None:
         _metadata, body = chunk
-        rows = csv.reader(StringIO(body), dialect=CsvDialect)
+        rows = csv.reader(lines(body), dialect=CsvDialect)
         self._record_writer._writer.writerows(process(rows))
 
     def _check_arguments(self) -> None:
