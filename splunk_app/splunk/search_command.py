@@ -27,7 +27,7 @@ from splunk_app.splunk.service import SplunkdError, connect
 DEFAULT_FIELDS = ("user", "src_user", "recipient", "sender", "email")
 TABLE_ENV = "MIMECAST_AT_RISK_TABLE"
 KV_PAGE_SIZE = 10_000  # documents per KV store read; limits.conf max_rows_per_query is 50,000
-_PREFIX = re.compile(r"(?:[A-Za-z0-9][A-Za-z0-9_.]*)?")
+_PREFIX = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.]*")  # never empty: the event's own fields stay
 _DOMAIN = re.compile(r"@?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*")
 
 
@@ -75,6 +75,7 @@ class MimecastRiskCommand(StreamingCommand):
         return enrich_rows(records, self._table, fields, bool(self.fieldnames), self.prefix)
 
     def _execute_chunk_v2(self, process: Any, chunk: Any) -> None:
+        """splunklib's per-chunk step, with rows for records: read as lists, written by its csv writer."""
         _metadata, body = chunk
         rows = csv.reader(lines(body), dialect=CsvDialect)
         self._record_writer._writer.writerows(process(rows))

@@ -171,6 +171,7 @@ def test_a_lookup_name_that_leaves_the_folder_is_refused(app, name):
     ("args", "table_text", "says"),
     [
         (["prefix=risk-"], None, "prefix='risk-' is not a field-name prefix"),
+        (["prefix="], None, "prefix='' is not a field-name prefix"),
         (["default_domain=example..com"], None, "default_domain='example..com' is not a domain"),
         (["field="], None, "field= needs a field name"),
         (["lookup=missing.csv"], None, "lookup='missing.csv': there is no such file"),
