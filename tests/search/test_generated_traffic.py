@@ -3,11 +3,14 @@ chunks, several fields, the prefix, a CSV lookup in the app's folder, and every 
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from splunk_app.simulator import chunked
 
-from .harness import ADDED, exchange, only_error, run, write_table
+from .harness import ADDED, SCRIPT, environment, exchange, only_error, run, write_table
 
 DOMAIN = "default_domain=example.com"
 
@@ -198,3 +201,26 @@ def test_an_unknown_option_is_named(table):
     assert result.returncode != 0
     assert result.messages == [("ERROR", "Unrecognized option: colour=red")]
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.timeout(60)
+def test_each_chunk_is_answered_before_the_next_is_sent(table):
+    """splunkd waits for each answer before it sends the next chunk: nothing may wait for the end of input."""
+    process = subprocess.Popen(
+        [sys.executable, str(SCRIPT)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=environment(table)
+    )
+    answers = chunked.iter_chunks(process.stdout)
+    try:
+        process.stdin.write(chunked.getinfo([DOMAIN]))
+        process.stdin.flush()
+        assert next(answers).metadata == {"type": "stateful"}
+        for number, user in enumerate(["CORP\\bob", "carol", "dave@example.com"]):
+            process.stdin.write(chunked.execute([{"user": user}], finished=number == 2))
+            process.stdin.flush()
+            (record,) = chunked.records_of(next(answers).body)
+            assert record["mimecast_safe_grade"] == "FCB"[number]
+        process.stdin.close()
+        assert process.wait(timeout=30) == 0
+    finally:
+        process.kill()
+        process.wait()
