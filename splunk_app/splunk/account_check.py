@@ -12,19 +12,19 @@ from dataclasses import dataclass
 from typing import Union
 from urllib.parse import urlsplit
 
-from splunk_app.mimecast import (
+from splunk_app.mimecast import Client, HmacCredentials, OAuth2Credentials, Proxy
+from splunk_app.mimecast.errors import (
     ApiError,
     BadCredentials,
-    Client,
-    HmacCredentials,
     InsecureUrl,
     KeysExpired,
+    MalformedResponse,
     MimecastError,
     MissingPermission,
     NetworkError,
-    OAuth2Credentials,
-    Proxy,
+    ProxyError,
     RateLimited,
+    TlsError,
 )
 
 Credentials = Union[OAuth2Credentials, HmacCredentials]
@@ -113,6 +113,33 @@ def _insecure(err: MimecastError, at: _Attempt) -> CheckResult:
     return CheckResult("insecure_url", f"The Base URL for {at.host} must start with https://.")
 
 
+def _proxy_refused(err: MimecastError, at: _Attempt) -> CheckResult | None:
+    if at.proxy is None or not (isinstance(err, ProxyError) or err.status == 407):
+        return None
+    return CheckResult(
+        "proxy_refused",
+        f"The proxy {_proxy_host(at.proxy)} refused the connection to {at.host}: check the Proxy tab "
+        "(host, port, username, password) and that the proxy allows HTTPS to Mimecast.",
+    )
+
+
+def _tls(err: MimecastError, at: _Attempt) -> CheckResult:
+    return CheckResult(
+        "tls_unverified",
+        f"The TLS certificate of {at.host} could not be verified. If a proxy inspects TLS, Splunk's Python "
+        "must trust its CA; verification is never turned off.",
+    )
+
+
+def _unreachable(err: MimecastError, at: _Attempt) -> CheckResult:
+    via = f" through the proxy {_proxy_host(at.proxy)}" if at.proxy is not None else ""
+    return CheckResult(
+        "unreachable",
+        f"Cannot reach {at.host}{via}: check the Base URL, DNS and the firewall (outbound HTTPS), "
+        "or configure the Proxy tab.",
+    )
+
+
 def _bad_credentials(err: MimecastError, at: _Attempt) -> CheckResult:
     oauth = isinstance(at.credentials, OAuth2Credentials)
     mismatch = _gateway_mismatch(at.host, oauth)
@@ -142,44 +169,34 @@ def _keys_expired(err: MimecastError, at: _Attempt) -> CheckResult:
     )
 
 
-def _network(err: MimecastError, at: _Attempt) -> CheckResult:
-    if at.proxy is not None and _proxy_refused(err):
-        return CheckResult(
-            "proxy_refused",
-            f"The proxy {_proxy_host(at.proxy)} refused the connection to {at.host}: check the Proxy tab "
-            "(host, port, username, password) and that the proxy allows HTTPS to Mimecast.",
-        )
-    via = f" through the proxy {_proxy_host(at.proxy)}" if at.proxy is not None else ""
-    return CheckResult(
-        "unreachable",
-        f"Cannot reach {at.host}{via}: check the Base URL, DNS and the firewall (outbound HTTPS), "
-        "or configure the Proxy tab.",
-    )
-
-
-def _not_a_gateway(err: MimecastError, at: _Attempt) -> CheckResult | None:
-    if err.status not in (404, 405):
-        return None
-    return CheckResult(
-        "wrong_region",
-        f"{at.host} does not answer as a Mimecast API gateway (HTTP {err.status}): pick the gateway of your "
-        "region from the Base URL list.",
-    )
-
-
 def _rate_limited(err: MimecastError, at: _Attempt) -> CheckResult:
     return CheckResult(
         "rate_limited", "Mimecast's rate limit for this account is used up right now: save again in a minute."
     )
 
 
+def _not_a_gateway(err: MimecastError, at: _Attempt) -> CheckResult | None:
+    if not isinstance(err, MalformedResponse) and err.status not in (404, 405):
+        return None
+    status = f" (HTTP {err.status})" if err.status else ""
+    return CheckResult(
+        "wrong_region",
+        f"{at.host} does not answer as a Mimecast API gateway{status}: pick the gateway of your region from "
+        "the Base URL list.",
+    )
+
+
+# In order: the first answer that applies wins.
 _ANSWERS = (
     (InsecureUrl, _insecure),
+    (MimecastError, _proxy_refused),
+    (TlsError, _tls),
+    (NetworkError, _unreachable),
     (BadCredentials, _bad_credentials),
     (MissingPermission, _missing_permission),
     (KeysExpired, _keys_expired),
-    (NetworkError, _network),
     (RateLimited, _rate_limited),
+    (MalformedResponse, _not_a_gateway),
     (ApiError, _not_a_gateway),
 )
 
@@ -196,16 +213,6 @@ def _gateway_mismatch(host: str, oauth: bool) -> str | None:
         return (f"{host} is an API 2.0 gateway: API 1.0 (HMAC) keys use your account's regional host, "
                 "such as https://eu-api.mimecast.com or https://us-api.mimecast.com.")
     return None
-
-
-def _proxy_refused(err: BaseException) -> bool:
-    """True when the proxy, not Mimecast, turned the connection down (requests' ProxyError or a 407)."""
-    seen: BaseException | None = err
-    while seen is not None:
-        if type(seen).__name__ == "ProxyError" or " 407 " in f" {seen} ":
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
 
 
 def _proxy_host(proxy: Proxy) -> str:

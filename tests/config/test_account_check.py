@@ -8,9 +8,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from splunk_app.mimecast import Proxy
+from splunk_app.mimecast import HmacCredentials, OAuth2Credentials, Proxy
+from splunk_app.mimecast.errors import ApiError, BadCredentials, MimecastError, RateLimited, TlsError
 from splunk_app.simulator import Faults, SimulatedTenant
-from splunk_app.splunk.account_check import check_account
+from splunk_app.splunk.account_check import check_account, explain
 
 from .servers import NotAGateway, proxy_handler, serve
 
@@ -141,3 +142,44 @@ def test_incomplete_accounts_are_named_without_a_call(fields: dict[str, str], wo
     result = check_account(fields)
     assert result.problem == "incomplete"
     assert words in result.message
+
+
+OAUTH = OAuth2Credentials(client_id="id", client_secret="secret")
+HMAC = HmacCredentials(app_id="app", app_key="key", access_key="access", secret_key="c2VjcmV0")
+SUMMARY = "safe_score_summary"
+
+
+@pytest.mark.parametrize(("base_url", "credentials", "words"), [
+    ("https://eu-api.mimecast.com", OAUTH, "API 1.0 regional host"),
+    ("https://us-api.services.mimecast.com", HMAC, "API 2.0 gateway"),
+])
+def test_credentials_sent_to_the_other_api_generation_are_the_wrong_region(
+    base_url: str, credentials: object, words: str
+) -> None:
+    result = explain(BadCredentials("rejected", endpoint=SUMMARY, status=401), base_url, credentials, None)
+    assert result.problem == "wrong_region"
+    assert words in result.message
+
+
+def test_right_generation_gateway_rejecting_the_keys_is_bad_credentials() -> None:
+    error = BadCredentials("rejected", endpoint=SUMMARY, status=401)
+    result = explain(error, "https://eu-api.mimecast.com", HMAC, None)
+    assert result.problem == "bad_credentials"
+    assert "another region" in result.message
+
+
+@pytest.mark.parametrize(("error", "problem"), [
+    (TlsError("bad certificate", endpoint=SUMMARY), "tls_unverified"),
+    (RateLimited("slow down", endpoint=SUMMARY, status=429, retry_after=2.0), "rate_limited"),
+    (ApiError("server error", endpoint=SUMMARY, status=500), "api_error"),
+])
+def test_other_outcomes(error: MimecastError, problem: str) -> None:
+    assert explain(error, "https://api.services.mimecast.com", OAUTH, None).problem == problem
+
+
+def test_a_407_through_a_proxy_is_the_proxy_refusing() -> None:
+    proxy = Proxy(url="http://proxy.example:3128", username="u", password="p")
+    error = ApiError("HTTP 407", endpoint=SUMMARY, status=407)
+    result = explain(error, "https://api.services.mimecast.com", OAUTH, proxy)
+    assert result.problem == "proxy_refused"
+    assert "proxy.example:3128" in result.message
