@@ -1,0 +1,42 @@
+"""The Mimecast API client: authentication, transport, retries, rate limits, pagination, endpoint shapes.
+
+It knows nothing about Splunk (a test makes sure no module here imports splunklib).
+"""
+
+from splunk_app.mimecast.auth import HmacCredentials, OAuth2Credentials
+from splunk_app.mimecast.client import Client, Page
+from splunk_app.mimecast.endpoints import ENDPOINTS
+from splunk_app.mimecast.errors import (
+    ApiError,
+    BadCredentials,
+    InsecureUrl,
+    KeysExpired,
+    MalformedResponse,
+    MimecastError,
+    MissingPermission,
+    NetworkError,
+    ProxyError,
+    RateLimited,
+    TlsError,
+)
+from splunk_app.mimecast.transport import Proxy
+
+__all__ = [
+    "ENDPOINTS",
+    "ApiError",
+    "BadCredentials",
+    "Client",
+    "HmacCredentials",
+    "InsecureUrl",
+    "KeysExpired",
+    "MalformedResponse",
+    "MimecastError",
+    "MissingPermission",
+    "NetworkError",
+    "OAuth2Credentials",
+    "Page",
+    "Proxy",
+    "ProxyError",
+    "RateLimited",
+    "TlsError",
+]

@@ -1,0 +1,171 @@
+"""The Mimecast client: one logical call at a time, signed, paced, retried, checked, and paged lazily."""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Callable
+from urllib.parse import urlencode
+
+from splunk_app.mimecast import errors
+from splunk_app.mimecast.auth import TOKEN_PATH, Credentials, HmacAuth, HmacCredentials, OAuth2Auth
+from splunk_app.mimecast.endpoints import Endpoint, records_of, resolve
+from splunk_app.mimecast.errors import BadCredentials, MalformedResponse, MimecastError, scrub
+from splunk_app.mimecast.ratelimit import RateLimiter, reset_seconds
+from splunk_app.mimecast.retry import RetryPolicy, retry_delay, should_retry
+from splunk_app.mimecast.transport import HttpResponse, Proxy, Transport, check_base_url
+
+LOG = logging.getLogger(__name__)
+MAX_PAGE_SIZE = 500
+TOKEN_ENDPOINT = Endpoint("oauth_token", TOKEN_PATH, "token")
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of records; `number` counts from 1, `next_token` is None on the last page."""
+
+    records: list[dict[str, Any]]
+    number: int
+    next_token: str | None
+    total_count: int | None
+
+
+class Client:
+    """A Mimecast API client for one account. Sleep and clock are injected so tests never wait."""
+
+    def __init__(self, base_url: str, credentials: Credentials, proxy: Proxy | None = None, *,
+                 timeout: tuple[float, float] = (10.0, 120.0), sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.monotonic, retry: RetryPolicy | None = None,
+                 rand: Callable[[], float] = random.random, transport: Transport | None = None) -> None:
+        self.base_url = check_base_url(base_url)
+        self._auth: HmacAuth | OAuth2Auth = (
+            HmacAuth(credentials) if isinstance(credentials, HmacCredentials)
+            else OAuth2Auth(credentials, self._fetch_token, clock)
+        )
+        self._transport = transport or Transport(proxy, timeout, secrets=credentials.secrets())
+        self._proxy_secrets = (proxy.password,) if proxy is not None and proxy.password else ()
+        self._sleep = sleep
+        self._clock = clock
+        self._retry = retry or RetryPolicy()
+        self._rand = rand
+        self._limiter = RateLimiter(clock, sleep)
+        self.requests_made = 0
+
+    def __repr__(self) -> str:
+        return f"Client(base_url={self.base_url!r}, auth={type(self._auth).__name__})"
+
+    def post(self, endpoint: str, data: list[Any] | None = None, meta: dict[str, Any] | None = None) -> dict:
+        """One logical call: the parsed answer, or a MimecastError once retries are spent."""
+        target = resolve(endpoint)
+        envelope: dict[str, Any] = {}
+        if meta is not None:
+            envelope["meta"] = meta
+        envelope["data"] = [] if data is None else data
+        body = json.dumps(envelope, separators=(",", ":")).encode()
+        return self._call(target, body, "application/json", signed=True)
+
+    def pages(self, endpoint: str, data: list[Any] | None = None, page_size: int = 500) -> Iterator[Page]:
+        """The endpoint's pages, fetched one at a time as they are consumed."""
+        target = resolve(endpoint)
+        size = max(1, min(int(page_size), MAX_PAGE_SIZE))
+        token: str | None = None
+        number = 0
+        while True:
+            pagination: dict[str, Any] = {"pageSize": size}
+            if token:
+                pagination["pageToken"] = token
+            payload = self.post(target.name, data, {"pagination": pagination})
+            number += 1
+            next_token, total = _pagination(target, payload)
+            if next_token is not None and next_token == token:
+                raise MalformedResponse(
+                    f"{target.name}: page {number} points to itself as the next page; Mimecast's paging "
+                    "is broken for this call, try again later.", endpoint=target.name)
+            yield Page(records_of(target, payload), number, next_token, total)
+            if next_token is None:
+                return
+            token = next_token
+
+    def records(self, endpoint: str, data: list[Any] | None = None, page_size: int = 500) -> Iterator[dict]:
+        """Every record of every page, one at a time."""
+        for page in self.pages(endpoint, data, page_size):
+            yield from page.records
+
+    def _fetch_token(self, form: dict[str, str]) -> tuple[str, float]:
+        payload = self._call(TOKEN_ENDPOINT, urlencode(form).encode(), "application/x-www-form-urlencoded",
+                             signed=False)
+        token = payload.get("access_token")
+        if not isinstance(token, str) or not token:
+            raise MalformedResponse(
+                "oauth_token: the token answer has no access_token; check that the Base URL is a Mimecast "
+                "API 2.0 gateway (such as https://api.services.mimecast.com).", endpoint=TOKEN_ENDPOINT.name)
+        lifetime = payload.get("expires_in")
+        return token, float(lifetime) if isinstance(lifetime, (int, float)) and lifetime > 0 else 1799.0
+
+    def _call(self, target: Endpoint, body: bytes, content_type: str, signed: bool) -> dict:
+        """Sends until an answer is good, an error is final, or the retry policy says stop."""
+        started = self._clock()
+        retries = 0
+        refreshed = False
+        while True:
+            try:
+                return self._attempt(target, body, content_type, signed)
+            except BadCredentials as err:
+                if signed and not refreshed and err.status == 401 and \
+                        self._auth.refresh_after(err.code, str(err)):
+                    LOG.info("%s: the OAuth token expired; fetching a new one and sending again", target.name)
+                    refreshed = True
+                    continue
+                raise
+            except MimecastError as err:
+                delay = retry_delay(err, retries, self._retry, self._rand)
+                if not should_retry(err, retries, self._clock() - started, delay, self._retry):
+                    raise
+                retries += 1
+                LOG.warning("%s: %s; trying again in %.1f s (retry %d of %d)", target.name,
+                            type(err).__name__ + (f" HTTP {err.status}" if err.status else ""), delay,
+                            retries, self._retry.max_retries)
+                self._sleep(delay)
+
+    def _attempt(self, target: Endpoint, body: bytes, content_type: str, signed: bool) -> dict:
+        headers = {"Content-Type": content_type, "Accept": "application/json"}
+        if signed:
+            headers.update(self._auth.headers(target.path))
+        self._limiter.wait()
+        self.requests_made += 1
+        response = self._transport.post(target.name, self.base_url + target.path, body, headers)
+        self._limiter.observe(response.headers)
+        return self._check(target, response, headers.get("x-mc-req-id"))
+
+    def _check(self, target: Endpoint, response: HttpResponse, sent_id: str | None) -> dict:
+        request_id = response.headers.get("x-mc-req-id") or response.headers.get("X-Request-Id") or sent_id
+        text = scrub(response.body[: errors.BODY_LIMIT * 4].decode("utf-8", "replace"), self._secrets())
+        payload = errors.parse_body(target.name, response.status, response.body, text, request_id)
+        retry_after = reset_seconds(response.headers) if response.status == 429 else None
+        error = errors.from_response(target.name, response.status, payload, request_id=request_id,
+                                     retry_after=retry_after, body=text)
+        if error is not None:
+            raise error
+        if not isinstance(payload, dict):
+            raise MalformedResponse(f"{target.name}: the answer is JSON but not an object; check that the "
+                                    "Base URL is a Mimecast API gateway.", endpoint=target.name,
+                                    status=response.status, request_id=request_id, body=text)
+        return payload
+
+    def _secrets(self) -> tuple[str, ...]:
+        return (*self._auth.secrets(), *self._proxy_secrets)
+
+
+def _pagination(target: Endpoint, payload: dict) -> tuple[str | None, int | None]:
+    """(next page token, total count) from meta.pagination; a missing meta.pagination is one page."""
+    meta = payload.get("meta")
+    pagination = meta.get("pagination") if isinstance(meta, dict) else None
+    if not isinstance(pagination, dict):
+        return None, None
+    next_token = pagination.get("next")
+    total = pagination.get("totalCount")
+    return (str(next_token) if next_token else None), (total if isinstance(total, int) else None)

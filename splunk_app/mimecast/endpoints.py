@@ -1,0 +1,84 @@
+"""The endpoint catalogue: each endpoint's path and where its records sit in the answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from splunk_app.mimecast.errors import MalformedResponse
+
+AT = "/api/awareness-training"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """`shape` names where records are: "list" = data[], "first" = data[0] (one record),
+    "nested" = data[0][key][]."""
+
+    name: str
+    path: str
+    shape: str
+    key: str = ""
+
+
+def _catalogue(*endpoints: Endpoint) -> dict[str, Endpoint]:
+    return {endpoint.name: endpoint for endpoint in endpoints}
+
+
+ENDPOINTS = _catalogue(
+    Endpoint("safe_score_details", f"{AT}/company/get-safe-score-details", "list"),
+    Endpoint("safe_score_summary", f"{AT}/company/get-safe-score-summary", "first"),
+    Endpoint("watchlist_details", f"{AT}/company/get-watchlist-details", "list"),
+    Endpoint("performance_details", f"{AT}/company/get-performance-details", "list"),
+    Endpoint("training_details", f"{AT}/user/get-training-details", "first"),
+    Endpoint("queue", f"{AT}/queue/get-queue", "list"),
+    Endpoint("campaigns", f"{AT}/campaign/get-campaigns", "nested", "campaigns"),
+    Endpoint("campaign_user_data", f"{AT}/campaign/get-user-data", "nested", "items"),
+    Endpoint("phishing_campaigns", f"{AT}/phishing/campaign/get-campaign", "list"),
+    Endpoint("phishing_user_data", f"{AT}/phishing/campaign/get-user-data", "nested", "items"),
+    Endpoint("find_groups", "/api/directory/find-groups", "nested", "folders"),
+    Endpoint("add_group_member", "/api/directory/add-group-member", "list"),
+    Endpoint("remove_group_member", "/api/directory/remove-group-member", "list"),
+)
+
+
+def resolve(name_or_path: str) -> Endpoint:
+    """The catalogue entry for a name or a path; a path not in the catalogue is an endpoint of shape list."""
+    if name_or_path in ENDPOINTS:
+        return ENDPOINTS[name_or_path]
+    for endpoint in ENDPOINTS.values():
+        if endpoint.path == name_or_path:
+            return endpoint
+    if name_or_path.startswith("/api/"):
+        return Endpoint(name_or_path, name_or_path, "list")
+    raise ValueError(f"unknown Mimecast endpoint {name_or_path!r}; known: {', '.join(ENDPOINTS)}")
+
+
+def records_of(endpoint: Endpoint, payload: Any) -> list[dict[str, Any]]:
+    """The records of one answer, checked to be JSON objects; MalformedResponse when the shape is wrong."""
+    data = payload.get("data") if isinstance(payload, dict) else None
+    if not isinstance(data, list):
+        raise _malformed(endpoint, "has no data[] list")
+    if endpoint.shape == "list":
+        found = data
+    elif not data:
+        found = []
+    elif not isinstance(data[0], dict):
+        raise _malformed(endpoint, "has a data[0] that is not an object")
+    elif endpoint.shape == "first":
+        found = [data[0]]
+    else:
+        found = data[0].get(endpoint.key)
+        if not isinstance(found, list):
+            raise _malformed(endpoint, f"has no data[0].{endpoint.key}[] list")
+    if not all(isinstance(record, dict) for record in found):
+        raise _malformed(endpoint, "has records that are not JSON objects")
+    return found
+
+
+def _malformed(endpoint: Endpoint, what: str) -> MalformedResponse:
+    return MalformedResponse(
+        f"{endpoint.name}: the answer {what}, which is not the shape Mimecast documents for "
+        f"{endpoint.path}; check that the Base URL is a Mimecast API gateway.",
+        endpoint=endpoint.name,
+    )
