@@ -27,6 +27,7 @@ Say = Callable[[str], None]
 
 TABLE_ENV = "MIMECAST_AT_RISK_TABLE"
 CHUNK_SIZE = 500
+API_PREFIX = "/api/awareness-training/"
 
 OAUTH2_ACCOUNT = "demo_oauth2"
 HMAC_ACCOUNT = "demo_hmac"
@@ -101,9 +102,11 @@ def run(users: int, seed: int, out_dir: Path, sample_size: int, say: Say) -> Dem
                 say(f"[{number}/{len(INPUTS)}] {spec.kind} ({_auth_label(spec.account)}: {spec.account})")
                 before = len(tenant.requests)
                 with _PageTicker(tenant, before, say):
-                    events = run_input(spec, splunkd, checkpoints)
-                counted = write_events(events, sink, result.events_by_sourcetype)
+                    done = run_input(spec, splunkd, checkpoints)
+                counted = write_events(done.events, sink, result.events_by_sourcetype)
                 say(f"      {counted:,} events from {_pages_text(tenant.requests[before:])}")
+                for line in _log_summary(done.stderr):
+                    say(f"      input log: {line}")
         result.files.append(events_path)
         result.api_requests = len(tenant.requests)
         table = splunkd.collection(risk.COLLECTION)
@@ -143,7 +146,7 @@ def configure(splunkd: Any, tenant: Any) -> None:
     splunkd.create_collection(risk.COLLECTION)
 
 
-def run_input(spec: DemoInput, splunkd: Any, checkpoint_dir: Path) -> list[Any]:
+def run_input(spec: DemoInput, splunkd: Any, checkpoint_dir: Path) -> Any:
     """One run of the input's bin/ script, started as splunkd starts it; a failed run stops the demo."""
     params = {"account": spec.account, "interval": "3600", "index": INDEX, **spec.params}
     from splunk_app.simulator import modinput  # noqa: PLC0415 - not packaged, like the rest of the simulator
@@ -158,7 +161,7 @@ def run_input(spec: DemoInput, splunkd: Any, checkpoint_dir: Path) -> list[Any]:
     done = modinput.run(modinput.script_path(spec.kind), definition)
     if done.returncode != 0:
         raise DemoError(f"{spec.kind} failed (exit {done.returncode}): {done.stderr.strip()[-2000:]}")
-    return done.events
+    return done
 
 
 def write_events(events: Iterable[Any], sink: Any, counts: Counter[str]) -> int:
@@ -303,7 +306,7 @@ def report(result: DemoResult, say: Say) -> None:
             f"priority {event.get('mimecast_priority')}"
         )
     say("")
-    say(f"{result.api_requests:,} Mimecast API requests, {result.seconds:.1f} s")
+    say(f"{result.api_requests:,} requests to the simulated Mimecast API, {result.seconds:.1f} s in all")
     say("Files written:")
     for path in result.files:
         say(f"  {path}")
@@ -353,9 +356,16 @@ def _auth_label(account: str) -> str:
     return "OAuth 2.0" if account == OAUTH2_ACCOUNT else "API 1.0 HMAC"
 
 
+def _log_summary(stderr: str) -> list[str]:
+    """The input's own log lines about its snapshot (it logs to stderr outside Splunk), without the prefix."""
+    return [
+        line.split(" | ", 1)[-1].split("): ", 1)[-1] for line in stderr.splitlines() if ": snapshot " in line
+    ]
+
+
 def _pages_text(requests: list[Any]) -> str:
     """`2 pages of company/get-safe-score-details, ...`: the API calls one input made, by endpoint."""
-    pages = Counter("/".join(r.path.split("/")[-2:]) for r in requests if r.path.startswith("/api/"))
+    pages = Counter(r.path.replace(API_PREFIX, "") for r in requests if r.path.startswith("/api/"))
     if not pages:
         return "no API call"
     return ", ".join(
