@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import gzip
 import json
 import os
 import random
+import subprocess
 import sys
 import tempfile
 import threading
@@ -27,7 +29,10 @@ Say = Callable[[str], None]
 
 TABLE_ENV = "MIMECAST_AT_RISK_TABLE"
 CHUNK_SIZE = 500
+BIN = Path(__file__).resolve().parents[1] / "bin"
 API_PREFIX = "/api/awareness-training/"
+GROUP = "High Risk Users"
+ACT_ON = 5
 
 OAUTH2_ACCOUNT = "demo_oauth2"
 HMAC_ACCOUNT = "demo_hmac"
@@ -76,6 +81,8 @@ class DemoResult:
     watchlisted: list[dict[str, str]] = field(default_factory=list)
     enriched: list[dict[str, Any]] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+    acted: list[str] = field(default_factory=list)
+    group_members: list[str] = field(default_factory=list)
     package: Path | None = None
     api_requests: int = 0
     seconds: float = 0.0
@@ -108,7 +115,6 @@ def run(users: int, seed: int, out_dir: Path, sample_size: int, say: Say) -> Dem
                 for line in _log_summary(done.stderr):
                     say(f"      input log: {line}")
         result.files.append(events_path)
-        result.api_requests = len(tenant.requests)
         table = splunkd.collection(risk.COLLECTION)
         say(f"Risk table: {len(table):,} users in the KV store collection {risk.COLLECTION}")
         table_path = out_dir / "risk_table.csv"
@@ -127,6 +133,16 @@ def run(users: int, seed: int, out_dir: Path, sample_size: int, say: Say) -> Dem
             f"default_domain={domain} (the table read from the KV store, as on a search head)"
         )
         result.enriched = enrich(samples, splunkd, domain)
+        clickers = riskiest_clickers(result.enriched, ACT_ON)
+        say(
+            f"Alert action 'Add to Mimecast group' ({GROUP}) for the {len(clickers)} riskiest clickers, "
+            "as the alert template 'Risky user clicked a link' would trigger it: a dry run, then for real"
+        )
+        work = checkpoints / "dispatch"
+        for dry_run in ("1", "0"):
+            result.acted += add_to_group(clickers, splunkd, work / f"dry_run_{dry_run}", dry_run)
+        result.group_members = sorted(tenant.group_members(GROUP))
+        result.api_requests = len(tenant.requests)
     enriched_path = out_dir / "enriched_events.jsonl"
     _write_jsonl(result.enriched, enriched_path)
     result.files.append(enriched_path)
@@ -252,7 +268,7 @@ def sample_security_events(
 def enrich(events: list[dict[str, Any]], splunkd: Any, domain: str) -> list[dict[str, Any]]:
     """Run `| mimecastrisk` over the events as splunkd runs it: bin/mimecastrisk.py speaking the chunked
     protocol, the events in chunks, the risk table read from splunkd's KV store."""
-    from splunk_app.simulator import chunked, modinput  # noqa: PLC0415 - not packaged, like the simulator
+    from splunk_app.simulator import chunked  # noqa: PLC0415 - not packaged, like the rest of the simulator
 
     exchange = chunked.getinfo(
         [f"default_domain={domain}"], splunkd_uri=splunkd.uri, session_key=splunkd.session_key, app=APP_ID
@@ -261,12 +277,50 @@ def enrich(events: list[dict[str, Any]], splunkd: Any, domain: str) -> list[dict
         part = events[start : start + CHUNK_SIZE]
         exchange += chunked.execute(part, finished=start + CHUNK_SIZE >= len(events))
     env = {key: value for key, value in os.environ.items() if key not in ("SPLUNK_HOME", TABLE_ENV)}
-    done = chunked.run([sys.executable, str(modinput.BIN / "mimecastrisk.py")], exchange, env=env)
+    done = chunked.run([sys.executable, str(BIN / "mimecastrisk.py")], exchange, env=env)
     if done.returncode != 0:
         raise DemoError(f"mimecastrisk failed (exit {done.returncode}): {done.stderr.strip()[-2000:]}")
     return [
         {key: value for key, value in record.items() if value not in (None, "")} for record in done.records
     ]
+
+
+def riskiest_clickers(enriched: list[dict[str, Any]], count: int) -> list[dict[str, Any]]:
+    """What the alert template keeps (grade D/F or watch-listed users, their clicks counted per user), the
+    most clicks first: the results an alert would hand to the action."""
+    clicks: Counter[str] = Counter()
+    for event in enriched:
+        if event.get("mimecast_safe_grade") in ("D", "F") or event.get("mimecast_watchlist") == "true":
+            clicks[event["mimecast_identity"]] += 1
+    return [{"mimecast_identity": user, "clicks": str(n)} for user, n in clicks.most_common(count)]
+
+
+def add_to_group(results: list[dict[str, Any]], splunkd: Any, dispatch: Path, dry_run: str) -> list[str]:
+    """Run the `Add to Mimecast group` alert action as splunkd does (`--execute`, the JSON payload on stdin,
+    the results as a gzipped CSV); return its per-user log lines."""
+    dispatch.mkdir(parents=True)
+    results_file = dispatch / "results.csv.gz"
+    with gzip.open(results_file, "wt", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["mimecast_identity", "clicks"])
+        writer.writeheader()
+        writer.writerows(results)
+    payload = {
+        "app": APP_ID, "owner": "admin", "search_name": "Mimecast Awareness - Risky user clicked a link",
+        "sid": dispatch.name, "results_file": str(results_file), "server_uri": splunkd.uri,
+        "session_key": splunkd.session_key,
+        "configuration": {"account": OAUTH2_ACCOUNT, "group": GROUP, "email_field": "mimecast_identity",
+                          "max_users": "25", "dry_run": dry_run},
+    }  # fmt: skip
+    env = {key: value for key, value in os.environ.items() if key != "SPLUNK_HOME"}
+    done = subprocess.run(  # noqa: S603 - our own script, no shell
+        [sys.executable, str(BIN / "mimecast_add_to_group.py"), "--execute"],
+        input=json.dumps(payload), capture_output=True, text=True, env=env, timeout=120, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise DemoError(
+            f"mimecast_add_to_group failed (exit {done.returncode}): {done.stderr.strip()[-2000:]}"
+        )
+    return [line[line.index("outcome=") :] for line in done.stderr.splitlines() if " outcome=" in line]
 
 
 def newest_package(dist: Path) -> Path | None:
@@ -305,6 +359,11 @@ def report(result: DemoResult, say: Say) -> None:
             f"grade {event.get('mimecast_safe_grade')}  watch list {event.get('mimecast_watchlist')}  "
             f"priority {event.get('mimecast_priority')}"
         )
+    say("")
+    say(f"Alert action: Add to Mimecast group {GROUP}")
+    for line in result.acted:
+        say(f"  {line}")
+    say(f"  members of {GROUP} in the simulated tenant now: {len(result.group_members)}")
     say("")
     say(f"{result.api_requests:,} requests to the simulated Mimecast API, {result.seconds:.1f} s in all")
     say("Files written:")

@@ -106,6 +106,22 @@ def test_enriched_events_carry_the_users_grade_from_the_table(demo_run):
     assert len([line for line in shown.splitlines() if " -> " in line]) == 10
 
 
+def test_the_riskiest_clickers_go_into_the_group_after_a_dry_run(demo_run):
+    out, stdout = demo_run
+    section = stdout.split("Alert action: Add to Mimecast group High Risk Users")[1].split("requests to")[0]
+    would = [
+        line.split("would add ")[1].split(" to ")[0] for line in section.splitlines() if "would_add" in line
+    ]
+    added = [
+        line.split("Added ")[1].split(" to ")[0] for line in section.splitlines() if "outcome=added" in line
+    ]
+    assert would and would == added
+    assert f"members of High Risk Users in the simulated tenant now: {len(added)}" in section
+    risky = {e["mimecast_identity"] for e in read_jsonl(out / "enriched_events.jsonl")
+             if e["mimecast_safe_grade"] in ("D", "F") or e["mimecast_watchlist"] == "true"}  # fmt: skip
+    assert set(added) <= risky
+
+
 def test_it_names_the_files_it_wrote(demo_run):
     out, stdout = demo_run
     for name in ["events.jsonl", "risk_table.csv", "security_events.jsonl", "enriched_events.jsonl"]:
