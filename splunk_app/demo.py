@@ -80,7 +80,7 @@ class DemoResult:
     grades: Counter[str] = field(default_factory=Counter)
     watchlisted: list[dict[str, str]] = field(default_factory=list)
     enriched: list[dict[str, Any]] = field(default_factory=list)
-    files: list[Path] = field(default_factory=list)
+    files: list[tuple[Path, str]] = field(default_factory=list)
     acted: list[str] = field(default_factory=list)
     group_members: list[str] = field(default_factory=list)
     package: Path | None = None
@@ -114,12 +114,12 @@ def run(users: int, seed: int, out_dir: Path, sample_size: int, say: Say) -> Dem
                 say(f"      {counted:,} events from {_pages_text(tenant.requests[before:])}")
                 for line in _log_summary(done.stderr):
                     say(f"      input log: {line}")
-        result.files.append(events_path)
+        result.files.append((events_path, "every event, as JSON lines (sourcetype, time, index, event)"))
         table = splunkd.collection(risk.COLLECTION)
         say(f"Risk table: {len(table):,} users in the KV store collection {risk.COLLECTION}")
         table_path = out_dir / "risk_table.csv"
         write_risk_table(table, table_path)
-        result.files.append(table_path)
+        result.files.append((table_path, "the risk table, the CSV twin of the KV store collection"))
         result.grades = Counter(row.get("safe_grade") or "none" for row in table)
         result.watchlisted = top_watchlisted(table, 10)
 
@@ -127,7 +127,7 @@ def run(users: int, seed: int, out_dir: Path, sample_size: int, say: Say) -> Dem
         samples = sample_security_events(table, sample_size, seed, time.time())
         samples_path = out_dir / "security_events.jsonl"
         _write_jsonl(samples, samples_path)
-        result.files.append(samples_path)
+        result.files.append((samples_path, "the generated proxy and email-click events"))
         say(
             f"Enriching {len(samples):,} generated proxy and email-click events: ... | mimecastrisk "
             f"default_domain={domain} (the table read from the KV store, as on a search head)"
@@ -145,7 +145,7 @@ def run(users: int, seed: int, out_dir: Path, sample_size: int, say: Say) -> Dem
         result.api_requests = len(tenant.requests)
     enriched_path = out_dir / "enriched_events.jsonl"
     _write_jsonl(result.enriched, enriched_path)
-    result.files.append(enriched_path)
+    result.files.append((enriched_path, "the same events after | mimecastrisk"))
     result.package = newest_package(Path("dist"))
     result.seconds = time.monotonic() - started
     return result
@@ -367,8 +367,9 @@ def report(result: DemoResult, say: Say) -> None:
     say("")
     say(f"{result.api_requests:,} requests to the simulated Mimecast API, {result.seconds:.1f} s in all")
     say("Files written:")
-    for path in result.files:
-        say(f"  {path}")
+    width = max((len(str(path)) for path, _ in result.files), default=0)
+    for path, what in result.files:
+        say(f"  {path!s:<{width}}   {what}")
     say(f"Package: {result.package}" if result.package else "Package: none built yet (make package)")
 
 
