@@ -107,13 +107,17 @@ class Client:
         return token, float(lifetime) if isinstance(lifetime, (int, float)) and lifetime > 0 else 1799.0
 
     def _call(self, target: Endpoint, body: bytes, content_type: str, signed: bool) -> dict:
-        """Sends until an answer is good, an error is final, or the retry policy says stop."""
+        """Sends until an answer is good, an error is final, or the retry policy says stop. A failed
+        token request has had its own retries and is final here."""
         started = self._clock()
         retries = 0
         refreshed = False
         while True:
+            headers = {"Content-Type": content_type, "Accept": "application/json"}
+            if signed:
+                headers.update(self._auth.headers(target.path))
             try:
-                return self._attempt(target, body, content_type, signed)
+                return self._attempt(target, body, headers)
             except BadCredentials as err:
                 if signed and not refreshed and err.status == 401 and \
                         self._auth.refresh_after(err.code, str(err)):
@@ -131,10 +135,7 @@ class Client:
                             retries, self._retry.max_retries)
                 self._sleep(delay)
 
-    def _attempt(self, target: Endpoint, body: bytes, content_type: str, signed: bool) -> dict:
-        headers = {"Content-Type": content_type, "Accept": "application/json"}
-        if signed:
-            headers.update(self._auth.headers(target.path))
+    def _attempt(self, target: Endpoint, body: bytes, headers: dict[str, str]) -> dict:
         self._limiter.wait()
         self.requests_made += 1
         response = self._transport.post(target.name, self.base_url + target.path, body, headers)
