@@ -20,6 +20,7 @@ from splunk_app.mimecast import (
     KeysExpired,
     MimecastError,
     MissingPermission,
+    NetworkError,
 )
 
 EMAIL_FIELDS = ("mimecast_identity", "user", "src_user", "recipient", "email")
@@ -31,7 +32,7 @@ MODES = {
 }
 NO_GROUP = "err_folder_not_found"
 # Failures that every further call of the run would hit too: stop at the first.
-_FATAL = (BadCredentials, MissingPermission, KeysExpired, InsecureUrl)
+_FATAL = (BadCredentials, MissingPermission, KeysExpired, InsecureUrl, NetworkError)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -153,8 +154,8 @@ def resolve_group(client: Client, group: str, cache: GroupCache | None, account:
 
 def act(client: Client, mode: str, group: Group, targets: list[Target], dry_run: bool) -> Iterator[Outcome]:
     """Add or remove each user; a user already in (or already out of) the group is a success. A failure
-    that every later call would hit too (credentials, permission, expired keys, unknown group) ends the
-    run with one line, and the users not reached are reported as skipped."""
+    that every later call would hit too (credentials, permission, expired keys, network, unknown group)
+    ends the run with one line, and the users not reached are reported as skipped."""
     endpoint, done, unchanged, unchanged_code = MODES[mode]
     if dry_run:
         for target in targets:

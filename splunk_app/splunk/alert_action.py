@@ -20,6 +20,7 @@ from typing import Any, TextIO
 
 from splunk_app import actions
 from splunk_app.mimecast import Client, MimecastError
+from splunk_app.mimecast.retry import RetryPolicy
 from splunk_app.splunk import logs, settings
 from splunk_app.splunk.service import SplunkdError, connect
 
@@ -34,6 +35,9 @@ SIGNATURES = {
     "failed": "Could not act on {email} in Mimecast group {group}: {detail}",
 }
 _CSV_FIELD_LIMIT = 64 * 1024 * 1024
+# splunkd stops an alert action after alert_actions.conf maxtime (5 minutes by default), and the alert fires
+# again on its next run: retry briefly rather than spend that time on a gateway that is down.
+RETRIES = RetryPolicy(max_retries=2, max_elapsed=60.0)
 
 
 class ResultsError(Exception):
@@ -158,7 +162,7 @@ class Report:
 
 def _client(service: Any, account_name: str) -> Client:
     account = settings.load_account(service, account_name)
-    return Client(account.base_url, account.credentials, proxy=settings.load_proxy(service))
+    return Client(account.base_url, account.credentials, proxy=settings.load_proxy(service), retry=RETRIES)
 
 
 def _group_cache() -> actions.GroupCache | None:

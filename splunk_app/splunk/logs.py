@@ -10,21 +10,24 @@ import threading
 from logging.handlers import RotatingFileHandler
 
 PREFIX = "ta_mimecast_awareness"
+LIBRARY = "splunk_app"  # the package's own module loggers (the client's retry warnings) share the file
 MASK = "********"
 MAX_BYTES = 25 * 1024 * 1024
 BACKUPS = 5
 _FORMAT = (
     "%(asctime)s %(levelname)s pid=%(process)d tid=%(threadName)s file=%(filename)s:%(lineno)d | %(message)s"
 )
+_FIELD_NAMES = r"session_?key|secret|password|passwd|app_key|access_key|token|api_key"
 _PATTERNS = (
     # Authorization headers of every kind we send: Splunk session keys, OAuth bearer tokens, Mimecast HMAC.
     re.compile(
         r"(?i)\b((?:authorization[\"']?\s*[:=]\s*[\"']?)?(?:splunk|bearer|basic|mc)\s+)[^\s\"',;]{6,}"
     ),
-    # key=value, "key": "value" for every field name that carries a secret.
+    # key=value and "key": "value" (JSON, dict reprs) for every field name that carries a secret; a bare
+    # `name: text` is how log lines name an endpoint (oauth_token: ...), so it is left alone.
     re.compile(
-        r"(?i)([\"']?\b[\w-]*(?:session_?key|secret|password|passwd|app_key|access_key|access_token|"
-        r"refresh_token|api_key|token)[\w-]*[\"']?\s*[:=]\s*[\"']?)([^\"'\s,;&}]+)"
+        rf"(?i)((?:[\"'][\w-]*(?:{_FIELD_NAMES})[\w-]*[\"']\s*:\s*|\b[\w-]*(?:{_FIELD_NAMES})[\w-]*\s*=\s*)"
+        r"[\"']?)([^\"'\s,;&}]+)"
     ),
     # user:password@ in a proxy URL.
     re.compile(r"(://[^:/@\s]+:)([^@\s]+)(@)"),
@@ -60,7 +63,8 @@ class ScrubbingFormatter(logging.Formatter):
 def get_logger(component: str) -> logging.Logger:
     """The logger of one part of the add-on (an input, an alert action): it writes to
     `$SPLUNK_HOME/var/log/splunk/ta_mimecast_awareness_<component>.log` (rotated), or to stderr when
-    SPLUNK_HOME is unset (a shell, a test)."""
+    SPLUNK_HOME is unset (a shell, a test). The first component of a process also gets the log lines of
+    splunk_app's modules (e.g. the Mimecast client's retries), which would otherwise end up in splunkd.log."""
     if not re.fullmatch(r"[A-Za-z0-9_]+", component):
         raise ValueError(f"log component must be letters, digits and _, not {component!r}")
     logger = logging.getLogger(f"{PREFIX}_{component}")
@@ -76,13 +80,17 @@ def get_logger(component: str) -> logging.Logger:
         else:
             handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(ScrubbingFormatter(_FORMAT))
-        logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
-        logger.propagate = False
+        for target in (logger, logging.getLogger(LIBRARY)):
+            if not target.handlers:
+                target.addHandler(handler)
+                target.setLevel(logging.INFO)
+                target.propagate = False
     return logger
 
 
 def set_level(logger: logging.Logger, level: str) -> None:
     """Apply the Logging tab's level (DEBUG, INFO, WARNING, ERROR, CRITICAL; anything else -> INFO)."""
     name = str(level).strip().upper()
-    logger.setLevel(name if name in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL") else "INFO")
+    name = name if name in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL") else "INFO"
+    logger.setLevel(name)
+    logging.getLogger(LIBRARY).setLevel(name)

@@ -227,3 +227,17 @@ def test_without_execute_it_says_how_it_is_run():
 
     assert done.returncode == 2
     assert "--execute" in done.stderr
+
+
+def test_an_unreachable_gateway_is_one_line(run_action, tenant, splunkd):
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    splunkd.set_conf("ta_mimecast_awareness_account", "prod", {"base_url": f"http://127.0.0.1:{closed_port}"})
+
+    run = run_action(ADD, rows_for(*USERS))
+
+    assert run.status == 1
+    assert [o for _, o in run.outcomes()] == ["failed", "skipped", "skipped"]

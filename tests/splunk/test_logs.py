@@ -11,11 +11,17 @@ from splunk_app.splunk import logs
 @pytest.fixture
 def component():
     name = f"test_{uuid.uuid4().hex[:8]}"
+    library = logging.getLogger(logs.LIBRARY)
+    kept = list(library.handlers)
+    for handler in kept:
+        library.removeHandler(handler)
     yield name
-    logger = logging.getLogger(f"{logs.PREFIX}_{name}")
-    for handler in list(logger.handlers):
-        handler.close()
-        logger.removeHandler(handler)
+    for logger in (logging.getLogger(f"{logs.PREFIX}_{name}"), library):
+        for handler in list(logger.handlers):
+            handler.close()
+            logger.removeHandler(handler)
+    for handler in kept:
+        library.addHandler(handler)
 
 
 def test_writes_to_splunks_log_folder_when_splunk_home_is_set(tmp_path, monkeypatch, component):
@@ -30,6 +36,16 @@ def test_writes_to_splunks_log_folder_when_splunk_home_is_set(tmp_path, monkeypa
     assert len(lines) == 2
     assert lines[0].endswith("| pulled 42 users")
     assert " INFO pid=" in lines[0]
+
+
+def test_the_packages_own_module_logs_share_the_components_file(tmp_path, monkeypatch, component):
+    monkeypatch.setenv("SPLUNK_HOME", str(tmp_path))
+    logs.get_logger(component)
+
+    logging.getLogger("splunk_app.mimecast.client").warning("find_groups: retrying with Bearer abcdef123456")
+
+    path = tmp_path / "var" / "log" / "splunk" / f"ta_mimecast_awareness_{component}.log"
+    assert path.read_text().strip().endswith("| find_groups: retrying with Bearer ********")
 
 
 def test_writes_to_stderr_without_splunk_home(monkeypatch, capsys, component):
@@ -64,7 +80,7 @@ def test_set_level_applies_the_logging_tab(monkeypatch, capsys, component):
         "client_secret=s3cr3t-Value&grant_type=client_credentials",
         '{"session_key": "abcdef0123456789", "server_uri": "https://127.0.0.1:8089"}',
         "proxy http://alice:pa55word@proxy.example:3128 refused",
-        "secret_key: 'YWJjZGVmZ2hpams='",
+        "{'secret_key': 'YWJjZGVmZ2hpams='}",
     ],
 )
 def test_the_formatter_masks_secret_looking_values(line, monkeypatch, capsys, component):
@@ -85,6 +101,10 @@ def test_the_formatter_masks_secret_looking_values(line, monkeypatch, capsys, co
     ):
         assert secret not in err
     assert "127.0.0.1:8089" in err or "session_key" not in line
+
+
+def test_endpoint_names_that_end_in_token_are_not_masked():
+    assert logs.scrub("oauth_token: NetworkError; trying again") == "oauth_token: NetworkError; trying again"
 
 
 def test_hidden_values_are_masked_anywhere_even_in_tracebacks(monkeypatch, capsys, component):
