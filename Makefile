@@ -6,7 +6,7 @@ PY39 := $(shell pyenv prefix 3.9 2>/dev/null)/bin/python3
 PY313 := $(shell pyenv prefix 3.13 2>/dev/null)/bin/python3
 
 # Tests that run under Splunk's own Pythons (3.9 and 3.13) as well as the dev Python.
-PORTABLE_TESTS := tests/mimecast tests/simulator tests/splunk tests/actions tests/search tests/demo
+PORTABLE_TESTS := tests/mimecast tests/simulator tests/splunk tests/actions tests/search tests/demo tests/inputs/test_events.py tests/inputs/test_checkpoint.py tests/inputs/test_risk_sync.py tests/inputs/test_collect.py tests/inputs/test_harness.py tests/inputs/test_bin_inputs.py
 
 .PHONY: demo test lint bench package clean
 
