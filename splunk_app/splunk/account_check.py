@@ -26,6 +26,7 @@ from splunk_app.mimecast.errors import (
     RateLimited,
     TlsError,
 )
+from splunk_app.mimecast.retry import RetryPolicy
 
 Credentials = Union[OAuth2Credentials, HmacCredentials]
 
@@ -42,8 +43,9 @@ LABELS = {
     "access_key": "Access key",
     "secret_key": "Secret key",
 }
-# A short timeout: the administrator is waiting on the Save button.
+# The administrator is waiting on the Save button: short timeouts, one retry at most.
 CHECK_TIMEOUT = (10.0, 30.0)
+CHECK_RETRY = RetryPolicy(max_retries=1, max_elapsed=20.0, base_delay=1.0, max_delay=5.0)
 API2_SUFFIX = ".services.mimecast.com"
 
 
@@ -84,7 +86,7 @@ def check_account(fields: Mapping[str, str], proxy: Proxy | None = None) -> Chec
     except ValueError as err:
         return CheckResult("incomplete", str(err))
     try:
-        client = Client(base_url, credentials, proxy=proxy, timeout=CHECK_TIMEOUT)
+        client = Client(base_url, credentials, proxy=proxy, timeout=CHECK_TIMEOUT, retry=CHECK_RETRY)
         client.post("safe_score_summary", data=[])
     except MimecastError as err:
         return explain(err, base_url, credentials, proxy)
