@@ -144,28 +144,28 @@ class MimecastInput(Script):
                 stanza=stanza,
             )
         except InvalidSetting as err:
-            return f"{where}: setting is wrong: {err}. Edit the input on the add-on's Inputs page."
+            return f"{where}: setting is wrong: {_words(err)}. Edit the input on the add-on's Inputs page."
         except MimecastError as err:
             return (
-                f"{where}: Mimecast call failed: {err}. Nothing committed is lost: the input resumes at its "
-                "next interval."
+                f"{where}: Mimecast call failed: {_words(err)}. Nothing committed is lost: the input "
+                "resumes at its next interval."
             )
         except SplunkdError as err:
             return (
-                f"{where}: splunkd call failed: {err}. Events already written are checkpointed; the input "
-                "tries again at its next interval."
+                f"{where}: splunkd call failed: {_words(err)}. Events already written are checkpointed; "
+                "the input tries again at its next interval."
             )
         except OSError as err:
             return (
-                f"{where}: cannot use the checkpoint folder {metadata.get('checkpoint_dir')!r}: {err}. Check "
-                "its permissions and free space."
+                f"{where}: cannot use the checkpoint folder {metadata.get('checkpoint_dir')!r}: "
+                f"{_words(err)}. Check its permissions and free space."
             )
         except Exception as err:  # the one place an unforeseen failure is logged, with its cause
             logger.debug("%s: unexpected failure", where, exc_info=True)
             return (
-                f"{where}: unexpected {type(err).__name__}: {err}. The checkpoint is consistent and the "
-                "input tries again at its next interval; if this repeats, set the log level to DEBUG and "
-                "report the traceback."
+                f"{where}: unexpected {type(err).__name__}: {_words(err)}. The checkpoint is consistent "
+                "and the input tries again at its next interval; if this repeats, set the log level to DEBUG "
+                "and report the traceback."
             )
         logger.info(
             "%s: snapshot %s: %d records, %d events written, %d pages, %d gone, %s, %s, %d API requests, "
@@ -225,6 +225,11 @@ class MimecastInput(Script):
         return function(
             client, checkpoint, sink, snapshot, page_size=page, result_filter=values["result_filter"]
         )
+
+
+def _words(err: BaseException) -> str:
+    """The error's own sentence, without its full stop (ours follows), on one line."""
+    return " ".join(str(err).split()).rstrip(".")
 
 
 def _hide(credentials: Any) -> None:
