@@ -82,11 +82,18 @@ def splunk_home(tmp_path):
 
 @pytest.fixture
 def run_action(tmp_path, splunkd, splunk_home, tenant):
-    """run_action(action, rows, **configuration) -> ActionRun; `payload=` replaces the stdin text."""
+    """run_action(action, rows, **configuration) -> ActionRun; `payload=` replaces the stdin text, `python=`
+    and `bin_dir=` choose the interpreter (with its flags) and the scripts (the repository's by default)."""
     runs = []
 
     def run(
-        action: str, rows: list[dict[str, str]], *, payload: str | None = None, **configuration
+        action: str,
+        rows: list[dict[str, str]],
+        *,
+        payload: str | None = None,
+        python: tuple[str, ...] = (sys.executable,),
+        bin_dir: Path = BIN,
+        **configuration,
     ) -> ActionRun:
         dispatch = tmp_path / "dispatch" / f"scheduler__admin__search__RMD5_at_1700000000_{len(runs)}"
         dispatch.mkdir(parents=True)
@@ -114,7 +121,7 @@ def run_action(tmp_path, splunkd, splunk_home, tenant):
         log = splunk_home / "var" / "log" / "splunk" / f"ta_mimecast_awareness_{action}_modalert.log"
         before = log.read_text().splitlines() if log.exists() else []
         done = subprocess.run(
-            [sys.executable, str(BIN / f"{action}.py"), "--execute"],
+            [*python, str(bin_dir / f"{action}.py"), "--execute"],
             input=json.dumps(document) if payload is None else payload,
             capture_output=True,
             text=True,
