@@ -14,6 +14,9 @@ from splunk_app.splunk.service import SplunkdError, request
 
 BATCH_LIMIT = 1000  # limits.conf [kvstore] max_documents_per_batch_save: splunkd refuses bigger batches
 PAGE_SIZE = 1000
+# limits.conf [kvstore] max_rows_per_query: splunkd silently returns no more rows than this per query, so a
+# bigger page would look like the last one.
+MAX_PAGE_SIZE = 50000
 KEYS_PER_DELETE = 100  # keys travel in the query string of a DELETE; keep the URL short
 _JSON = [("Content-Type", "application/json")]
 
@@ -38,6 +41,8 @@ def read(
     page_size: int = PAGE_SIZE,
 ) -> Iterator[dict[str, Any]]:
     """Yield the documents a page at a time (ordered by `_key`, so pages neither skip nor repeat)."""
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise ValueError(f"page_size must be 1..{MAX_PAGE_SIZE}, not {page_size}")
     params: dict[str, Any] = {"limit": page_size, "sort": "_key"}
     if query:
         params["query"] = json.dumps(query)

@@ -46,6 +46,11 @@ def test_read_passes_query_and_fields(splunkd, service):
     ]
 
 
+def test_pages_larger_than_splunkds_row_cap_are_refused(service):
+    with pytest.raises(ValueError, match=r"1\.\.50000"):
+        next(kvstore.read(service, "risk", page_size=50001))
+
+
 def test_read_is_lazy(splunkd, service):
     splunkd.create_collection("risk", _docs(30))
 
