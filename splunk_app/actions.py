@@ -78,6 +78,7 @@ class Outcome:
 class Group:
     id: str
     name: str
+    found: bool = True  # False: no group has this name, so it is taken as an id that only a real call checks
 
 
 def parse_params(configuration: dict[str, Any]) -> Params:
@@ -146,7 +147,7 @@ def resolve_group(client: Client, group: str, cache: GroupCache | None, account:
     if len(ids) > 1:
         raise ActionError(f"{len(ids)} Mimecast groups are named {group!r}: give the group's id instead")
     if not ids:
-        return Group(group, group)
+        return Group(group, group, found=False)
     if cache:
         cache.put(account, group, ids[0])
     return Group(ids[0], group)
@@ -158,8 +159,9 @@ def act(client: Client, mode: str, group: Group, targets: list[Target], dry_run:
     ends the run with one line, and the users not reached are reported as skipped."""
     endpoint, done, unchanged, unchanged_code = MODES[mode]
     if dry_run:
+        note = "" if group.found else f"no group is named {group.name!r}; a real run takes it as a group id"
         for target in targets:
-            yield Outcome(target.rid, target.email, f"would_{mode}", f"dry run: would {mode} {target.email}")
+            yield Outcome(target.rid, target.email, f"would_{mode}", note)
         return
     for position, target in enumerate(targets):
         try:

@@ -29,8 +29,8 @@ SIGNATURES = {
     "already_member": "{email} was already in Mimecast group {group}",
     "removed": "Removed {email} from Mimecast group {group}",
     "not_member": "{email} was not in Mimecast group {group}",
-    "would_add": "Dry run: would add {email} to Mimecast group {group}",
-    "would_remove": "Dry run: would remove {email} from Mimecast group {group}",
+    "would_add": "Dry run: would add {email} to Mimecast group {group} {detail}",
+    "would_remove": "Dry run: would remove {email} from Mimecast group {group} {detail}",
     "skipped": "Did not act on {email}: {detail}",
     "failed": "Could not act on {email} in Mimecast group {group}: {detail}",
 }
@@ -115,11 +115,8 @@ class Report:
 
     def outcome(self, outcome: actions.Outcome, group: str) -> None:
         self.all_ok = self.all_ok and outcome.ok
-        signature = (
-            SIGNATURES[outcome.outcome].format(email=outcome.email, group=group, detail=outcome.detail)
-            if outcome.email
-            else outcome.detail
-        )
+        words = SIGNATURES[outcome.outcome].format(email=outcome.email, group=group, detail=outcome.detail)
+        signature = words.strip() if outcome.email else outcome.detail
         level = {"failed": logging.ERROR, "skipped": logging.WARNING}.get(outcome.outcome, logging.INFO)
         if self._modaction is not None:
             self._modaction.update({"rid": outcome.rid})

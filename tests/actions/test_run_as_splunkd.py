@@ -91,6 +91,14 @@ def test_dry_run_reports_and_changes_nothing(run_action, tenant):
     assert "Dry run: would add ann@simulated.example to Mimecast group High Risk Users" in run.lines[0]
 
 
+def test_dry_run_with_a_group_that_has_no_such_name_says_it_is_unchecked(run_action, tenant):
+    run = run_action(ADD, rows_for(USERS[0]), dry_run="1", group="Nonexistent")
+
+    assert run.outcomes() == [(USERS[0], "would_add")]
+    assert "no group is named 'Nonexistent'; a real run takes it as a group id" in run.lines[0]
+    assert _calls(tenant, "/add-group-member") == []
+
+
 def test_results_without_an_email_do_not_stop_the_others(run_action, tenant):
     rows = [{"user": USERS[0]}, {"host": "web01"}, {"user": "CORP\\jdoe"}, {"user": USERS[1]}]
 
