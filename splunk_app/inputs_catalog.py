@@ -54,9 +54,6 @@ class InputType:
     title: str
     settings: tuple[Setting, ...]
 
-    def setting(self, name: str) -> Setting:
-        return next(setting for setting in self.settings if setting.name == name)
-
 
 _COMMON = (
     Setting("account", "The Mimecast account (Configuration > Accounts) to pull with.", required=True),
