@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import secrets
 import threading
@@ -12,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Callable
+
+from splunk_app.mimecast.auth import hmac_signature
 
 INVALID_SIGNATURE = (401, "err_xdk_invalid_signature", "0004 Invalid Signature")
 TOKEN_EXPIRED = (401, "token_expired", "Access Token Expired")
@@ -33,12 +34,6 @@ class Keys:
     )
 
 
-def signature(secret_key: str, date: str, request_id: str, path: str, app_key: str) -> str:
-    """API 1.0: base64(HMAC-SHA1(base64decode(secret key), date:request id:path:app key))."""
-    message = ":".join((date, request_id, path, app_key)).encode()
-    return base64.b64encode(hmac.new(base64.b64decode(secret_key), message, hashlib.sha1).digest()).decode()
-
-
 def check_hmac(headers: Mapping[str, str], path: str, keys: Keys) -> tuple[int, str, str] | None:
     """None if the signature is good; else (HTTP status, code, message) as Mimecast answers."""
     app_id = headers.get("x-mc-app-id", "")
@@ -50,7 +45,7 @@ def check_hmac(headers: Mapping[str, str], path: str, keys: Keys) -> tuple[int, 
     except (TypeError, ValueError, IndexError):
         return INVALID_SIGNATURE
     access_key, _, sent = headers.get("Authorization", "")[3:].partition(":")
-    expected = signature(keys.secret_key, date, request_id, path, keys.app_key)
+    expected = hmac_signature(keys.secret_key, date, request_id, path, keys.app_key)
     good_key = hmac.compare_digest(access_key, keys.access_key)
     if not request_id or not good_key or not hmac.compare_digest(sent, expected):
         return INVALID_SIGNATURE

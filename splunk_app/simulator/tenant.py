@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 from urllib.parse import parse_qs, urlsplit
 
+from splunk_app.mimecast import HmacCredentials, OAuth2Credentials
 from splunk_app.simulator import api, auth
 from splunk_app.simulator import campaigns as camp
 from splunk_app.simulator.directory import Directory
@@ -105,17 +106,13 @@ class SimulatedTenant:
         return f"http://127.0.0.1:{self._server.port}"
 
     @property
-    def oauth2(self) -> Any:
-        """The OAuth 2.0 client credentials this tenant accepts, as the client's credentials object."""
-        from splunk_app.mimecast import OAuth2Credentials  # noqa: PLC0415 - the client is written alongside
-
+    def oauth2(self) -> OAuth2Credentials:
+        """The OAuth 2.0 client credentials this tenant accepts."""
         return OAuth2Credentials(client_id=self.keys.client_id, client_secret=self.keys.client_secret)
 
     @property
-    def hmac(self) -> Any:
-        """The API 1.0 keys this tenant accepts, as the client's credentials object."""
-        from splunk_app.mimecast import HmacCredentials  # noqa: PLC0415 - the client is written alongside
-
+    def hmac(self) -> HmacCredentials:
+        """The API 1.0 keys this tenant accepts."""
         return HmacCredentials(app_id=self.keys.app_id, app_key=self.keys.app_key,
                                access_key=self.keys.access_key, secret_key=self.keys.secret_key)
 

@@ -6,6 +6,7 @@ import time
 
 import requests
 
+from splunk_app.mimecast import Client, HmacCredentials, OAuth2Credentials
 from splunk_app.simulator import SimulatedTenant
 
 from .simclient import DETAILS, Api
@@ -127,3 +128,14 @@ def test_credentials_are_random_per_tenant():
         assert one.keys != two.keys
         assert one.keys.client_secret not in repr(one.keys) and one.keys.secret_key not in repr(one.keys)
         assert Api(one).token(two.keys.client_id, two.keys.client_secret).status_code == 401
+
+
+def test_credentials_are_the_clients_own_objects(tenant):
+    keys = tenant.keys
+    assert tenant.oauth2 == OAuth2Credentials(client_id=keys.client_id, client_secret=keys.client_secret)
+    assert tenant.hmac == HmacCredentials(app_id=keys.app_id, app_key=keys.app_key,
+                                          access_key=keys.access_key, secret_key=keys.secret_key)
+    for credentials in (tenant.oauth2, tenant.hmac):
+        client = Client(tenant.base_url, credentials)
+        assert list(client.records("safe_score_details", page_size=64)) == list(tenant.expected_users())
+    assert {r.auth for r in tenant.requests if r.path.startswith("/api/")} == {"oauth2", "hmac"}
