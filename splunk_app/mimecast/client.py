@@ -12,7 +12,15 @@ from typing import Any, Callable
 from urllib.parse import urlencode
 
 from splunk_app.mimecast import errors
-from splunk_app.mimecast.auth import TOKEN_PATH, Credentials, HmacAuth, HmacCredentials, OAuth2Auth
+from splunk_app.mimecast.auth import (
+    DEFAULT_TOKEN_LIFETIME,
+    TOKEN_PATH,
+    Auth,
+    Credentials,
+    HmacAuth,
+    HmacCredentials,
+    OAuth2Auth,
+)
 from splunk_app.mimecast.endpoints import Endpoint, records_of, resolve
 from splunk_app.mimecast.errors import BadCredentials, MalformedResponse, MimecastError, scrub
 from splunk_app.mimecast.ratelimit import RateLimiter, reset_seconds
@@ -42,7 +50,7 @@ class Client:
                  clock: Callable[[], float] = time.monotonic, retry: RetryPolicy | None = None,
                  rand: Callable[[], float] = random.random, transport: Transport | None = None) -> None:
         self.base_url = check_base_url(base_url)
-        self._auth: HmacAuth | OAuth2Auth = (
+        self._auth: Auth = (
             HmacAuth(credentials) if isinstance(credentials, HmacCredentials)
             else OAuth2Auth(credentials, self._fetch_token, clock)
         )
@@ -103,8 +111,11 @@ class Client:
             raise MalformedResponse(
                 "oauth_token: the token answer has no access_token; check that the Base URL is a Mimecast "
                 "API 2.0 gateway (such as https://api.services.mimecast.com).", endpoint=TOKEN_ENDPOINT.name)
-        lifetime = payload.get("expires_in")
-        return token, float(lifetime) if isinstance(lifetime, (int, float)) and lifetime > 0 else 1799.0
+        try:
+            lifetime = float(payload.get("expires_in"))
+        except (TypeError, ValueError):
+            lifetime = DEFAULT_TOKEN_LIFETIME
+        return token, lifetime if lifetime > 0 else DEFAULT_TOKEN_LIFETIME
 
     def _call(self, target: Endpoint, body: bytes, content_type: str, signed: bool) -> dict:
         """Sends until an answer is good, an error is final, or the retry policy says stop. A failed

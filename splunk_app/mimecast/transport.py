@@ -27,7 +27,8 @@ class Proxy:
         """The proxy URL with the credentials percent-encoded into it, as requests wants."""
         parts = urlsplit(self.url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("the proxy URL must look like http://host:port")
+            raise ProxyError("proxy: the proxy URL must look like http://host:port; fix the proxy settings.",
+                             endpoint="proxy")
         if not self.username:
             return self.url
         login = quote(self.username, safe="")
