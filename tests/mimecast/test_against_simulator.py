@@ -337,3 +337,11 @@ def test_no_secret_in_logs_errors_or_reprs(tenant, fake, auth, caplog):
     for text in texts:
         for secret in secrets:
             assert secret not in text
+
+
+def test_token_endpoint_errors_are_retried_by_the_token_call_alone(tenant, fake):
+    tenant.faults = Faults(server_errors=2, path="/oauth/token")
+    client = client_for(tenant, fake, "oauth2")
+    assert emails(client) == expected(tenant)
+    assert [served.status for served in tenant.requests][:3] == [500, 500, 200]
+    assert client.requests_made == 3 + 3
