@@ -13,7 +13,7 @@ AT = "/api/awareness-training"
 @dataclass(frozen=True)
 class Endpoint:
     """`shape` names where records are: "list" = data[], "first" = data[0] (one record),
-    "nested" = data[0][key][]."""
+    "nested" = data[0][key][]; the token endpoint's "token" has no records."""
 
     name: str
     path: str
