@@ -15,7 +15,7 @@ from collections import Counter
 
 import pytest
 
-from splunk_app.simulator import SimulatedTenant, modinput
+from splunk_app.simulator import Faults, SimulatedTenant, modinput
 
 from .conftest import users_of
 
@@ -29,10 +29,10 @@ def tenant():
         yield running
 
 
-def killed_run(splunkd, after_events):
-    """Start the performance input, read until `after_events` whole events arrived, SIGKILL it."""
-    definition = splunkd.definition("mimecast_at_performance", {"page_size": str(PAGE)})
-    process = modinput.start(modinput.script_path("mimecast_at_performance"), definition, env=splunkd.env)
+def killed_run(splunkd, after_events, input_type="mimecast_at_performance"):
+    """Start the input, read until `after_events` whole events arrived, SIGKILL it."""
+    definition = splunkd.definition(input_type, {"page_size": str(PAGE)})
+    process = modinput.start(modinput.script_path(input_type), definition, env=splunkd.env)
     received = b""
     while len(modinput.parse_stream(received)) < after_events:
         chunk = os.read(process.stdout.fileno(), 4096)
@@ -59,3 +59,18 @@ def test_a_killed_run_then_a_rerun_lose_nobody_and_repeat_at_most_one_page(splun
     assert 0 < len(killed) < len(everyone)  # the kill really came mid-run
     assert sum(count - 1 for count in seen.values()) <= PAGE
     assert sorted(splunkd.table()) == everyone
+
+
+@pytest.mark.parametrize("after_events", [PAGE, 2 * PAGE, 2 * PAGE + 7])
+def test_a_run_killed_at_a_page_boundary_repeats_nothing_more_than_that_page(splunkd, tenant, after_events):
+    """Slow answers keep the input between pages (committing, or waiting for the next page) when the
+    kill comes right after a page's last event."""
+    tenant.faults = Faults(slow_requests=1000, slow_seconds=0.3, path="get-safe-score-details")
+    killed = [
+        json.loads(e.data)["mc_user"] for e in killed_run(splunkd, after_events, "mimecast_at_safe_score")
+    ]
+    tenant.faults = Faults()
+    rerun = splunkd.run("mimecast_at_safe_score", page_size=str(PAGE))
+    seen = Counter(killed + users_of(rerun, "mimecast:awareness:safe_score"))
+    assert sorted(seen) == sorted(user["emailAddress"].lower() for user in tenant.expected_users())
+    assert sum(count - 1 for count in seen.values()) <= PAGE
