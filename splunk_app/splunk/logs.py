@@ -63,28 +63,32 @@ class ScrubbingFormatter(logging.Formatter):
 def get_logger(component: str) -> logging.Logger:
     """The logger of one part of the add-on (an input, an alert action): it writes to
     `$SPLUNK_HOME/var/log/splunk/ta_mimecast_awareness_<component>.log` (rotated), or to stderr when
-    SPLUNK_HOME is unset (a shell, a test). The first component of a process also gets the log lines of
-    splunk_app's modules (e.g. the Mimecast client's retries), which would otherwise end up in splunkd.log."""
+    SPLUNK_HOME is unset (a shell, a test). Under Splunk, the first component of a process also gets the
+    lines of splunk_app's own modules (the Mimecast client's retries), which would otherwise go to stderr
+    and so to splunkd.log; they still propagate, so nothing is hidden from a caller's own handlers."""
     if not re.fullmatch(r"[A-Za-z0-9_]+", component):
         raise ValueError(f"log component must be letters, digits and _, not {component!r}")
     logger = logging.getLogger(f"{PREFIX}_{component}")
-    if not logger.handlers:
-        splunk_home = os.environ.get("SPLUNK_HOME")
-        if splunk_home:
-            folder = os.path.join(splunk_home, "var", "log", "splunk")
-            os.makedirs(folder, exist_ok=True)
-            path = os.path.join(folder, f"{PREFIX}_{component}.log")
-            handler: logging.Handler = RotatingFileHandler(
-                path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True
-            )
-        else:
-            handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(ScrubbingFormatter(_FORMAT))
-        for target in (logger, logging.getLogger(LIBRARY)):
-            if not target.handlers:
-                target.addHandler(handler)
-                target.setLevel(logging.INFO)
-                target.propagate = False
+    if logger.handlers:
+        return logger
+    splunk_home = os.environ.get("SPLUNK_HOME")
+    if splunk_home:
+        folder = os.path.join(splunk_home, "var", "log", "splunk")
+        os.makedirs(folder, exist_ok=True)
+        path = os.path.join(folder, f"{PREFIX}_{component}.log")
+        handler: logging.Handler = RotatingFileHandler(
+            path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True
+        )
+    else:
+        handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(ScrubbingFormatter(_FORMAT))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    library = logging.getLogger(LIBRARY)
+    if splunk_home and not library.handlers:
+        library.addHandler(handler)
+        library.setLevel(logging.INFO)
     return logger
 
 

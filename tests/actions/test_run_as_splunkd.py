@@ -249,3 +249,5 @@ def test_an_unreachable_gateway_is_one_line(run_action, tenant, splunkd):
 
     assert run.status == 1
     assert [o for _, o in run.outcomes()] == ["failed", "skipped", "skipped"]
+    assert "trying again" in "\n".join(run.lines)  # the client's retries are in the action's log ...
+    assert run.stderr == ""  # ... not on stderr, which splunkd copies into splunkd.log

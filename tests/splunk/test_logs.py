@@ -12,7 +12,7 @@ from splunk_app.splunk import logs
 def component():
     name = f"test_{uuid.uuid4().hex[:8]}"
     library = logging.getLogger(logs.LIBRARY)
-    kept = list(library.handlers)
+    kept, level = list(library.handlers), library.level
     for handler in kept:
         library.removeHandler(handler)
     yield name
@@ -22,6 +22,7 @@ def component():
             logger.removeHandler(handler)
     for handler in kept:
         library.addHandler(handler)
+    library.setLevel(level)
 
 
 def test_writes_to_splunks_log_folder_when_splunk_home_is_set(tmp_path, monkeypatch, component):
@@ -46,6 +47,15 @@ def test_the_packages_own_module_logs_share_the_components_file(tmp_path, monkey
 
     path = tmp_path / "var" / "log" / "splunk" / f"ta_mimecast_awareness_{component}.log"
     assert path.read_text().strip().endswith("| find_groups: retrying with Bearer ********")
+    assert logging.getLogger(logs.LIBRARY).propagate
+
+
+def test_without_splunk_home_the_packages_module_logs_are_left_alone(monkeypatch, component):
+    monkeypatch.delenv("SPLUNK_HOME", raising=False)
+
+    logs.get_logger(component)
+
+    assert logging.getLogger(logs.LIBRARY).handlers == []
 
 
 def test_writes_to_stderr_without_splunk_home(monkeypatch, capsys, component):
