@@ -16,11 +16,13 @@ import hashlib
 import json
 import os
 import re
+import struct
 import tempfile
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 VERSION = 1
+_TIMES = struct.Struct("<qq")  # emitted_at, seen_at: whole epoch seconds (snapshot times are whole)
 _DELTA = re.compile(r"\.(\d{9})\.delta$")
 
 
@@ -48,6 +50,16 @@ def atomic_write(path: str, write: Any) -> None:
     _fsync_folder(folder)
 
 
+def _pack(digest: str, emitted: float, seen: float) -> bytes:
+    """One record's state as a single small bytes object: memory per user is what limits big tenants."""
+    return digest.encode("utf-8") + _TIMES.pack(int(emitted), int(seen))
+
+
+def _unpack(value: bytes) -> tuple[str, int, int]:
+    emitted, seen = _TIMES.unpack_from(value, len(value) - _TIMES.size)
+    return value[: -_TIMES.size].decode("utf-8"), emitted, seen
+
+
 def _temporary_prefix(path: str) -> str:
     return ".tmp-" + os.path.basename(path).split(".")[0] + "-"
 
@@ -73,7 +85,7 @@ class Checkpoint:
         # period: a search over the last full_snapshot_hours then always finds every record.
         self.resend_after = max(0.0, full_snapshot_seconds - max(0.0, interval_seconds))
         self.extra: dict[str, Any] = {}
-        self._state: dict[str, tuple[str, float, float]] = {}  # key -> (hash, emitted_at, seen_at)
+        self._state: dict[str, bytes] = {}  # key -> _pack(hash, emitted_at, seen_at): ~70 bytes, not ~160
         self._through = 0  # the last delta folded into the base
         self._next = 1
         os.makedirs(folder, exist_ok=True)
@@ -90,15 +102,16 @@ class Checkpoint:
         known = self._state.get(key)
         if known is None:
             return True
-        self._state[key] = (known[0], known[1], now)
-        return known[0] != digest or now - known[1] >= self.resend_after
+        last_digest, emitted, _ = _unpack(known)
+        self._state[key] = _pack(last_digest, emitted, now)
+        return last_digest != digest or now - emitted >= self.resend_after
 
     def commit(self, emitted: Iterable[tuple[str, str]], now: float, **extra: Any) -> None:
         """Record a page whose events were all handed on, with any small run state that must move with
         it (a training cursor): one atomic delta file, or none when nothing changed."""
         updates = [[key, digest, now] for key, digest in emitted]
         for key, digest, when in updates:
-            self._state[key] = (digest, when, when)
+            self._state[key] = _pack(digest, when, when)
         changed = {key: value for key, value in extra.items() if self.extra.get(key) != value}
         if not updates and not changed:
             return
@@ -112,7 +125,7 @@ class Checkpoint:
         (so they are emitted again if they come back) and return them."""
         gone: list[str] = []
         if complete:
-            gone = [key for key, (_, _, seen) in self._state.items() if seen != now]
+            gone = [key for key, value in self._state.items() if _unpack(value)[2] != int(now)]
             for key in gone:
                 del self._state[key]
         through = self._next - 1
@@ -125,7 +138,8 @@ class Checkpoint:
 
     def _write_base(self, file: IO[str], through: int) -> None:
         file.write(json.dumps({"version": VERSION, "through": through, "extra": self.extra}) + "\n")
-        for key, (digest, emitted, _) in self._state.items():
+        for key, value in self._state.items():
+            digest, emitted, _ = _unpack(value)
             file.write(json.dumps([key, digest, emitted], ensure_ascii=False) + "\n")
 
     def _load(self) -> None:
@@ -139,7 +153,7 @@ class Checkpoint:
                 self.extra = dict(header.get("extra") or {})
                 for line in file:
                     key, digest, emitted = json.loads(line)
-                    self._state[key] = (digest, emitted, 0.0)
+                    self._state[key] = _pack(digest, emitted, 0)
         self._next = self._through + 1
         for path in self._deltas():
             sequence = int(_DELTA.search(path).group(1))  # type: ignore[union-attr]
@@ -148,7 +162,7 @@ class Checkpoint:
             with open(path, encoding="utf-8") as file:
                 delta = json.load(file)
             for key, digest, emitted in delta["updates"]:
-                self._state[key] = (digest, emitted, 0.0)
+                self._state[key] = _pack(digest, emitted, 0)
             self.extra = dict(delta.get("extra") or {})
             self._next = max(self._next, sequence + 1)
         self._remove_stale_temporaries()
