@@ -78,6 +78,16 @@ def test_every_token_a_search_uses_is_set_by_an_input(name):
         assert token.split(".")[0] in tokens, f"{name} uses unset token ${token}$"
 
 
+def test_single_values_read_a_field_their_search_makes():
+    for name, viz in DEFINITION["visualizations"].items():
+        major = viz.get("options", {}).get("majorValue")
+        if major:
+            field = re.search(r"seriesByName\('([^']+)'\)", major).group(1)
+            query = DEFINITION["dataSources"][viz["dataSources"]["primary"]]["options"]["query"]
+            made = re.search(rf"\bas {field}\b|\beval {field}=|, {field}=", query)
+            assert made, f"{name} reads {field}, which its search does not make"
+
+
 def test_nav_opens_the_overview():
     nav = (spl.DEFAULT / "data" / "ui" / "nav" / "default.xml").read_text(encoding="utf-8")
     assert '<view name="mimecast_awareness_overview" default="true"/>' in nav
