@@ -52,3 +52,11 @@ def test_https_verifies_against_splunks_ca_when_present(tmp_path, monkeypatch):
     context = splunkd_service.splunkd_ssl_context()
     assert context.verify_mode == ssl.CERT_REQUIRED
     assert context.check_hostname
+
+
+def test_an_expired_session_key_fault(splunkd, service):
+    splunkd.faults.unauthorized = True
+
+    with pytest.raises(splunkd_service.SplunkdError, match="401") as caught:
+        splunkd_service.get_json(service, "server/info", "read server info")
+    assert caught.value.status == 401
