@@ -173,8 +173,7 @@ class SplunkdStandIn:
             if not authorized or self.faults.unauthorized:
                 raise _HttpError(401, "call not properly authenticated")
             status, payload = self._route(method, _endpoint(parts.path), query, body)
-            text = payload if isinstance(payload, str) else json.dumps(payload)
-            kind = "application/json" if not isinstance(payload, str) else "text/xml"
+            kind, text = "application/json", "" if payload is None else json.dumps(payload)
         except _HttpError as err:
             status, kind, text = err.status, *_error_body(err, as_json)
         with self._lock:
@@ -300,7 +299,7 @@ class SplunkdStandIn:
             if method == "DELETE":
                 for key in matching:
                     del collection[key]
-                return 200, ""
+                return 200, None
             docs = _sorted([collection[key] for key in matching], query.get("sort", ""))
             skip, limit = int(query.get("skip") or 0), int(query.get("limit") or 0)
             limit = min(limit or MAX_ROWS_PER_QUERY, MAX_ROWS_PER_QUERY)
@@ -314,7 +313,7 @@ def _by_key(collection: dict[str, dict[str, Any]], method: str, key: str, body: 
         raise _HttpError(404, f"Could not find object id={key}")
     if method == "DELETE":
         del collection[key]
-        return 200, ""
+        return 200, None
     return 200, dict(collection[key])
 
 
