@@ -197,6 +197,7 @@ PERFORMANCE_FILTERS = ("video_count_0", "video_count_1", "video_count_2", "video
 
 
 def watchlist_details(view: View, data: list[Any], paging: Paging) -> Answer:
+    """Watch-listed users; filterBy (a list, any of) matches watchlistCount, e.g. video_count_2."""
     options = first(data)
     check_attribute_ids(options)
     counts = [video_count(value, WATCHLIST_FILTERS) for value in filter_values(options, "type")]
@@ -214,6 +215,7 @@ def watchlist_details(view: View, data: list[Any], paging: Paging) -> Answer:
 
 
 def performance_details(view: View, data: list[Any], paging: Paging) -> Answer:
+    """Every user's module counts; filterBy (one object) matches modules watched (correct + incorrect)."""
     options = first(data)
     check_attribute_ids(options)
     if isinstance(options.get("filterBy"), list):
@@ -227,6 +229,8 @@ def performance_details(view: View, data: list[Any], paging: Paging) -> Answer:
 
 
 def training_details(view: View, data: list[Any], paging: Paging) -> Answer:
+    """One user's modules. By emailAddress (any case); without one (the documented `[]`) the first user;
+    an unknown address is HTTP 200 with fail[] err_user_not_found, a choice of this simulator."""
     address = first(data).get("emailAddress")
     if address:
         user = find(view.population, str(address))
@@ -256,6 +260,7 @@ def campaigns(view: View, data: list[Any], paging: Paging) -> Answer:
 
 
 def _campaign_index(data: list[Any], ids: list[str], what: str) -> int:
+    """No id is HTTP 400; an unknown id HTTP 404 err_campaign_not_found (this simulator's choice)."""
     wanted = first(data).get("id")
     if not wanted:
         raise invalid(f"data[0].id (the {what} id) is required")
@@ -273,6 +278,7 @@ def phishing_ids(seed: int) -> list[str]:
 
 
 def campaign_user_data(view: View, data: list[Any], paging: Paging) -> Answer:
+    """Results of the users a training campaign was sent to; filterBy status = sent/correct/incorrect."""
     index = _campaign_index(data, training_ids(view.population.seed), "campaign")
     options = first(data)
     check_attribute_ids(options)
@@ -306,6 +312,7 @@ def phishing_campaigns(view: View, data: list[Any], paging: Paging) -> Answer:
 
 
 def phishing_user_data(view: View, data: list[Any], paging: Paging) -> Answer:
+    """Results of the users a phishing campaign was sent to; status is the furthest stage reached."""
     index = _campaign_index(data, phishing_ids(view.population.seed), "phishing campaign")
     options = first(data)
     statuses = set(filter_values(options, "status"))
