@@ -36,6 +36,8 @@ ACCEPTED = {
                                 "PySocks package's description."),
     "check_for_supported_tls": (r"^lib/solnlib/splunk_rest_client\.py$", "solnlib's client for the local "
                                 "splunkd; every Mimecast call of ours verifies TLS."),
+    "check_collections_conf": (r"^default/collections\.conf$", "Informational: the KV store collection of "
+                               "the per-user risk table."),
     "check_ucc_dependencies": (r"^lib/(splunktaucclib|solnlib)/", "Informational: splunktaucclib 8.2.0 and "
                                "solnlib 7.0.0 detected."),
 }
