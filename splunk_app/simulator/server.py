@@ -3,6 +3,7 @@ function and writes its reply, or half of it before closing the connection when 
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from collections.abc import Mapping
@@ -47,6 +48,16 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_POST = do_GET = do_PUT = do_DELETE = do_PATCH = _handle
 
+    def setup(self) -> None:
+        super().setup()
+        with self.server.lock:
+            self.server.connections.add(self.connection)
+
+    def finish(self) -> None:
+        with self.server.lock:
+            self.server.connections.discard(self.connection)
+        super().finish()
+
     def log_message(self, format: str, *args: object) -> None:
         """Quiet: the tenant keeps its own log of what it served."""
 
@@ -55,6 +66,18 @@ class _HttpServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     serve: Serve
+
+    def __init__(self, address: tuple[str, int]) -> None:
+        super().__init__(address, _Handler)
+        self.lock = threading.Lock()
+        self.connections: set[socket.socket] = set()
+
+    def close_connections(self) -> None:
+        """Ends kept-alive connections too, so a stopped tenant answers nobody."""
+        with self.lock:
+            for connection in self.connections:
+                with contextlib.suppress(OSError):  # already closed by the client
+                    connection.shutdown(socket.SHUT_RDWR)
 
 
 class Server:
@@ -75,7 +98,7 @@ class Server:
     def start(self) -> None:
         if self._http is not None:
             return
-        self._http = _HttpServer(("127.0.0.1", self._wanted_port), _Handler)
+        self._http = _HttpServer(("127.0.0.1", self._wanted_port))
         self._http.serve = self._serve
         self._thread = threading.Thread(target=self._http.serve_forever, kwargs={"poll_interval": 0.05},
                                         name="simulated-mimecast", daemon=True)
@@ -86,6 +109,7 @@ class Server:
             return
         self._http.shutdown()
         self._http.server_close()
+        self._http.close_connections()
         if self._thread is not None:
             self._thread.join(timeout=5)
         self._http, self._thread = None, None

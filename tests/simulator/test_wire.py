@@ -6,6 +6,9 @@ import http.client
 import re
 
 import pytest
+import requests
+
+from splunk_app.simulator import SimulatedTenant
 
 from .simclient import (
     ADD_MEMBER,
@@ -20,6 +23,7 @@ from .simclient import (
     SUMMARY,
     TRAINING,
     WATCHLIST,
+    Api,
 )
 
 GRADE = re.compile(r"^[ABCDF]$")
@@ -225,3 +229,16 @@ def test_absolute_form_request_target_as_a_proxy_sends_it(tenant, api):
     assert response.status == 200
     assert tenant.requests[-1].path == DETAILS
     connection.close()
+
+
+def test_a_stopped_tenant_answers_nobody_even_on_a_kept_alive_connection():
+    tenant = SimulatedTenant(users=10, seed=1)
+    tenant.start()
+    api = Api(tenant)
+    assert api.raw(DETAILS).status_code == 200
+    url, headers = tenant.base_url + DETAILS, api.headers(DETAILS)
+    tenant.stop()
+    with pytest.raises(requests.exceptions.ConnectionError):
+        api.session.post(url, json={"data": []}, headers=headers, timeout=5)
+    with pytest.raises(RuntimeError, match="not running"):
+        tenant.base_url  # noqa: B018 - the property is what is tested
