@@ -115,11 +115,12 @@ class MimecastInput(Script):
         account_name = str(params.get("account") or "?")
         where = f"input {stanza!r} (account {account_name!r})"
         try:
+            logs.hide(metadata["session_key"])
             service = connect(metadata["server_uri"], metadata["session_key"])
             logs.set_level(logger, load_log_level(service))
             values = parse(self.input_type, params)
             account = load_account(service, values["account"])
-            _hide(account.credentials)
+            logs.hide(*account.credentials.secrets())
             proxy = load_proxy(service)
             if proxy is not None:
                 logs.hide(proxy.password)
@@ -230,16 +231,6 @@ class MimecastInput(Script):
 def _words(err: BaseException) -> str:
     """The error's own sentence, without its full stop (ours follows), on one line."""
     return " ".join(str(err).split()).rstrip(".")
-
-
-def _hide(credentials: Any) -> None:
-    """Mask every secret of the account in every log line from now on."""
-    logs.hide(
-        *(
-            getattr(credentials, name, None)
-            for name in ("client_secret", "app_key", "access_key", "secret_key")
-        )
-    )
 
 
 def _risk_words(outcome: collect.Outcome) -> str:
