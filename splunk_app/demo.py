@@ -89,7 +89,8 @@ class DemoResult:
 
 
 def run(users: int, seed: int, out_dir: Path, sample_size: int, say: Say) -> DemoResult:
-    """Run every input, build the risk table, enrich a sample of security events; write and return it all."""
+    """Run every input, build the risk table, enrich a sample of security events and act on the riskiest
+    clickers; write the files and return what was found."""
     # The simulator is not packaged into the Splunk app, so only the demo itself imports it.
     from splunk_app.simulator import SimulatedTenant  # noqa: PLC0415
     from splunk_app.simulator.splunkd import SplunkdStandIn  # noqa: PLC0415
@@ -101,54 +102,72 @@ def run(users: int, seed: int, out_dir: Path, sample_size: int, say: Say) -> Dem
     with contextlib.ExitStack() as stack:
         tenant = stack.enter_context(SimulatedTenant(users=users, seed=seed))
         splunkd = stack.enter_context(SplunkdStandIn())
-        checkpoints = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="mimecast-demo-")))
+        work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="mimecast-demo-")))
         configure(splunkd, tenant)
-        events_path = out_dir / "events.jsonl"
-        with events_path.open("w", encoding="utf-8") as sink:
-            for number, spec in enumerate(INPUTS, start=1):
-                say(f"[{number}/{len(INPUTS)}] {spec.kind} ({_auth_label(spec.account)}: {spec.account})")
-                before = len(tenant.requests)
-                with _PageTicker(tenant, before, say):
-                    done = run_input(spec, splunkd, checkpoints)
-                counted = write_events(done.events, sink, result.events_by_sourcetype)
-                say(f"      {counted:,} events from {_pages_text(tenant.requests[before:])}")
-                for line in _log_summary(done.stderr):
-                    say(f"      input log: {line}")
-        result.files.append((events_path, "every event, as JSON lines (sourcetype, time, index, event)"))
+        _pull(tenant, splunkd, checkpoints=work / "checkpoints", out_dir=out_dir, result=result, say=say)
         table = splunkd.collection(risk.COLLECTION)
         say(f"Risk table: {len(table):,} users in the KV store collection {risk.COLLECTION}")
-        table_path = out_dir / "risk_table.csv"
-        write_risk_table(table, table_path)
-        result.files.append((table_path, "the risk table, the CSV twin of the KV store collection"))
-        result.grades = Counter(row.get("safe_grade") or "none" for row in table)
-        result.watchlisted = top_watchlisted(table, 10)
-
-        domain = _main_domain(table)
-        samples = sample_security_events(table, sample_size, seed, time.time())
-        samples_path = out_dir / "security_events.jsonl"
-        _write_jsonl(samples, samples_path)
-        result.files.append((samples_path, "the generated proxy and email-click events"))
-        say(
-            f"Enriching {len(samples):,} generated proxy and email-click events: ... | mimecastrisk "
-            f"default_domain={domain} (the table read from the KV store, as on a search head)"
-        )
-        result.enriched = enrich(samples, splunkd, domain)
-        clickers = riskiest_clickers(result.enriched, ACT_ON)
-        say(
-            f"Alert action 'Add to Mimecast group' ({GROUP}) for the {len(clickers)} riskiest clickers, "
-            "as the alert template 'Risky user clicked a link' would trigger it: a dry run, then for real"
-        )
-        work = checkpoints / "dispatch"
-        for dry_run in ("1", "0"):
-            result.acted += add_to_group(clickers, splunkd, work / f"dry_run_{dry_run}", dry_run)
+        _tabulate(table, out_dir, result)
+        _enrich_and_act(
+            table, splunkd, sample_size=sample_size, seed=seed, dispatch=work / "dispatch", out_dir=out_dir,
+            result=result, say=say,
+        )  # fmt: skip
         result.group_members = sorted(tenant.group_members(GROUP))
         result.api_requests = len(tenant.requests)
-    enriched_path = out_dir / "enriched_events.jsonl"
-    _write_jsonl(result.enriched, enriched_path)
-    result.files.append((enriched_path, "the same events after | mimecastrisk"))
     result.package = newest_package(Path("dist"))
     result.seconds = time.monotonic() - started
     return result
+
+
+def _pull(
+    tenant: Any, splunkd: Any, *, checkpoints: Path, out_dir: Path, result: DemoResult, say: Say
+) -> None:
+    events_path = out_dir / "events.jsonl"
+    with events_path.open("w", encoding="utf-8") as sink:
+        for number, spec in enumerate(INPUTS, start=1):
+            say(f"[{number}/{len(INPUTS)}] {spec.kind} ({_auth_label(spec.account)}: {spec.account})")
+            before = len(tenant.requests)
+            with _PageTicker(tenant, before, say):
+                done = run_input(spec, splunkd, checkpoints)
+            counted = write_events(done.events, sink, result.events_by_sourcetype)
+            say(f"      {counted:,} events from {_pages_text(tenant.requests[before:])}")
+            for line in _log_summary(done.stderr):
+                say(f"      input log: {line}")
+    result.files.append((events_path, "every event, as JSON lines (sourcetype, time, index, event)"))
+
+
+def _tabulate(table: list[dict[str, Any]], out_dir: Path, result: DemoResult) -> None:
+    table_path = out_dir / "risk_table.csv"
+    write_risk_table(table, table_path)
+    result.files.append((table_path, "the risk table, the CSV twin of the KV store collection"))
+    result.grades = Counter(row.get("safe_grade") or "none" for row in table)
+    result.watchlisted = top_watchlisted(table, 10)
+
+
+def _enrich_and_act(
+    table: list[dict[str, Any]], splunkd: Any, *, sample_size: int, seed: int, dispatch: Path, out_dir: Path,
+    result: DemoResult, say: Say,
+) -> None:  # fmt: skip
+    domain = _main_domain(table)
+    samples = sample_security_events(table, sample_size, seed, time.time())
+    samples_path = out_dir / "security_events.jsonl"
+    _write_jsonl(samples, samples_path)
+    result.files.append((samples_path, "the generated proxy and email-click events"))
+    say(
+        f"Enriching {len(samples):,} generated proxy and email-click events: ... | mimecastrisk "
+        f"default_domain={domain} (the table read from the KV store, as on a search head)"
+    )
+    result.enriched = enrich(samples, splunkd, domain)
+    enriched_path = out_dir / "enriched_events.jsonl"
+    _write_jsonl(result.enriched, enriched_path)
+    result.files.append((enriched_path, "the same events after | mimecastrisk"))
+    clickers = riskiest_clickers(result.enriched, ACT_ON)
+    say(
+        f"Alert action 'Add to Mimecast group' ({GROUP}) for the {len(clickers)} riskiest clickers, "
+        "as the alert template 'Risky user clicked a link' would trigger it: a dry run, then for real"
+    )
+    for dry_run in ("1", "0"):
+        result.acted += add_to_group(clickers, splunkd, dispatch / f"dry_run_{dry_run}", dry_run)
 
 
 def configure(splunkd: Any, tenant: Any) -> None:
@@ -164,9 +183,9 @@ def configure(splunkd: Any, tenant: Any) -> None:
 
 def run_input(spec: DemoInput, splunkd: Any, checkpoint_dir: Path) -> Any:
     """One run of the input's bin/ script, started as splunkd starts it; a failed run stops the demo."""
-    params = {"account": spec.account, "interval": "3600", "index": INDEX, **spec.params}
     from splunk_app.simulator import modinput  # noqa: PLC0415 - not packaged, like the rest of the simulator
 
+    params = {"account": spec.account, "interval": "3600", "index": INDEX, **spec.params}
     definition = modinput.input_definition(
         spec.name,
         params,
