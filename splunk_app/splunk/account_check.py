@@ -43,6 +43,9 @@ LABELS = {
     "access_key": "Access key",
     "secret_key": "Secret key",
 }
+# The account's encrypted fields, and what UCC's form sends back for one the administrator left untouched.
+ENCRYPTED = ("client_secret", "app_key", "access_key", "secret_key")
+UNCHANGED = ("", "******", "********")
 # The administrator is waiting on the Save button: short timeouts, one retry at most.
 CHECK_TIMEOUT = (10.0, 30.0)
 CHECK_RETRY = RetryPolicy(max_retries=1, max_elapsed=20.0, base_delay=1.0, max_delay=5.0)
@@ -74,6 +77,17 @@ def credentials_from_fields(fields: Mapping[str, str]) -> Credentials:
     if auth_type == "hmac":
         return HmacCredentials(**values)
     return OAuth2Credentials(**values)
+
+
+def submitted_fields(saved: Mapping[str, str], payload: Mapping[str, str]) -> dict[str, str]:
+    """The account as it will be after a save: the form's fields over the stored ones, where an encrypted
+    field sent back empty or masked keeps its stored (decrypted) value."""
+    fields = dict(saved)
+    for key, value in payload.items():
+        if key in ENCRYPTED and value in UNCHANGED and saved.get(key):
+            continue
+        fields[key] = value
+    return fields
 
 
 def check_account(fields: Mapping[str, str], proxy: Proxy | None = None) -> CheckResult:

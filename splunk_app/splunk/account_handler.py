@@ -11,13 +11,9 @@ from collections.abc import Mapping
 from splunktaucclib.rest_handler.admin_external import AdminExternalHandler, get_splunkd_endpoint
 from splunktaucclib.rest_handler.error import RestError
 
-from splunk_app.splunk.account_check import check_account
+from splunk_app.splunk.account_check import check_account, submitted_fields
 from splunk_app.splunk.service import SplunkdError, connect
 from splunk_app.splunk.settings import load_proxy
-
-# The account's encrypted fields, and what UCC's form sends back for one the administrator left untouched.
-ENCRYPTED = ("client_secret", "app_key", "access_key", "secret_key")
-UNCHANGED = ("", "******", "********")
 
 
 class AccountHandler(AdminExternalHandler):
@@ -48,13 +44,3 @@ class AccountHandler(AdminExternalHandler):
         if not result.ok:
             raise RestError(400, result.message)
 
-
-def submitted_fields(saved: Mapping[str, str], payload: Mapping[str, str]) -> dict[str, str]:
-    """The account as it will be after this save: the payload over what is stored; an encrypted field sent
-    back empty or masked keeps its stored value."""
-    fields = dict(saved)
-    for key, value in payload.items():
-        if key in ENCRYPTED and value in UNCHANGED and saved.get(key):
-            continue
-        fields[key] = value
-    return fields

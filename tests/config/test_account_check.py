@@ -11,7 +11,7 @@ import pytest
 from splunk_app.mimecast import HmacCredentials, OAuth2Credentials, Proxy
 from splunk_app.mimecast.errors import ApiError, BadCredentials, MimecastError, RateLimited, TlsError
 from splunk_app.simulator import Faults, SimulatedTenant
-from splunk_app.splunk.account_check import check_account, explain
+from splunk_app.splunk.account_check import check_account, explain, submitted_fields
 
 from .servers import NotAGateway, proxy_handler, serve
 
@@ -183,3 +183,17 @@ def test_a_407_through_a_proxy_is_the_proxy_refusing() -> None:
     result = explain(error, "https://api.services.mimecast.com", OAUTH, proxy)
     assert result.problem == "proxy_refused"
     assert "proxy.example:3128" in result.message
+
+
+def test_an_edit_that_keeps_a_secret_is_checked_with_the_stored_one() -> None:
+    saved = {"auth_type": "hmac", "base_url": "https://eu-api.mimecast.com", "app_id": "app",
+             "app_key": "stored-key", "access_key": "stored-access", "secret_key": "stored-secret"}
+    form = {"base_url": "https://de-api.mimecast.com", "app_key": "******", "access_key": "",
+            "secret_key": "new-secret"}
+    assert submitted_fields(saved, form) == {**saved, "base_url": "https://de-api.mimecast.com",
+                                             "secret_key": "new-secret"}
+
+
+def test_a_new_account_takes_the_form_as_it_is() -> None:
+    form = {"auth_type": "oauth2", "client_id": "id", "client_secret": "********"}
+    assert submitted_fields({}, form) == form
