@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import re
+import threading
 
 import pytest
 import requests
@@ -242,3 +243,21 @@ def test_a_stopped_tenant_answers_nobody_even_on_a_kept_alive_connection():
         api.session.post(url, json={"data": []}, headers=headers, timeout=5)
     with pytest.raises(RuntimeError, match="not running"):
         tenant.base_url  # noqa: B018 - the property is what is tested
+
+
+def test_concurrent_clients_are_all_served_and_logged(tenant):
+    def pull(results):
+        api = Api(tenant)
+        results.append([len(body["data"]) for body in api.pages(DETAILS, page_size=40)])
+
+    results: list[list[int]] = []
+    threads = [threading.Thread(target=pull, args=(results,)) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert results == [[40] * 5] * 8
+    served = tenant.requests
+    assert len([r for r in served if r.path == DETAILS]) == 40
+    assert len([r for r in served if r.path == "/oauth/token"]) == 8
+    assert {r.status for r in served} == {200}
