@@ -151,11 +151,6 @@ class SimulatedTenant:
             self._counts = {k: v for k, v in self._counts.items() if k[0] == generation}
             self._totals = {k: v for k, v in self._totals.items() if k[0] == generation}
 
-    def users(self) -> Iterator[User]:
-        """The current users, in the order every user endpoint pages them."""
-        population = self._population
-        return (derive(population, user_id) for user_id in population.ids())
-
     def expected_users(self) -> Iterator[dict[str, Any]]:
         """What get-safe-score-details returns now, all pages together, without faults."""
         return self.expected(f"{api.AWARENESS}/company/get-safe-score-details")
