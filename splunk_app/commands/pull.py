@@ -76,6 +76,8 @@ def run(args: argparse.Namespace) -> int:
         return _fail(str(err))
     except OSError as err:
         return _fail(f"cannot write {args.out}: {err}")
+    for email in outcome.skipped:
+        print(f"mimecast-at pull: Mimecast does not know user {email}; skipped", file=sys.stderr)
     where = f" to {args.out}" if args.out else ""
     print(
         f"pulled {args.data_set}: {outcome.records} records, {outcome.events} events{where}, "

@@ -54,3 +54,11 @@ def test_a_failed_pull_leaves_no_file(tenant, tmp_path):
     assert done.returncode == 1
     assert done.stderr.startswith("mimecast-at pull: ") and len(done.stderr.strip().splitlines()) == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def test_training_names_a_user_mimecast_does_not_know(tenant):
+    known = next(tenant.expected_users())["emailAddress"]
+    done = pull(tenant, "training", "--users", f"nobody@nowhere.example,{known}")
+    assert done.returncode == 0, done.stderr
+    assert "Mimecast does not know user nobody@nowhere.example; skipped" in done.stderr
+    assert {json.loads(line)["event"]["mc_user"] for line in done.stdout.splitlines()} == {known.lower()}
