@@ -19,17 +19,6 @@ from splunk_app.events import Event, Snapshot, content_hash, user_key
 from splunk_app.mimecast import MimecastError
 from splunk_app.risk_sync import RiskStore, Spool, SyncResult, row_from, sync
 
-DATA_SETS = (
-    "safe_score",
-    "safe_score_summary",
-    "watchlist",
-    "performance",
-    "training",
-    "queue",
-    "campaign",
-    "phishing",
-)
-
 
 class Sink(Protocol):
     """Where events go: splunkd's XML stream, a JSON-lines file, a list in a test."""

@@ -20,6 +20,7 @@ from splunk_app import collect
 from splunk_app.checkpoint import Checkpoint
 from splunk_app.commands.check import ENV
 from splunk_app.events import Event
+from splunk_app.inputs_catalog import CATALOG
 from splunk_app.mimecast import Client, HmacCredentials, MimecastError, OAuth2Credentials
 
 NEEDED = {"oauth2": ("client_id", "client_secret"), "hmac": ("app_id", "app_key", "access_key", "secret_key")}
@@ -42,7 +43,8 @@ class JsonLinesSink:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("data_set", choices=collect.DATA_SETS, help="which input's data to pull")
+    data_sets = [input_type.data_set for input_type in CATALOG.values()]
+    parser.add_argument("data_set", choices=data_sets, help="which input's data to pull")
     parser.add_argument(
         "--base-url", required=True, help="the gateway, e.g. https://api.services.mimecast.com"
     )
