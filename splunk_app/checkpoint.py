@@ -2,8 +2,9 @@
 (and everything again before it is full_snapshot_hours old), and a killed run loses nothing.
 
 On disk, in splunkd's checkpoint_dir, per input:
-- `<name>.ckpt`: the base, JSON lines (a header, then `[key, hash, emitted_at]` per record);
-- `<name>.<seq>.delta`: one per page that a run handed on, with that page's emitted keys.
+- `<name>.ckpt`: the base: a JSON header line, then the key fingerprints, content fingerprints and
+  emission times as three binary arrays sorted by key (24 bytes a record);
+- `<name>.<seq>.delta`: one per page that a run handed on, with that page's emitted records (JSON).
 Every file is written to a temporary name, fsynced and renamed, so a reader sees a whole file or none.
 The caller writes a page's events first and then `commit`s the page: a kill before the commit repeats
 that one page on the next run, a kill after it repeats nothing. `finish` folds the deltas into the base.
@@ -16,13 +17,14 @@ import hashlib
 import json
 import os
 import re
-import struct
+import sys
 import tempfile
+from array import array
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 VERSION = 1
-_TIMES = struct.Struct("<qq")  # emitted_at, seen_at: whole epoch seconds (snapshot times are whole)
 _DELTA = re.compile(r"\.(\d{9})\.delta$")
 
 
@@ -32,13 +34,13 @@ def file_stem(input_name: str) -> str:
     return f"{readable}-{hashlib.blake2b(input_name.encode('utf-8'), digest_size=5).hexdigest()}"
 
 
-def atomic_write(path: str, write: Any) -> None:
+def atomic_write(path: str, write: Any, binary: bool = False) -> None:
     """Call `write(file)` on a temporary file beside `path`, fsync it, rename it over `path` and fsync
     the folder: after a crash at any point `path` holds the old content or the new, never a mix."""
     folder = os.path.dirname(path) or "."
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=_temporary_prefix(path), suffix=".part")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
+        with os.fdopen(handle, "wb") if binary else os.fdopen(handle, "w", encoding="utf-8") as file:
             write(file)
             file.flush()
             os.fsync(file.fileno())
@@ -48,16 +50,6 @@ def atomic_write(path: str, write: Any) -> None:
             os.unlink(temporary)
         raise
     _fsync_folder(folder)
-
-
-def _pack(digest: str, emitted: float, seen: float) -> bytes:
-    """One record's state as a single small bytes object: memory per user is what limits big tenants."""
-    return digest.encode("utf-8") + _TIMES.pack(int(emitted), int(seen))
-
-
-def _unpack(value: bytes) -> tuple[str, int, int]:
-    emitted, seen = _TIMES.unpack_from(value, len(value) - _TIMES.size)
-    return value[: -_TIMES.size].decode("utf-8"), emitted, seen
 
 
 def _temporary_prefix(path: str) -> str:
@@ -73,6 +65,63 @@ def _fsync_folder(folder: str) -> None:
             os.close(descriptor)
 
 
+class _Table:
+    """Fingerprint of a record key -> (fingerprint of its content, emitted_at, seen_at), in four parallel
+    arrays sorted by key: 32 bytes a record, where a dict of strings costs about 200."""
+
+    def __init__(self) -> None:
+        self.columns = (array("Q"), array("Q"), array("q"), array("q"))
+
+    def __len__(self) -> int:
+        return len(self.columns[0])
+
+    def find(self, key: int) -> int:
+        keys = self.columns[0]
+        index = bisect_left(keys, key)
+        return index if index < len(keys) and keys[index] == key else -1
+
+    def put(self, records: Iterable[tuple[int, int, int, int]]) -> None:
+        """Update known keys in place; splice new ones in, in one pass over the arrays per call."""
+        new: dict[int, tuple[int, int, int, int]] = {}
+        for record in records:
+            index = self.find(record[0])
+            if index < 0:
+                new[record[0]] = record
+                continue
+            for column, value in zip(self.columns[1:], record[1:]):
+                column[index] = value
+        if not new:
+            return
+        keys = self.columns[0]
+        spliced = tuple(array(column.typecode) for column in self.columns)
+        start = 0
+        for key in sorted(new):
+            at = bisect_left(keys, key, start)
+            for out, column, value in zip(spliced, self.columns, new[key]):
+                out.extend(column[start:at])
+                out.append(value)
+            start = at
+        for out, column in zip(spliced, self.columns):
+            out.extend(column[start:])
+        self.columns = spliced
+
+    def keep_seen(self, seen_at: int) -> int:
+        """Drop every record not seen at `seen_at`; returns how many were dropped."""
+        seen = self.columns[3]
+        kept = [index for index in range(len(seen)) if seen[index] == seen_at]
+        dropped = len(seen) - len(kept)
+        if dropped:
+            self.columns = tuple(
+                array(column.typecode, (column[index] for index in kept)) for column in self.columns
+            )
+        return dropped
+
+
+def _fingerprint(text: str) -> int:
+    """64 bits of a key or a content hash: collisions are negligible below billions of records."""
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big")
+
+
 class Checkpoint:
     """The emitted state of one input. `due` says whether a record must be written in this run."""
 
@@ -85,33 +134,34 @@ class Checkpoint:
         # period: a search over the last full_snapshot_hours then always finds every record.
         self.resend_after = max(0.0, full_snapshot_seconds - max(0.0, interval_seconds))
         self.extra: dict[str, Any] = {}
-        self._state: dict[str, bytes] = {}  # key -> _pack(hash, emitted_at, seen_at): ~70 bytes, not ~160
+        self._table = _Table()
         self._through = 0  # the last delta folded into the base
         self._next = 1
         os.makedirs(folder, exist_ok=True)
         self._load()
 
     def __len__(self) -> int:
-        return len(self._state)
+        return len(self._table)
 
     def __contains__(self, key: str) -> bool:
-        return key in self._state
+        fingerprint = _fingerprint(key)
+        return self._table.find(fingerprint) >= 0
 
     def due(self, key: str, digest: str, now: float) -> bool:
         """True when the record is new, changed, or last emitted too long ago; marks it seen at `now`."""
-        known = self._state.get(key)
-        if known is None:
+        index = self._table.find(_fingerprint(key))
+        if index < 0:
             return True
-        last_digest, emitted, _ = _unpack(known)
-        self._state[key] = _pack(last_digest, emitted, now)
-        return last_digest != digest or now - emitted >= self.resend_after
+        _, digests, emitted, seen = self._table.columns
+        seen[index] = int(now)
+        return digests[index] != _fingerprint(digest) or now - emitted[index] >= self.resend_after
 
     def commit(self, emitted: Iterable[tuple[str, str]], now: float, **extra: Any) -> None:
         """Record a page whose events were all handed on, with any small run state that must move with
         it (a training cursor): one atomic delta file, or none when nothing changed."""
-        updates = [[key, digest, now] for key, digest in emitted]
-        for key, digest, when in updates:
-            self._state[key] = _pack(digest, when, when)
+        when = int(now)
+        updates = [[_fingerprint(key), _fingerprint(digest), when] for key, digest in emitted]
+        self._table.put((key, digest, when, when) for key, digest, _ in updates)
         changed = {key: value for key, value in extra.items() if self.extra.get(key) != value}
         if not updates and not changed:
             return
@@ -120,40 +170,47 @@ class Checkpoint:
         atomic_write(path, lambda file: json.dump({"updates": updates, "extra": self.extra}, file))
         self._next += 1
 
-    def finish(self, complete: bool, now: float) -> list[str]:
-        """Fold the deltas into a new base. After a complete snapshot, forget the keys it did not hold
-        (so they are emitted again if they come back) and return them."""
-        gone: list[str] = []
-        if complete:
-            gone = [key for key, value in self._state.items() if _unpack(value)[2] != int(now)]
-            for key in gone:
-                del self._state[key]
+    def finish(self, complete: bool, now: float) -> int:
+        """Fold the run into a new base. After a complete snapshot, forget the records it did not hold
+        (so they are emitted again if they come back); returns how many."""
+        gone = self._table.keep_seen(int(now)) if complete else 0
         through = self._next - 1
-        atomic_write(f"{self.stem}.ckpt", lambda file: self._write_base(file, through))
+        atomic_write(f"{self.stem}.ckpt", lambda file: self._write_base(file, through), binary=True)
         self._through = through
         for path in self._deltas():
             with contextlib.suppress(OSError):
                 os.unlink(path)
         return gone
 
-    def _write_base(self, file: IO[str], through: int) -> None:
-        file.write(json.dumps({"version": VERSION, "through": through, "extra": self.extra}) + "\n")
-        for key, value in self._state.items():
-            digest, emitted, _ = _unpack(value)
-            file.write(json.dumps([key, digest, emitted], ensure_ascii=False) + "\n")
+    def _write_base(self, file: IO[bytes], through: int) -> None:
+        table = self._table
+        header = {
+            "version": VERSION,
+            "through": through,
+            "extra": self.extra,
+            "records": len(table),
+            "byteorder": sys.byteorder,
+        }
+        file.write(json.dumps(header).encode("utf-8") + b"\n")
+        for column in table.columns[:3]:  # seen_at only matters within a run
+            column.tofile(file)  # type: ignore[arg-type]
 
     def _load(self) -> None:
         base = f"{self.stem}.ckpt"
+        table = self._table
         if os.path.exists(base):
-            with open(base, encoding="utf-8") as file:
+            with open(base, "rb") as file:
                 header = json.loads(file.readline())
                 if header.get("version") != VERSION:
                     raise ValueError(f"checkpoint {base} has version {header.get('version')}, not {VERSION}")
                 self._through = int(header.get("through", 0))
                 self.extra = dict(header.get("extra") or {})
-                for line in file:
-                    key, digest, emitted = json.loads(line)
-                    self._state[key] = _pack(digest, emitted, 0)
+                count = int(header["records"])
+                for column in table.columns[:3]:
+                    column.fromfile(file, count)  # type: ignore[arg-type]
+                    if header.get("byteorder") != sys.byteorder:
+                        column.byteswap()
+                table.columns[3].frombytes(bytes(8 * count))
         self._next = self._through + 1
         for path in self._deltas():
             sequence = int(_DELTA.search(path).group(1))  # type: ignore[union-attr]
@@ -161,8 +218,7 @@ class Checkpoint:
                 continue  # folded into the base by a run killed before it could delete the delta
             with open(path, encoding="utf-8") as file:
                 delta = json.load(file)
-            for key, digest, emitted in delta["updates"]:
-                self._state[key] = _pack(digest, emitted, 0)
+            table.put((key, digest, emitted, 0) for key, digest, emitted in delta["updates"])
             self.extra = dict(delta.get("extra") or {})
             self._next = max(self._next, sequence + 1)
         self._remove_stale_temporaries()

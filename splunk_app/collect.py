@@ -83,7 +83,7 @@ class _Run:
 
     def finish(self, complete: bool = True) -> Outcome:
         self.outcome.complete = complete
-        self.outcome.gone = len(self.checkpoint.finish(complete, self.snapshot.time))
+        self.outcome.gone = self.checkpoint.finish(complete, self.snapshot.time)
         return self.outcome
 
 
