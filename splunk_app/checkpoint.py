@@ -22,6 +22,7 @@ import tempfile
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
+from itertools import compress
 from typing import IO, Any
 
 VERSION = 1
@@ -108,11 +109,11 @@ class _Table:
     def keep_seen(self, seen_at: int) -> int:
         """Drop every record not seen at `seen_at`; returns how many were dropped."""
         seen = self.columns[3]
-        kept = [index for index in range(len(seen)) if seen[index] == seen_at]
-        dropped = len(seen) - len(kept)
+        dropped = len(seen) - seen.count(seen_at)
         if dropped:
             self.columns = tuple(
-                array(column.typecode, (column[index] for index in kept)) for column in self.columns
+                array(column.typecode, compress(column, (when == seen_at for when in seen)))
+                for column in self.columns
             )
         return dropped
 
