@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 
 from splunk_app.checkpoint import Checkpoint, atomic_write
 
@@ -107,3 +108,30 @@ def test_a_delta_already_folded_into_the_base_is_not_applied_again(tmp_path):
 def test_inputs_do_not_share_state(tmp_path):
     Checkpoint(str(tmp_path), "mimecast_at_watchlist://a", 24 * HOUR).commit([("x", "h")], 1.0)
     assert len(Checkpoint(str(tmp_path), "mimecast_at_watchlist://b", 24 * HOUR)) == 0
+
+
+def test_the_sorted_state_agrees_with_a_plain_dict_over_many_random_runs(tmp_path):
+    rng = random.Random(4)
+    model: dict[str, str] = {}
+    for run in range(1, 9):
+        now = run * HOUR
+        checkpoint = open_checkpoint(tmp_path, full_hours=1000)
+        population = rng.sample(range(3000), 2000)
+        page: list[tuple[str, str]] = []
+        for number in population:
+            key, digest = f"user{number}@x.com", f"d{number % 7 + rng.randrange(2)}"
+            assert checkpoint.due(key, digest, now) == (model.get(key) != digest), key
+            if model.get(key) != digest:
+                page.append((key, digest))
+            if len(page) == 97:
+                checkpoint.commit(page, now)
+                model.update(page)
+                page = []
+        checkpoint.commit(page, now)
+        model.update(page)
+        if run % 3:  # a complete snapshot: the users not in it are forgotten
+            gone = set(model) - {f"user{number}@x.com" for number in population}
+            assert checkpoint.finish(True, now) == len(gone)
+            for key in gone:
+                del model[key]
+        assert len(open_checkpoint(tmp_path)) == len(model)
