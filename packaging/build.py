@@ -26,7 +26,7 @@ from splunk_app import APP_ID, __version__  # noqa: E402
 
 APP_FOLDERS = ("bin", "default", "lookups", "metadata", "static")
 # What a Splunk app never runs: the CLI, the simulated tenant and its harnesses.
-NOT_SHIPPED = ("cli.py", "commands", "simulator")
+NOT_SHIPPED = ("cli.py", "commands", "demo.py", "simulator")
 JUNK = ("__pycache__", "*.pyc", "*.pyo", ".DS_Store", ".ruff_cache", ".pytest_cache")
 COMPILED = re.compile(r"\.(so|pyd|pyc|pyo|dll|dylib|exe)$|(^|/)__pycache__(/|$)")
 PYTHON_KEYS = {"python.version": "python3", "python.required": "3.9, 3.13"}
