@@ -29,9 +29,9 @@ sys.path.insert(0, str(ROOT))
 
 from splunklib.searchcommands import Configuration, StreamingCommand, dispatch  # noqa: E402
 
-from splunk_app.risk import COLLECTION, FIELDS, priority_for, table_from_rows  # noqa: E402
-from splunk_app.simulator import chunked  # noqa: E402
-from splunk_app.simulator.splunkd import SplunkdStandIn  # noqa: E402
+from devkit import chunked  # noqa: E402
+from devkit.splunkd import SplunkdStandIn  # noqa: E402
+from splunk_app.risk.table import COLLECTION, FIELDS, priority_for, table_from_rows  # noqa: E402
 from splunk_app.splunk import kvstore  # noqa: E402
 from splunk_app.splunk.search_command import KV_PAGE_SIZE  # noqa: E402
 from splunk_app.splunk.service import connect  # noqa: E402
@@ -42,6 +42,7 @@ DEPARTMENTS = ("Sales", "Finance", "Engineering", "Support", "Legal", "Marketing
 
 def passthrough() -> None:
     """The floor splunklib itself sets: a StreamingCommand that yields every record unchanged."""
+
     @Configuration()
     class Passthrough(StreamingCommand):
         def stream(self, records):
@@ -57,12 +58,26 @@ def write_table(path: Path, users: int, rng: random.Random) -> None:
         for number in range(users):
             grade = rng.choice(GRADES)
             listed = rng.random() < 0.1
-            writer.writerow([
-                f"user{number}@example.com", f"User {number}", rng.choice(DEPARTMENTS), "active", grade,
-                rng.choice(GRADES), rng.choice(GRADES), rng.choice(GRADES), rng.choice(GRADES),
-                "true" if listed else "false", rng.randint(1, 9) if listed else 0,
-                rng.randint(0, 20), rng.randint(0, 5), rng.randint(0, 8), priority_for(grade), 1763895600,
-            ])
+            writer.writerow(
+                [
+                    f"user{number}@example.com",
+                    f"User {number}",
+                    rng.choice(DEPARTMENTS),
+                    "active",
+                    grade,
+                    rng.choice(GRADES),
+                    rng.choice(GRADES),
+                    rng.choice(GRADES),
+                    rng.choice(GRADES),
+                    "true" if listed else "false",
+                    rng.randint(1, 9) if listed else 0,
+                    rng.randint(0, 20),
+                    rng.randint(0, 5),
+                    rng.randint(0, 8),
+                    priority_for(grade),
+                    1763895600,
+                ]
+            )
 
 
 def identity(rng: random.Random, users: int) -> str:
@@ -145,8 +160,13 @@ def drive(command: list[str], args: list[str], traffic: Path, out: Path, env: di
     done = time.perf_counter()
     process.wait()
     watcher.join()
-    return {"info": info, "setup": ready - started, "seconds": done - ready, "rss_mb": peak[0] / 1024,
-            "status": process.returncode}
+    return {
+        "info": info,
+        "setup": ready - started,
+        "seconds": done - ready,
+        "rss_mb": peak[0] / 1024,
+        "status": process.returncode,
+    }
 
 
 def watch_peak(process: subprocess.Popen, peak: list[int]) -> None:
@@ -209,14 +229,18 @@ def main() -> int:
         clock = time.perf_counter()
         write_table(table, options.users, rng)
         write_traffic(traffic, options.events, options.chunk, options.users, rng)
-        print(f"generated {options.events:,} events in chunks of {options.chunk:,} "
-              f"({traffic.stat().st_size / 1e6:,.0f} MB), {options.users:,}-user table "
-              f"in {time.perf_counter() - clock:.1f}s", flush=True)
+        print(
+            f"generated {options.events:,} events in chunks of {options.chunk:,} "
+            f"({traffic.stat().st_size / 1e6:,.0f} MB), {options.users:,}-user table "
+            f"in {time.perf_counter() - clock:.1f}s",
+            flush=True,
+        )
         env = {**os.environ, "MIMECAST_AT_RISK_TABLE": str(table)}
         commands = {
             "passthrough": ([sys.executable, __file__, "--passthrough"], []),
             "mimecastrisk": (
-                [sys.executable, str(ROOT / "bin" / "mimecastrisk.py")], ["default_domain=example.com"]
+                [sys.executable, str(ROOT / "bin" / "mimecastrisk.py")],
+                ["default_domain=example.com"],
             ),
         }
         best: dict[str, dict] = {}
@@ -228,14 +252,19 @@ def main() -> int:
                 if not options.no_check:
                     check(out, options.events, name == "mimecastrisk")
                 rate = options.events / result["seconds"]
-                print(f"{name:>13}: {rate:12,.0f} records/s  ({result['seconds']:.2f}s; start and getinfo "
-                      f"{result['setup']:.2f}s; peak RSS {result['rss_mb']:,.0f} MB)", flush=True)
+                print(
+                    f"{name:>13}: {rate:12,.0f} records/s  ({result['seconds']:.2f}s; start and getinfo "
+                    f"{result['setup']:.2f}s; peak RSS {result['rss_mb']:,.0f} MB)",
+                    flush=True,
+                )
                 if name not in best or result["seconds"] < best[name]["seconds"]:
                     best[name] = result
         ratio = best["passthrough"]["seconds"] / best["mimecastrisk"]["seconds"]
-        print(f"ratio mimecastrisk / passthrough: {ratio:.2f} (target >= 0.95); "
-              f"mimecastrisk peak memory {best['mimecastrisk']['rss_mb']:,.0f} MB, "
-              f"start with the CSV table read {best['mimecastrisk']['setup']:.2f}s")
+        print(
+            f"ratio mimecastrisk / passthrough: {ratio:.2f} (target >= 0.95); "
+            f"mimecastrisk peak memory {best['mimecastrisk']['rss_mb']:,.0f} MB, "
+            f"start with the CSV table read {best['mimecastrisk']['setup']:.2f}s"
+        )
         print(kv_read(table))
     return 0
 

@@ -16,9 +16,10 @@ import tempfile
 import threading
 import time
 
-from splunk_app.risk import COLLECTION
-from splunk_app.simulator import SimulatedTenant, modinput
-from splunk_app.simulator.splunkd import SplunkdStandIn
+from devkit import modinput
+from devkit.simulator import SimulatedTenant
+from devkit.splunkd import SplunkdStandIn
+from splunk_app.risk.table import COLLECTION
 
 INPUTS = {
     "mimecast_at_safe_score": ("get-safe-score-details", {}),

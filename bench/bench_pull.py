@@ -22,7 +22,7 @@ from splunk_app.mimecast.client import MAX_PAGE_SIZE
 
 def serve(users: int, auth: str, conn) -> None:
     """The tenant's process: start, send base URL and credentials, serve until told to stop."""
-    from splunk_app.simulator import SimulatedTenant  # noqa: PLC0415 - only the child needs it
+    from devkit.simulator import SimulatedTenant  # noqa: PLC0415 - only the child needs it
 
     with SimulatedTenant(users=users, seed=7, keep_requests=0, rate_limit=1_000_000) as tenant:
         conn.send((tenant.base_url, tenant.oauth2 if auth == "oauth2" else tenant.hmac))
@@ -74,18 +74,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--auth", choices=["oauth2", "hmac"], default="oauth2")
     args, _ = parser.parse_known_args(argv)
     results = [measure(users, args.auth) for users in args.users]
-    print(f"pull safe_score_details through the client ({args.auth}, page size {MAX_PAGE_SIZE}, "
-          f"Python {sys.version.split()[0]})")
+    print(
+        f"pull safe_score_details through the client ({args.auth}, page size {MAX_PAGE_SIZE}, "
+        f"Python {sys.version.split()[0]})"
+    )
     for f in results:
         extra = " incl. 1 token request" if args.auth == "oauth2" else ""
-        print(f"  {f.users:>7} users: {f.records} records in {f.seconds:.2f} s "
-              f"({f.records / f.seconds:,.0f} records/s), {f.requests} requests "
-              f"(minimum {f.minimum}{extra}), peak memory {f.peak_bytes / 1e6:.2f} MB")
+        print(
+            f"  {f.users:>7} users: {f.records} records in {f.seconds:.2f} s "
+            f"({f.records / f.seconds:,.0f} records/s), {f.requests} requests "
+            f"(minimum {f.minimum}{extra}), peak memory {f.peak_bytes / 1e6:.2f} MB"
+        )
     if len(results) >= 2:
         small, large = results[0], results[-1]
-        print(f"  ratio {large.users // small.users}x users: time x{large.seconds / small.seconds:.1f}, "
-              f"requests x{large.requests / small.requests:.1f}, "
-              f"peak memory x{large.peak_bytes / small.peak_bytes:.2f}")
+        print(
+            f"  ratio {large.users // small.users}x users: time x{large.seconds / small.seconds:.1f}, "
+            f"requests x{large.requests / small.requests:.1f}, "
+            f"peak memory x{large.peak_bytes / small.peak_bytes:.2f}"
+        )
     return 0
 
 

@@ -25,8 +25,6 @@ sys.path.insert(0, str(ROOT))
 from splunk_app import APP_ID, __version__  # noqa: E402
 
 APP_FOLDERS = ("bin", "default", "lookups", "metadata", "static")
-# What a Splunk app never runs: the CLI, the simulated tenant and its harnesses.
-NOT_SHIPPED = ("cli.py", "commands", "demo.py", "simulator")
 JUNK = ("__pycache__", "*.pyc", "*.pyo", ".DS_Store", ".ruff_cache", ".pytest_cache")
 COMPILED = re.compile(r"\.(so|pyd|pyc|pyo|dll|dylib|exe)$|(^|/)__pycache__(/|$)")
 PYTHON_KEYS = {"python.version": "python3", "python.required": "3.9, 3.13"}
@@ -54,10 +52,12 @@ def manifest(version: str, author: str) -> dict:
             "author": [{"name": author, "email": None, "company": None}],
             "releaseDate": None,
             "description": "Mimecast Awareness Training data, a per-user risk table, the mimecastrisk "
-                           "command and group alert actions.",
-            "classification": {"intendedAudience": "Security Operations",
-                               "categories": ["Security, Fraud & Compliance"],
-                               "developmentStatus": "Production/Stable"},
+            "command and group alert actions.",
+            "classification": {
+                "intendedAudience": "Security Operations",
+                "categories": ["Security, Fraud & Compliance"],
+                "developmentStatus": "Production/Stable",
+            },
             "commonInformationModels": None,
             "license": {"name": None, "text": None, "uri": None},
             "privacyPolicy": {"name": None, "text": None, "uri": None},
@@ -79,8 +79,8 @@ def stage(work: Path) -> Path:
     for folder in APP_FOLDERS:
         if (ROOT / folder).is_dir():
             shutil.copytree(ROOT / folder, source / folder, ignore=shutil.ignore_patterns(*JUNK))
-    shutil.copytree(ROOT / "splunk_app", source / "lib" / "splunk_app",
-                    ignore=shutil.ignore_patterns(*JUNK, *NOT_SHIPPED))
+    # splunk_app/ is exactly what ships: copied whole (the workshop lives apart, in devkit/).
+    shutil.copytree(ROOT / "splunk_app", source / "lib" / "splunk_app", ignore=shutil.ignore_patterns(*JUNK))
     shutil.copy(ROOT / "packaging" / "lib-requirements.txt", source / "lib" / "requirements.txt")
     app_conf = configparser.ConfigParser(interpolation=None)
     app_conf.read(ROOT / "default" / "app.conf")
@@ -94,21 +94,49 @@ def sdk_wheelhouse(cache: Path) -> Path:
     """splunk-sdk 2.1.1 ships only as an sdist: build its (pure) wheel once so pip can use --only-binary."""
     wheels = cache / "wheelhouse"
     if not list(wheels.glob("splunk_sdk-2.1.1-*.whl")):
-        run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(wheels),
-             SDK_PIN])
+        run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "wheel",
+                "--quiet",
+                "--no-deps",
+                "--wheel-dir",
+                str(wheels),
+                SDK_PIN,
+            ]
+        )
     return wheels
 
 
 def ucc_build(work: Path, source: Path, wheels: Path) -> Path:
     # The custom flag replaces UCC's own pip flags: resolve for Splunk's Python 3.9, pure wheels only, so a
     # dependency without a pure wheel fails the build instead of shipping a .so built for this machine.
-    pip_flags = (f"--no-compile --platform any --python-version 3.9 --implementation py --abi none "
-                 f"--only-binary=:all: --find-links {wheels}")
-    run([str(Path(sys.executable).parent / "ucc-gen"), "build", "--source", str(source),
-         "--config", str(work / "globalConfig.json"), "--output", str(work / "output"),
-         "--ta-version", __version__, "--python-binary-name", sys.executable,
-         "--pip-version", PIP_VERSION, f"--pip-custom-flag={pip_flags}"],
-        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    pip_flags = (
+        f"--no-compile --platform any --python-version 3.9 --implementation py --abi none "
+        f"--only-binary=:all: --find-links {wheels}"
+    )
+    run(
+        [
+            str(Path(sys.executable).parent / "ucc-gen"),
+            "build",
+            "--source",
+            str(source),
+            "--config",
+            str(work / "globalConfig.json"),
+            "--output",
+            str(work / "output"),
+            "--ta-version",
+            __version__,
+            "--python-binary-name",
+            sys.executable,
+            "--pip-version",
+            PIP_VERSION,
+            f"--pip-custom-flag={pip_flags}",
+        ],
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+    )
     return work / "output" / APP_ID
 
 
@@ -118,8 +146,10 @@ def keep_our_scripts(app: Path, source: Path, config: dict) -> None:
     names += [a["name"] for a in config.get("alerts", [])]
     missing = [f"bin/{n}.py" for n in names if not (source / "bin" / f"{n}.py").is_file()]
     if missing:
-        sys.exit(f"build: {', '.join(missing)} not in the repository: the package would ship UCC's "
-                 f"generated placeholder instead. Add the entry point(s) to bin/.")
+        sys.exit(
+            f"build: {', '.join(missing)} not in the repository: the package would ship UCC's "
+            f"generated placeholder instead. Add the entry point(s) to bin/."
+        )
     for name in names:
         if (app / "bin" / f"{name}.py").read_bytes() != (source / "bin" / f"{name}.py").read_bytes():
             sys.exit(f"build: UCC replaced bin/{name}.py")

@@ -27,10 +27,12 @@ def _inside_shield(x: float, y: float) -> bool:
 
 def _on_check(x: float, y: float) -> bool:
     """Unit-square check mark made of two thick segments."""
+
     def near(ax: float, ay: float, bx: float, by: float) -> bool:
         dx, dy = bx - ax, by - ay
         t = max(0.0, min(1.0, ((x - ax) * dx + (y - ay) * dy) / (dx * dx + dy * dy)))
         return (x - ax - t * dx) ** 2 + (y - ay - t * dy) ** 2 <= 0.065**2
+
     return near(0.30, 0.50, 0.45, 0.66) or near(0.45, 0.66, 0.71, 0.34)
 
 
@@ -41,8 +43,13 @@ def draw(size: int, shield: Color, mark: Color) -> list[list[Color]]:
         row = []
         for i in range(size):
             x, y = (i + 0.5) / size, (j + 0.5) / size
-            row.append(mark if _on_check(x, y) and _inside_shield(x, y) else
-                       shield if _inside_shield(x, y) else CLEAR)
+            row.append(
+                mark
+                if _on_check(x, y) and _inside_shield(x, y)
+                else shield
+                if _inside_shield(x, y)
+                else CLEAR
+            )
         rows.append(row)
     return rows
 
@@ -56,14 +63,22 @@ def png(pixels: list[list[Color]]) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9))
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw, 9))
+        + chunk(b"IEND", b"")
+    )
 
 
 def main(static: Path) -> None:
     static.mkdir(exist_ok=True)
-    icons = (("appIcon.png", 36, NAVY, WHITE), ("appIcon_2x.png", 72, NAVY, WHITE),
-             ("appIconAlt.png", 36, WHITE, NAVY), ("appIconAlt_2x.png", 72, WHITE, NAVY))
+    icons = (
+        ("appIcon.png", 36, NAVY, WHITE),
+        ("appIcon_2x.png", 72, NAVY, WHITE),
+        ("appIconAlt.png", 36, WHITE, NAVY),
+        ("appIconAlt_2x.png", 72, WHITE, NAVY),
+    )
     for name, size, shield, mark in icons:
         (static / name).write_bytes(png(draw(size, shield, mark)))
 

@@ -47,8 +47,10 @@ Credentials = Union[OAuth2Credentials, HmacCredentials]
 def mc_date(epoch: float) -> str:
     """`Tue, 24 Nov 2015 12:50:11 UTC`, the x-mc-date format, whatever the locale."""
     t = time.gmtime(epoch)
-    return (f"{_DAYS[t.tm_wday]}, {t.tm_mday:02d} {_MONTHS[t.tm_mon - 1]} {t.tm_year} "
-            f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} UTC")
+    return (
+        f"{_DAYS[t.tm_wday]}, {t.tm_mday:02d} {_MONTHS[t.tm_mon - 1]} {t.tm_year} "
+        f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} UTC"
+    )
 
 
 def hmac_signature(secret_key: str, date: str, request_id: str, path: str, app_key: str) -> str:
@@ -61,8 +63,12 @@ def hmac_signature(secret_key: str, date: str, request_id: str, path: str, app_k
 class HmacAuth:
     """API 1.0: a fresh request id and signature for every request."""
 
-    def __init__(self, credentials: HmacCredentials, wall_clock: Callable[[], float] = time.time,
-                 new_request_id: Callable[[], str] = lambda: str(uuid.uuid4())) -> None:
+    def __init__(
+        self,
+        credentials: HmacCredentials,
+        wall_clock: Callable[[], float] = time.time,
+        new_request_id: Callable[[], str] = lambda: str(uuid.uuid4()),
+    ) -> None:
         self.credentials = credentials
         self._wall_clock = wall_clock
         self._new_request_id = new_request_id
@@ -94,8 +100,12 @@ class OAuth2Auth:
     and error checks.
     """
 
-    def __init__(self, credentials: OAuth2Credentials, fetch: Callable[[dict[str, str]], tuple[str, float]],
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        credentials: OAuth2Credentials,
+        fetch: Callable[[dict[str, str]], tuple[str, float]],
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.credentials = credentials
         self._fetch = fetch
         self._clock = clock
@@ -103,8 +113,11 @@ class OAuth2Auth:
         self._valid_until = 0.0
 
     def form(self) -> dict[str, str]:
-        return {"client_id": self.credentials.client_id, "client_secret": self.credentials.client_secret,
-                "grant_type": "client_credentials"}
+        return {
+            "client_id": self.credentials.client_id,
+            "client_secret": self.credentials.client_secret,
+            "grant_type": "client_credentials",
+        }
 
     def headers(self, path: str) -> dict[str, str]:
         if self._token is None or self._clock() >= self._valid_until:

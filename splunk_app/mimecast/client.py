@@ -45,13 +45,23 @@ class Page:
 class Client:
     """A Mimecast API client for one account. Sleep and clock are injected so tests never wait."""
 
-    def __init__(self, base_url: str, credentials: Credentials, proxy: Proxy | None = None, *,
-                 timeout: tuple[float, float] = (10.0, 120.0), sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], float] = time.monotonic, retry: RetryPolicy | None = None,
-                 rand: Callable[[], float] = random.random, transport: Transport | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        credentials: Credentials,
+        proxy: Proxy | None = None,
+        *,
+        timeout: tuple[float, float] = (10.0, 120.0),
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        retry: RetryPolicy | None = None,
+        rand: Callable[[], float] = random.random,
+        transport: Transport | None = None,
+    ) -> None:
         self.base_url = check_base_url(base_url)
         self._auth: Auth = (
-            HmacAuth(credentials) if isinstance(credentials, HmacCredentials)
+            HmacAuth(credentials)
+            if isinstance(credentials, HmacCredentials)
             else OAuth2Auth(credentials, self._fetch_token, clock)
         )
         self._transport = transport or Transport(proxy, timeout, secrets=credentials.secrets())
@@ -92,7 +102,9 @@ class Client:
             if next_token is not None and next_token == token:
                 raise MalformedResponse(
                     f"{target.name}: page {number} points to itself as the next page; Mimecast's paging "
-                    "is broken for this call, try again later.", endpoint=target.name)
+                    "is broken for this call, try again later.",
+                    endpoint=target.name,
+                )
             yield Page(records_of(target, payload), number, next_token, total)
             if next_token is None:
                 return
@@ -104,13 +116,16 @@ class Client:
             yield from page.records
 
     def _fetch_token(self, form: dict[str, str]) -> tuple[str, float]:
-        payload = self._call(TOKEN_ENDPOINT, urlencode(form).encode(), "application/x-www-form-urlencoded",
-                             signed=False)
+        payload = self._call(
+            TOKEN_ENDPOINT, urlencode(form).encode(), "application/x-www-form-urlencoded", signed=False
+        )
         token = payload.get("access_token")
         if not isinstance(token, str) or not token:
             raise MalformedResponse(
                 "oauth_token: the token answer has no access_token; check that the Base URL is a Mimecast "
-                "API 2.0 gateway (such as https://api.services.mimecast.com).", endpoint=TOKEN_ENDPOINT.name)
+                "API 2.0 gateway (such as https://api.services.mimecast.com).",
+                endpoint=TOKEN_ENDPOINT.name,
+            )
         try:
             lifetime = float(payload.get("expires_in"))
         except (TypeError, ValueError):
@@ -130,8 +145,12 @@ class Client:
             try:
                 return self._attempt(target, body, headers)
             except BadCredentials as err:
-                if signed and not refreshed and err.status == 401 and \
-                        self._auth.refresh_after(err.code, str(err)):
+                if (
+                    signed
+                    and not refreshed
+                    and err.status == 401
+                    and self._auth.refresh_after(err.code, str(err))
+                ):
                     LOG.info("%s: the OAuth token expired; fetching a new one and sending again", target.name)
                     refreshed = True
                     continue
@@ -141,9 +160,14 @@ class Client:
                 if not should_retry(err, retries, self._clock() - started, delay, self._retry):
                     raise
                 retries += 1
-                LOG.warning("%s: %s; trying again in %.1f s (retry %d of %d)", target.name,
-                            type(err).__name__ + (f" HTTP {err.status}" if err.status else ""), delay,
-                            retries, self._retry.max_retries)
+                LOG.warning(
+                    "%s: %s; trying again in %.1f s (retry %d of %d)",
+                    target.name,
+                    type(err).__name__ + (f" HTTP {err.status}" if err.status else ""),
+                    delay,
+                    retries,
+                    self._retry.max_retries,
+                )
                 self._sleep(delay)
 
     def _attempt(self, target: Endpoint, body: bytes, headers: dict[str, str]) -> dict:
@@ -158,14 +182,20 @@ class Client:
         text = scrub(response.body[: errors.BODY_LIMIT * 4].decode("utf-8", "replace"), self._secrets())
         payload = errors.parse_body(target.name, response.status, response.body, text, request_id)
         retry_after = reset_seconds(response.headers) if response.status == 429 else None
-        error = errors.from_response(target.name, response.status, payload, request_id=request_id,
-                                     retry_after=retry_after, body=text)
+        error = errors.from_response(
+            target.name, response.status, payload, request_id=request_id, retry_after=retry_after, body=text
+        )
         if error is not None:
             raise error
         if not isinstance(payload, dict):
-            raise MalformedResponse(f"{target.name}: the answer is JSON but not an object; check that the "
-                                    "Base URL is a Mimecast API gateway.", endpoint=target.name,
-                                    status=response.status, request_id=request_id, body=text)
+            raise MalformedResponse(
+                f"{target.name}: the answer is JSON but not an object; check that the "
+                "Base URL is a Mimecast API gateway.",
+                endpoint=target.name,
+                status=response.status,
+                request_id=request_id,
+                body=text,
+            )
         return payload
 
     def _secrets(self) -> tuple[str, ...]:

@@ -31,9 +31,18 @@ class MimecastError(Exception):
 
     default_retryable = False
 
-    def __init__(self, message: str, *, endpoint: str, status: int | None = None, code: str | None = None,
-                 request_id: str | None = None, retryable: bool | None = None,
-                 retry_after: float | None = None, body: str = "") -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        endpoint: str,
+        status: int | None = None,
+        code: str | None = None,
+        request_id: str | None = None,
+        retryable: bool | None = None,
+        retry_after: float | None = None,
+        body: str = "",
+    ) -> None:
         super().__init__(message)
         self.endpoint = endpoint
         self.status = status
@@ -44,8 +53,10 @@ class MimecastError(Exception):
         self.body = body
 
     def __repr__(self) -> str:
-        return (f"{type(self).__name__}(endpoint={self.endpoint!r}, status={self.status!r}, "
-                f"code={self.code!r}, request_id={self.request_id!r}, retryable={self.retryable!r})")
+        return (
+            f"{type(self).__name__}(endpoint={self.endpoint!r}, status={self.status!r}, "
+            f"code={self.code!r}, request_id={self.request_id!r}, retryable={self.retryable!r})"
+        )
 
 
 class BadCredentials(MimecastError):
@@ -117,8 +128,13 @@ def failures(payload: Any) -> list[Failure]:
         errors = item.get("errors")
         for error in errors if isinstance(errors, list) else [item]:
             if isinstance(error, Mapping):
-                found.append(Failure(_text(error.get("code")), _text(error.get("message")) or "",
-                                     error.get("retryable") is True))
+                found.append(
+                    Failure(
+                        _text(error.get("code")),
+                        _text(error.get("message")) or "",
+                        error.get("retryable") is True,
+                    )
+                )
     if not found and isinstance(payload.get("error"), str):
         found.append(Failure(payload["error"], _text(payload.get("error_description")) or "", False))
     return found
@@ -128,11 +144,19 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-CREDENTIAL_CODES = frozenset({
-    "err_xdk_invalid_signature", "err_developer_key", "err_xdk_missing_authorization",
-    "err_xdk_invalid_access_key", "invalid_token", "token_expired", "invalid_client",
-    "unauthorized_client", "invalid_grant",
-})
+CREDENTIAL_CODES = frozenset(
+    {
+        "err_xdk_invalid_signature",
+        "err_developer_key",
+        "err_xdk_missing_authorization",
+        "err_xdk_invalid_access_key",
+        "invalid_token",
+        "token_expired",
+        "invalid_client",
+        "unauthorized_client",
+        "invalid_grant",
+    }
+)
 EXPIRED_CODES = frozenset({"err_xdk_binding_expired"})
 PERMISSION_CODES = frozenset({"err_xdk_client_forbidden", "err_xdk_forbidden"})
 NEVER_RETRYABLE = frozenset({400, 401, 403, 404, 405, 409, 418})
@@ -163,19 +187,26 @@ ADVICE_BY_CODE = {
     "unauthorized_client": "check the account's Client ID and Client secret",
 }
 ADVICE_BY_KIND = {
-    KeysExpired: ("the API 1.0 keys' authentication profile has expired: create new access and secret keys "
-                  "(or move the account to an API 2.0 OAuth application) and update the account"),
-    BadCredentials: ("check the account's credentials (Client ID and secret for OAuth 2.0; Application "
-                     "ID/key, Access key and Secret key for API 1.0) and that the Base URL is your "
-                     "account's region"),
-    MissingPermission: ("give the API application's role at least Awareness Training | Dashboard | Read "
-                        "(SAFE scores also need the Engage Core entitlement)"),
+    KeysExpired: (
+        "the API 1.0 keys' authentication profile has expired: create new access and secret keys "
+        "(or move the account to an API 2.0 OAuth application) and update the account"
+    ),
+    BadCredentials: (
+        "check the account's credentials (Client ID and secret for OAuth 2.0; Application "
+        "ID/key, Access key and Secret key for API 1.0) and that the Base URL is your "
+        "account's region"
+    ),
+    MissingPermission: (
+        "give the API application's role at least Awareness Training | Dashboard | Read "
+        "(SAFE scores also need the Engage Core entitlement)"
+    ),
 }
 GROUP_PERMISSION = "give the API application's role the Directories | Groups | Edit permission"
 
 
-def _advice(kind: type[MimecastError], status: int, codes: set[str], endpoint: str,
-            retry_after: float | None) -> str:
+def _advice(
+    kind: type[MimecastError], status: int, codes: set[str], endpoint: str, retry_after: float | None
+) -> str:
     """What the administrator should do about one error."""
     by_code = [ADVICE_BY_CODE[code] for code in sorted(codes) if code in ADVICE_BY_CODE]
     if kind is BadCredentials and by_code:
@@ -186,8 +217,10 @@ def _advice(kind: type[MimecastError], status: int, codes: set[str], endpoint: s
         advice = ADVICE_BY_KIND[kind]
     elif kind is RateLimited:
         wait = f"{retry_after:.1f} s" if retry_after is not None else "a while"
-        advice = (f"the rate limit shared by every integration of this administrator is used up; wait "
-                  f"{wait}, or run inputs less often")
+        advice = (
+            f"the rate limit shared by every integration of this administrator is used up; wait "
+            f"{wait}, or run inputs less often"
+        )
     elif status in (404, 405):
         advice = "check that the account's Base URL is a Mimecast API gateway of your region"
     elif status >= 500:
@@ -197,8 +230,15 @@ def _advice(kind: type[MimecastError], status: int, codes: set[str], endpoint: s
     return advice
 
 
-def from_response(endpoint: str, status: int, payload: Any, *, request_id: str | None = None,
-                  retry_after: float | None = None, body: str = "") -> MimecastError | None:
+def from_response(
+    endpoint: str,
+    status: int,
+    payload: Any,
+    *,
+    request_id: str | None = None,
+    retry_after: float | None = None,
+    body: str = "",
+) -> MimecastError | None:
     """The error a response stands for, or None when it succeeded. `body` must already be scrubbed."""
     found = failures(payload)
     if status < 400 and not found:
@@ -211,9 +251,16 @@ def from_response(endpoint: str, status: int, payload: Any, *, request_id: str |
     retryable = retryable_status(status) or (status < 400 and any(f.retryable for f in found))
     advice = _advice(kind, status, codes, endpoint, retry_after)
     ref = f" [request id {request_id}]" if request_id else ""
-    return kind(f"{endpoint}: {what}; {advice}.{ref}", endpoint=endpoint, status=status,
-                code=first.code if first else None, request_id=request_id, retryable=retryable,
-                retry_after=retry_after, body=body[:BODY_LIMIT])
+    return kind(
+        f"{endpoint}: {what}; {advice}.{ref}",
+        endpoint=endpoint,
+        status=status,
+        code=first.code if first else None,
+        request_id=request_id,
+        retryable=retryable,
+        retry_after=retry_after,
+        body=body[:BODY_LIMIT],
+    )
 
 
 def parse_body(endpoint: str, status: int, raw: bytes, body: str, request_id: str | None) -> Any:
@@ -224,5 +271,8 @@ def parse_body(endpoint: str, status: int, raw: bytes, body: str, request_id: st
         raise MalformedResponse(
             f"{endpoint}: the answer (HTTP {status}) is not JSON; check that the Base URL is a Mimecast API "
             "gateway and that no proxy or login portal answers in Mimecast's place.",
-            endpoint=endpoint, status=status, request_id=request_id, body=body[:BODY_LIMIT],
+            endpoint=endpoint,
+            status=status,
+            request_id=request_id,
+            body=body[:BODY_LIMIT],
         ) from err

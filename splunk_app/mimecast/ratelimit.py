@@ -36,8 +36,9 @@ def pacing_delay(remaining: float | None, until_reset: float, low_water: int = L
 class RateLimiter:
     """Remembers the last answer's allowance and waits (with the injected sleep) before the next request."""
 
-    def __init__(self, clock: Callable[[], float], sleep: Callable[[float], None],
-                 low_water: int = LOW_WATER) -> None:
+    def __init__(
+        self, clock: Callable[[], float], sleep: Callable[[float], None], low_water: int = LOW_WATER
+    ) -> None:
         self._clock = clock
         self._sleep = sleep
         self._low_water = low_water

@@ -19,16 +19,16 @@ class RetryPolicy:
     max_delay: float = 60.0
 
 
-def should_retry(error: MimecastError, retries_done: int, elapsed: float, delay: float,
-                 policy: RetryPolicy) -> bool:
+def should_retry(
+    error: MimecastError, retries_done: int, elapsed: float, delay: float, policy: RetryPolicy
+) -> bool:
     """Retry only what may work later, and only within the policy's count and total time."""
-    return (error.retryable and retries_done < policy.max_retries
-            and elapsed + delay <= policy.max_elapsed)
+    return error.retryable and retries_done < policy.max_retries and elapsed + delay <= policy.max_elapsed
 
 
 def backoff_delay(retry_number: int, policy: RetryPolicy) -> float:
     """Exponential: base, 2 x base, 4 x base ... capped at max_delay (retry_number counts from 0)."""
-    return min(policy.max_delay, policy.base_delay * (2 ** retry_number))
+    return min(policy.max_delay, policy.base_delay * (2**retry_number))
 
 
 def jitter(delay: float, rand: Callable[[], float] = random.random) -> float:
@@ -36,7 +36,8 @@ def jitter(delay: float, rand: Callable[[], float] = random.random) -> float:
     return delay * (0.5 + rand() / 2)
 
 
-def retry_delay(error: MimecastError, retry_number: int, policy: RetryPolicy,
-                rand: Callable[[], float] = random.random) -> float:
+def retry_delay(
+    error: MimecastError, retry_number: int, policy: RetryPolicy, rand: Callable[[], float] = random.random
+) -> float:
     """The wait before the next try: the back-off, but never shorter than what Mimecast asked for."""
     return max(jitter(backoff_delay(retry_number, policy), rand), error.retry_after or 0.0)

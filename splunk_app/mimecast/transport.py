@@ -27,8 +27,10 @@ class Proxy:
         """The proxy URL with the credentials percent-encoded into it, as requests wants."""
         parts = urlsplit(self.url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ProxyError("proxy: the proxy URL must look like http://host:port; fix the proxy settings.",
-                             endpoint="proxy")
+            raise ProxyError(
+                "proxy: the proxy URL must look like http://host:port; fix the proxy settings.",
+                endpoint="proxy",
+            )
         if not self.username:
             return self.url
         login = quote(self.username, safe="")
@@ -65,8 +67,13 @@ class Transport:
     add-on's own proxy setting is the one that applies.
     """
 
-    def __init__(self, proxy: Proxy | None = None, timeout: tuple[float, float] = (10.0, 120.0),
-                 session: requests.Session | None = None, secrets: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        proxy: Proxy | None = None,
+        timeout: tuple[float, float] = (10.0, 120.0),
+        session: requests.Session | None = None,
+        secrets: tuple[str, ...] = (),
+    ) -> None:
         self.timeout = timeout
         self._session = session or requests.Session()
         self._session.trust_env = False
@@ -83,18 +90,30 @@ class Transport:
     def post(self, endpoint: str, url: str, body: bytes, headers: Mapping[str, str]) -> HttpResponse:
         """Sends one POST; NetworkError (ProxyError, TlsError) when no complete answer came back."""
         try:
-            response = self._session.post(url, data=body, headers=dict(headers), proxies=self._proxies,
-                                          timeout=self.timeout, verify=True, allow_redirects=False)
+            response = self._session.post(
+                url,
+                data=body,
+                headers=dict(headers),
+                proxies=self._proxies,
+                timeout=self.timeout,
+                verify=True,
+                allow_redirects=False,
+            )
             content = response.content
         except requests.exceptions.RequestException as err:
             raise self._network_error(endpoint, url, err) from err
         expected = response.headers.get("Content-Length")
-        if expected and expected.isdigit() and "Content-Encoding" not in response.headers \
-                and len(content) < int(expected):
+        if (
+            expected
+            and expected.isdigit()
+            and "Content-Encoding" not in response.headers
+            and len(content) < int(expected)
+        ):
             raise NetworkError(
                 f"{endpoint}: the answer from {urlsplit(url).hostname} was cut short ({len(content)} of "
                 f"{expected} bytes); check the network path (proxy, firewall) if this keeps happening.",
-                endpoint=endpoint, status=response.status_code,
+                endpoint=endpoint,
+                status=response.status_code,
             )
         return HttpResponse(response.status_code, response.headers, content)
 
@@ -102,18 +121,30 @@ class Transport:
         host = urlsplit(url).hostname
         detail = scrub(f"{type(err).__name__}: {_root(err)}", self._secrets + self._proxy_secrets)
         if isinstance(err, requests.exceptions.ProxyError):
-            return ProxyError(f"{endpoint}: the proxy failed the connection to {host} ({detail}); check "
-                              "the proxy host, port, username and password, and that it allows HTTPS to "
-                              "Mimecast.", endpoint=endpoint)
+            return ProxyError(
+                f"{endpoint}: the proxy failed the connection to {host} ({detail}); check "
+                "the proxy host, port, username and password, and that it allows HTTPS to "
+                "Mimecast.",
+                endpoint=endpoint,
+            )
         if isinstance(err, requests.exceptions.SSLError):
-            return TlsError(f"{endpoint}: the TLS certificate of {host} could not be verified ({detail}); "
-                            "if a TLS-inspecting proxy is in the way, its CA must be trusted by Splunk's "
-                            "Python. Verification stays on.", endpoint=endpoint)
+            return TlsError(
+                f"{endpoint}: the TLS certificate of {host} could not be verified ({detail}); "
+                "if a TLS-inspecting proxy is in the way, its CA must be trusted by Splunk's "
+                "Python. Verification stays on.",
+                endpoint=endpoint,
+            )
         if isinstance(err, requests.exceptions.Timeout):
-            return NetworkError(f"{endpoint}: {host} did not answer in time ({detail}); check the network "
-                                "path, or raise the timeout if Mimecast is slow.", endpoint=endpoint)
-        return NetworkError(f"{endpoint}: cannot reach {host} ({detail}); check the Base URL, DNS, the "
-                            "firewall (outbound HTTPS) and the proxy settings.", endpoint=endpoint)
+            return NetworkError(
+                f"{endpoint}: {host} did not answer in time ({detail}); check the network "
+                "path, or raise the timeout if Mimecast is slow.",
+                endpoint=endpoint,
+            )
+        return NetworkError(
+            f"{endpoint}: cannot reach {host} ({detail}); check the Base URL, DNS, the "
+            "firewall (outbound HTTPS) and the proxy settings.",
+            endpoint=endpoint,
+        )
 
 
 def _root(err: BaseException) -> Any:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from splunktaucclib.rest_handler.admin_external import AdminExternalHandler, get_splunkd_endpoint
 from splunktaucclib.rest_handler.error import RestError
 
-from splunk_app.splunk.account_check import check_account, submitted_fields
+from splunk_app.account_check import check_account, submitted_fields
 from splunk_app.splunk.service import SplunkdError, connect
 from splunk_app.splunk.settings import load_proxy
 
@@ -43,4 +43,3 @@ class AccountHandler(AdminExternalHandler):
         result = check_account(fields, proxy)
         if not result.ok:
             raise RestError(400, result.message)
-

@@ -15,10 +15,9 @@ from typing import Any
 
 from splunklib.modularinput import Argument, Event, EventWriter, InputDefinition, Scheme, Script
 
-from splunk_app import collect
-from splunk_app import events as ev
-from splunk_app.checkpoint import Checkpoint, file_stem
-from splunk_app.inputs_catalog import (
+from splunk_app.inputs import events as ev
+from splunk_app.inputs import runner as collect
+from splunk_app.inputs.catalogue import (
     CATALOG,
     SPLUNKD_SETTINGS,
     InputType,
@@ -29,11 +28,12 @@ from splunk_app.inputs_catalog import (
     request_options,
 )
 from splunk_app.mimecast import Client, MimecastError
-from splunk_app.risk_sync import Spool
+from splunk_app.risk.sync import Spool
 from splunk_app.splunk import logs
 from splunk_app.splunk.risk_store import KVRiskStore
 from splunk_app.splunk.service import SplunkdError, connect
 from splunk_app.splunk.settings import load_account, load_log_level, load_proxy
+from splunk_app.state import Checkpoint, file_stem
 
 _DATA_TYPES = {"int": Argument.data_type_number, "bool": Argument.data_type_boolean}
 RISK_DATA_SETS = ("safe_score", "watchlist", "performance")

@@ -7,7 +7,7 @@ from typing import Any
 
 from splunklib import client
 
-from splunk_app.risk import COLLECTION
+from splunk_app.risk.table import COLLECTION
 from splunk_app.splunk import kvstore
 
 # Who the training input pulls when the administrator lists no users.

@@ -19,10 +19,10 @@ from typing import Any
 from splunklib.searchcommands import Configuration, Option, StreamingCommand
 from splunklib.searchcommands.internals import CsvDialect
 
-from splunk_app.risk import COLLECTION, FIELDS, RiskTable, TableError, read_csv, table_from_rows
+from splunk_app.risk.rows import enrich_rows, lines
+from splunk_app.risk.table import COLLECTION, FIELDS, RiskTable, TableError, read_csv, table_from_rows
 from splunk_app.splunk import kvstore
 from splunk_app.splunk.logs import get_logger
-from splunk_app.splunk.rows import enrich_rows, lines
 from splunk_app.splunk.service import SplunkdError, connect
 
 DEFAULT_FIELDS = ("user", "src_user", "recipient", "sender", "email")

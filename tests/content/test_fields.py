@@ -7,7 +7,7 @@ from collections import defaultdict
 
 import pytest
 
-from splunk_app import demo
+from devkit import demo
 
 from .dashboard import dashboard_queries
 from .spl import conf

@@ -10,12 +10,14 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from workshop.actions.conftest import run_action, splunk_home, splunkd, tenant  # noqa: F401 - the actions' fixtures
 
 from splunk_app import APP_ID
 
 from .conffiles import ROOT, TARBALL
 
 SPLUNK_PYTHONS = ("3.9", "3.13")
+
 
 @pytest.fixture(scope="session")
 def tarball() -> Path:

@@ -16,17 +16,17 @@ from pathlib import Path
 
 import pytest
 
-from splunk_app.simulator import SimulatedTenant
-from splunk_app.simulator.splunkd import SplunkdStandIn
+from devkit.simulator import SimulatedTenant
+from devkit.splunkd import SplunkdStandIn
 
 SPLUNK_STUB = {
-    "splunk/__init__.py": '''
+    "splunk/__init__.py": """
         class RESTException(Exception):
             def __init__(self, statusCode, msg=None):
                 super().__init__(msg)
                 self.statusCode = statusCode
                 self.msg = msg
-    ''',
+    """,
     "splunk/admin.py": '''
         import json
         import os
@@ -92,13 +92,25 @@ def tenant() -> Iterator[SimulatedTenant]:
         yield running
 
 
-def save(python: str, stub: Path, app: Path, splunkd: SplunkdStandIn, fields: dict[str, str],
-         name: str = "prod") -> dict:
+def save(
+    python: str, stub: Path, app: Path, splunkd: SplunkdStandIn, fields: dict[str, str], name: str = "prod"
+) -> dict:
     done = subprocess.run(
-        [python, "-E", "-s", "-S", str(stub / "driver.py"), str(stub),
-         str(app / "bin" / "ta_mimecast_awareness_rh_account.py")],
-        input=json.dumps({"name": name, "fields": fields}), capture_output=True, text=True, timeout=120,
-        env={"SPLUNKD_URI": splunkd.uri, "STUB_SESSION_KEY": splunkd.session_key}, check=False,
+        [
+            python,
+            "-E",
+            "-s",
+            "-S",
+            str(stub / "driver.py"),
+            str(stub),
+            str(app / "bin" / "ta_mimecast_awareness_rh_account.py"),
+        ],
+        input=json.dumps({"name": name, "fields": fields}),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"SPLUNKD_URI": splunkd.uri, "STUB_SESSION_KEY": splunkd.session_key},
+        check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -108,9 +120,18 @@ def test_a_bad_account_is_refused_in_words_before_anything_is_written(
     splunk_python: str, stub: Path, installed_app: Path, tenant: SimulatedTenant
 ) -> None:
     with SplunkdStandIn() as splunkd:
-        answer = save(splunk_python, stub, installed_app, splunkd, {
-            "auth_type": "oauth2", "base_url": tenant.base_url, "client_id": tenant.keys.client_id,
-            "client_secret": "a-wrong-secret"})
+        answer = save(
+            splunk_python,
+            stub,
+            installed_app,
+            splunkd,
+            {
+                "auth_type": "oauth2",
+                "base_url": tenant.base_url,
+                "client_id": tenant.keys.client_id,
+                "client_secret": "a-wrong-secret",
+            },
+        )
         writes = [r for r in splunkd.requests if r.method == "POST"]
     assert answer["refused"] == "RestError" and answer["status"] == 400, answer
     assert "rejected the credentials" in answer["message"]
@@ -126,11 +147,25 @@ def test_a_good_account_passes_the_check_and_goes_on_to_uccs_save(
         # The name "default" is one UCC's own create refuses at once, and it gets there only once the check
         # has passed: so the answer shows the check let the account through (the stand-in cannot serve
         # solnlib's Atom-XML credential calls, which the real save would make next).
-        answer = save(splunk_python, stub, installed_app, splunkd, {
-            "auth_type": "hmac", "base_url": tenant.base_url, "app_id": tenant.keys.app_id,
-            "app_key": tenant.keys.app_key, "access_key": tenant.keys.access_key,
-            "secret_key": tenant.keys.secret_key}, name="default")
+        answer = save(
+            splunk_python,
+            stub,
+            installed_app,
+            splunkd,
+            {
+                "auth_type": "hmac",
+                "base_url": tenant.base_url,
+                "app_id": tenant.keys.app_id,
+                "app_key": tenant.keys.app_key,
+                "access_key": tenant.keys.access_key,
+                "secret_key": tenant.keys.secret_key,
+            },
+            name="default",
+        )
     summary = "/api/awareness-training/company/get-safe-score-summary"
     assert [r.status for r in tenant.requests if r.path == summary] == [200]
-    assert answer == {"refused": "RestError", "status": 400,
-                      "message": '"default" is not allowed for entity name'}
+    assert answer == {
+        "refused": "RestError",
+        "status": 400,
+        "message": '"default" is not allowed for entity name',
+    }

@@ -12,8 +12,10 @@ from splunk_app import APP_ID, __version__
 from .conffiles import ROOT, parse_conf
 
 COMPILED = re.compile(r"\.(so|pyd|pyc|pyo|dll|dylib|exe)$|(^|/)__pycache__(/|$)")
-NOT_SHIPPED = re.compile(r"^lib/splunk_app/(simulator|commands)(/|$)|^lib/splunk_app/cli\.py$|(^|/)tests?/"
-                         r"|(^|/)(\.ruff_cache|\.pytest_cache|\.venv[^/]*|pytest|_pytest|ruff|vcr|setuptools|pip)/")
+NOT_SHIPPED = re.compile(
+    r"(^|/)devkit/|(^|/)tests?/"
+    r"|(^|/)(\.ruff_cache|\.pytest_cache|\.venv[^/]*|pytest|_pytest|ruff|vcr|setuptools|pip)/"
+)
 PYTHON_PINS = {"python.version": "python3", "python.required": "3.9, 3.13"}
 
 
@@ -38,9 +40,26 @@ def test_no_simulator_cli_tests_or_dev_tools(members: list[tarfile.TarInfo]) -> 
     assert "lib/splunklib/__init__.py" in names
 
 
+def test_lib_splunk_app_is_splunk_app_file_for_file(installed_app: Path) -> None:
+    ours = {
+        path.relative_to(ROOT / "splunk_app").as_posix(): path.read_bytes()
+        for path in (ROOT / "splunk_app").rglob("*")
+        if path.is_file() and not COMPILED.search(str(path))
+    }
+    shipped_root = installed_app / "lib" / "splunk_app"
+    shipped = {
+        path.relative_to(shipped_root).as_posix(): path.read_bytes()
+        for path in shipped_root.rglob("*")
+        if path.is_file()
+    }
+    assert sorted(shipped) == sorted(ours)
+    assert [name for name in ours if shipped[name] != ours[name]] == []
+
+
 def test_nothing_executable_outside_bin(members: list[tarfile.TarInfo]) -> None:
-    executable = [m.name for m in members
-                  if m.isfile() and m.mode & 0o111 and not _relative(m).startswith("bin/")]
+    executable = [
+        m.name for m in members if m.isfile() and m.mode & 0o111 and not _relative(m).startswith("bin/")
+    ]
     assert executable == []
 
 
@@ -95,16 +114,22 @@ def _python_stanzas(app: Path) -> list[tuple[str, str, dict[str, str]]]:
     ):
         path = app / "default" / name
         if path.is_file():
-            found += [(name, stanza, settings) for stanza, settings in parse_conf(path).items()
-                      if stanza != "default" and is_python(stanza, settings)]
+            found += [
+                (name, stanza, settings)
+                for stanza, settings in parse_conf(path).items()
+                if stanza != "default" and is_python(stanza, settings)
+            ]
     return found
 
 
 def test_every_python_stanza_runs_on_splunks_pythons(installed_app: Path) -> None:
     stanzas = _python_stanzas(installed_app)
     assert {conf for conf, _, _ in stanzas} >= {"inputs.conf", "restmap.conf"}
-    wrong = [(conf, stanza) for conf, stanza, settings in stanzas
-             if any(settings.get(key) != value for key, value in PYTHON_PINS.items())]
+    wrong = [
+        (conf, stanza)
+        for conf, stanza, settings in stanzas
+        if any(settings.get(key) != value for key, value in PYTHON_PINS.items())
+    ]
     assert wrong == []
 
 

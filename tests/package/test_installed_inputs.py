@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from splunk_app.simulator import SimulatedTenant, modinput
-from splunk_app.simulator.splunkd import SplunkdStandIn
+from devkit import modinput
+from devkit.simulator import SimulatedTenant
+from devkit.splunkd import SplunkdStandIn
 
 from .conffiles import parse_conf
 
@@ -57,21 +58,29 @@ def test_each_scheme_equals_the_spec(
         scheme = modinput.scheme(modinput.script_path(input_type, installed_app / "bin"), isolated_python)
         arguments = {arg.get("name") for arg in scheme.iter("arg")} - SPLUNKD_OWN
         if arguments != keys - SPLUNKD_OWN:
-            mismatched[input_type] = {"scheme only": sorted(arguments - keys),
-                                      "spec only": sorted(keys - SPLUNKD_OWN - arguments)}
+            mismatched[input_type] = {
+                "scheme only": sorted(arguments - keys),
+                "spec only": sorted(keys - SPLUNKD_OWN - arguments),
+            }
     assert mismatched == {}
 
 
 def test_each_input_pulls_from_the_simulated_tenant(
-    installed_app: Path, isolated_python: str, spec: dict[str, set[str]], tenant: SimulatedTenant,
+    installed_app: Path,
+    isolated_python: str,
+    spec: dict[str, set[str]],
+    tenant: SimulatedTenant,
     tmp_path: Path,
 ) -> None:
     defaults = parse_conf(installed_app / "default" / "inputs.conf")
     two_users = ",".join(user["emailAddress"] for user, _ in zip(tenant.expected_users(), range(2)))
     failures = {}
     with SplunkdStandIn() as splunkd:
-        splunkd.set_conf(ACCOUNTS, "sim", {"auth_type": "oauth2", "base_url": tenant.base_url,
-                                           "client_id": tenant.keys.client_id})
+        splunkd.set_conf(
+            ACCOUNTS,
+            "sim",
+            {"auth_type": "oauth2", "base_url": tenant.base_url, "client_id": tenant.keys.client_id},
+        )
         splunkd.set_encrypted(ACCOUNTS, "sim", {"client_secret": tenant.keys.client_secret})
         splunkd.create_collection(RISK_COLLECTION)
         for input_type in sorted(spec):
@@ -83,11 +92,18 @@ def test_each_input_pulls_from_the_simulated_tenant(
             checkpoints = tmp_path / input_type
             checkpoints.mkdir()
             definition = modinput.input_definition(
-                f"{input_type}://package_test", params, server_uri=splunkd.uri,
-                session_key=splunkd.session_key, checkpoint_dir=str(checkpoints),
+                f"{input_type}://package_test",
+                params,
+                server_uri=splunkd.uri,
+                session_key=splunkd.session_key,
+                checkpoint_dir=str(checkpoints),
             )
-            result = modinput.run(modinput.script_path(input_type, installed_app / "bin"), definition,
-                                  isolated_python, timeout=120)
+            result = modinput.run(
+                modinput.script_path(input_type, installed_app / "bin"),
+                definition,
+                isolated_python,
+                timeout=120,
+            )
             problems = _problems(result)
             if problems:
                 failures[input_type] = problems
@@ -107,4 +123,3 @@ def _problems(result: modinput.RunResult) -> list[str]:
         if "mc_snapshot_id" not in record or "mc_account" not in record:
             problems.append(f"event without the add-on's fields: {event.data[:200]}")
     return problems[:5]
-

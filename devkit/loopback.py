@@ -1,0 +1,125 @@
+"""The workshop's one HTTP server: threaded HTTP/1.1 on 127.0.0.1 that hands each request to one function
+and writes its reply, or half of it before closing the connection when the reply says `cut`. The simulated
+tenant, the splunkd stand-in and the test proxies all run on it."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Callable
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    cut: bool = False
+
+
+Serve = Callable[[str, str, Mapping[str, str], bytes], Reply]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, so a client's session reuses its connection
+    server: _HttpServer
+
+    def _handle(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length > 0 else b""
+        reply = self.server.serve(self.command, self.path, self.headers, body)
+        self.send_response(reply.status)
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(reply.body)))
+        if reply.cut:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if reply.cut:
+            self.wfile.write(reply.body[: len(reply.body) // 2])
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_WR)
+            self.close_connection = True
+            return
+        self.wfile.write(reply.body)
+
+    do_POST = do_GET = do_PUT = do_DELETE = do_PATCH = _handle
+
+    def setup(self) -> None:
+        super().setup()
+        with self.server.lock:
+            self.server.connections.add(self.connection)
+
+    def finish(self) -> None:
+        with self.server.lock:
+            self.server.connections.discard(self.connection)
+        super().finish()
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet: each server keeps its own record of what it served."""
+
+
+class _HttpServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    serve: Serve
+
+    def __init__(self, address: tuple[str, int]) -> None:
+        super().__init__(address, _Handler)
+        self.lock = threading.Lock()
+        self.connections: set[socket.socket] = set()
+
+    def close_connections(self) -> None:
+        """Ends kept-alive connections too, so a stopped tenant answers nobody."""
+        with self.lock:
+            for connection in self.connections:
+                with contextlib.suppress(OSError):  # already closed by the client
+                    connection.shutdown(socket.SHUT_RDWR)
+
+
+class Server:
+    """Runs `serve` behind HTTP on 127.0.0.1:`port` (0 = any free port) in a background thread."""
+
+    def __init__(self, serve: Serve, port: int = 0, name: str = "loopback") -> None:
+        self._serve = serve
+        self._name = name
+        self._wanted_port = port
+        self._http: _HttpServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        if self._http is None:
+            raise RuntimeError(f"the {self._name} server is not running: start it or use a with block")
+        return self._http.server_address[1]
+
+    def start(self) -> None:
+        if self._http is not None:
+            return
+        self._http = _HttpServer(("127.0.0.1", self._wanted_port))
+        self._http.serve = self._serve
+        self._thread = threading.Thread(
+            target=self._http.serve_forever, kwargs={"poll_interval": 0.05}, name=self._name, daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._http is None:
+            return
+        self._http.shutdown()
+        self._http.server_close()
+        self._http.close_connections()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._http, self._thread = None, None
+
+    def __enter__(self) -> Server:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()

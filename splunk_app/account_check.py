@@ -1,0 +1,240 @@
+"""The account check the Configuration page runs on save (and `mimecast-at check` from a shell).
+
+One real call, get-safe-score-summary, with the submitted fields and the proxy settings, and an answer an
+administrator can act on: which field or which Mimecast setting is wrong, in plain words. Nothing here
+knows about splunkd; the REST handler and the CLI pass the fields in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Union
+from urllib.parse import urlsplit
+
+from splunk_app.mimecast import Client, HmacCredentials, OAuth2Credentials, Proxy
+from splunk_app.mimecast.errors import (
+    ApiError,
+    BadCredentials,
+    InsecureUrl,
+    KeysExpired,
+    MalformedResponse,
+    MimecastError,
+    MissingPermission,
+    NetworkError,
+    ProxyError,
+    RateLimited,
+    TlsError,
+)
+from splunk_app.mimecast.retry import RetryPolicy
+
+Credentials = Union[OAuth2Credentials, HmacCredentials]
+
+FIELDS_BY_AUTH = {
+    "oauth2": ("client_id", "client_secret"),
+    "hmac": ("app_id", "app_key", "access_key", "secret_key"),
+}
+LABELS = {
+    "base_url": "Base URL",
+    "client_id": "Client ID",
+    "client_secret": "Client secret",
+    "app_id": "Application ID",
+    "app_key": "Application key",
+    "access_key": "Access key",
+    "secret_key": "Secret key",
+}
+# The account's encrypted fields, and what UCC's form sends back for one the administrator left untouched.
+ENCRYPTED = ("client_secret", "app_key", "access_key", "secret_key")
+UNCHANGED = ("", "******", "********")
+# The administrator is waiting on the Save button: short timeouts, one retry at most.
+CHECK_TIMEOUT = (10.0, 30.0)
+CHECK_RETRY = RetryPolicy(max_retries=1, max_elapsed=20.0, base_delay=1.0, max_delay=5.0)
+API2_SUFFIX = ".services.mimecast.com"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """`problem` names what is wrong (None when the account works); `message` says it in words."""
+
+    problem: str | None
+    message: str
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def credentials_from_fields(fields: Mapping[str, str]) -> Credentials:
+    """The credentials the submitted fields describe; ValueError names the missing fields."""
+    auth_type = (fields.get("auth_type") or "oauth2").strip().lower()
+    if auth_type not in FIELDS_BY_AUTH:
+        raise ValueError(f"Authentication must be oauth2 or hmac, not {auth_type!r}.")
+    values = {name: (fields.get(name) or "").strip() for name in FIELDS_BY_AUTH[auth_type]}
+    missing = [LABELS[name] for name, value in values.items() if not value]
+    if missing:
+        kind = "OAuth 2.0" if auth_type == "oauth2" else "HMAC (API 1.0)"
+        raise ValueError(f"{kind} needs {', '.join(missing)}.")
+    if auth_type == "hmac":
+        return HmacCredentials(**values)
+    return OAuth2Credentials(**values)
+
+
+def submitted_fields(saved: Mapping[str, str], payload: Mapping[str, str]) -> dict[str, str]:
+    """The account as it will be after a save: the form's fields over the stored ones, where an encrypted
+    field sent back empty or masked keeps its stored (decrypted) value."""
+    fields = dict(saved)
+    for key, value in payload.items():
+        if key in ENCRYPTED and value in UNCHANGED and saved.get(key):
+            continue
+        fields[key] = value
+    return fields
+
+
+def check_account(fields: Mapping[str, str], proxy: Proxy | None = None) -> CheckResult:
+    """Try the account with one get-safe-score-summary call and say what, if anything, is wrong."""
+    base_url = (fields.get("base_url") or "").strip().rstrip("/")
+    if not base_url:
+        return CheckResult("incomplete", "Enter the Base URL of your Mimecast API gateway.")
+    try:
+        credentials = credentials_from_fields(fields)
+    except ValueError as err:
+        return CheckResult("incomplete", str(err))
+    try:
+        client = Client(base_url, credentials, proxy=proxy, timeout=CHECK_TIMEOUT, retry=CHECK_RETRY)
+        client.post("safe_score_summary", data=[])
+    except MimecastError as err:
+        return explain(err, base_url, credentials, proxy)
+    return CheckResult(None, f"Connected to {base_url}: the account can read Awareness Training data.")
+
+
+def explain(err: MimecastError, base_url: str, credentials: Credentials, proxy: Proxy | None) -> CheckResult:
+    """The plain-words answer for one client error."""
+    at = _Attempt(urlsplit(base_url).hostname or base_url, credentials, proxy)
+    for kind, answer in _ANSWERS:
+        if isinstance(err, kind):
+            result = answer(err, at)
+            if result is not None:
+                return result
+    return CheckResult("api_error", f"Mimecast answered with an error: {err}")
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    host: str
+    credentials: Credentials
+    proxy: Proxy | None
+
+
+def _insecure(err: MimecastError, at: _Attempt) -> CheckResult:
+    return CheckResult("insecure_url", f"The Base URL for {at.host} must start with https://.")
+
+
+def _proxy_refused(err: MimecastError, at: _Attempt) -> CheckResult | None:
+    if at.proxy is None or not (isinstance(err, ProxyError) or err.status == 407):
+        return None
+    return CheckResult(
+        "proxy_refused",
+        f"The proxy {_proxy_host(at.proxy)} refused the connection to {at.host}: check the Proxy tab "
+        "(host, port, username, password) and that the proxy allows HTTPS to Mimecast.",
+    )
+
+
+def _tls(err: MimecastError, at: _Attempt) -> CheckResult:
+    return CheckResult(
+        "tls_unverified",
+        f"The TLS certificate of {at.host} could not be verified. If a proxy inspects TLS, Splunk's Python "
+        "must trust its CA; verification is never turned off.",
+    )
+
+
+def _unreachable(err: MimecastError, at: _Attempt) -> CheckResult:
+    via = f" through the proxy {_proxy_host(at.proxy)}" if at.proxy is not None else ""
+    return CheckResult(
+        "unreachable",
+        f"Cannot reach {at.host}{via}: check the Base URL, DNS and the firewall (outbound HTTPS), "
+        "or configure the Proxy tab.",
+    )
+
+
+def _bad_credentials(err: MimecastError, at: _Attempt) -> CheckResult:
+    oauth = isinstance(at.credentials, OAuth2Credentials)
+    mismatch = _gateway_mismatch(at.host, oauth)
+    if mismatch:
+        return CheckResult("wrong_region", mismatch)
+    fields = "Client ID and Client secret" if oauth else "Application ID, Application key, Access/Secret key"
+    return CheckResult(
+        "bad_credentials",
+        f"Mimecast at {at.host} rejected the credentials: check the {fields}. If they are right, the account "
+        "may live in another region: pick the gateway of your Mimecast region as Base URL.",
+    )
+
+
+def _missing_permission(err: MimecastError, at: _Attempt) -> CheckResult:
+    return CheckResult(
+        "missing_permission",
+        "The credentials work but lack the Awareness Training permission: give the API application's "
+        "role at least Awareness Training | Dashboard | Read in the Mimecast Administration Console.",
+    )
+
+
+def _keys_expired(err: MimecastError, at: _Attempt) -> CheckResult:
+    return CheckResult(
+        "keys_expired",
+        "The API 1.0 access key and secret key have expired (binding expired): create new keys with the "
+        "authentication profile's TTL set to never expire, or move to an API 2.0 (OAuth 2.0) application.",
+    )
+
+
+def _rate_limited(err: MimecastError, at: _Attempt) -> CheckResult:
+    return CheckResult(
+        "rate_limited", "Mimecast's rate limit for this account is used up right now: save again in a minute."
+    )
+
+
+def _not_a_gateway(err: MimecastError, at: _Attempt) -> CheckResult | None:
+    if not isinstance(err, MalformedResponse) and err.status not in (404, 405):
+        return None
+    status = f" (HTTP {err.status})" if err.status else ""
+    return CheckResult(
+        "wrong_region",
+        f"{at.host} does not answer as a Mimecast API gateway{status}: pick the gateway of your region from "
+        "the Base URL list.",
+    )
+
+
+# In order: the first answer that applies wins.
+_ANSWERS = (
+    (InsecureUrl, _insecure),
+    (MimecastError, _proxy_refused),
+    (TlsError, _tls),
+    (NetworkError, _unreachable),
+    (BadCredentials, _bad_credentials),
+    (MissingPermission, _missing_permission),
+    (KeysExpired, _keys_expired),
+    (RateLimited, _rate_limited),
+    (MalformedResponse, _not_a_gateway),
+    (ApiError, _not_a_gateway),
+)
+
+
+def _gateway_mismatch(host: str, oauth: bool) -> str | None:
+    """OAuth 2.0 applications live only on the API 2.0 gateways, API 1.0 keys only on the regional hosts."""
+    if not host.endswith(".mimecast.com") and not host.endswith(".mimecast-pscom-us.com"):
+        return None
+    api2 = host.endswith(API2_SUFFIX)
+    if oauth and not api2:
+        return (
+            f"{host} is an API 1.0 regional host: OAuth 2.0 (API 2.0) applications use "
+            "https://api.services.mimecast.com or your region's services.mimecast.com gateway."
+        )
+    if not oauth and api2:
+        return (
+            f"{host} is an API 2.0 gateway: API 1.0 (HMAC) keys use your account's regional host, "
+            "such as https://eu-api.mimecast.com or https://us-api.mimecast.com."
+        )
+    return None
+
+
+def _proxy_host(proxy: Proxy) -> str:
+    parts = urlsplit(proxy.url)
+    return f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)

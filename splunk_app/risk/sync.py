@@ -1,0 +1,230 @@
+"""Keep the risk table current from complete snapshots without the three inputs clobbering each other.
+
+Each of the SAFE score, watch-list and performance inputs owns some columns of the table. During a run
+it spools its rows to disk (sorted runs, so memory stays flat); after a complete snapshot the sorted
+spool is merge-joined with the stored table, read in `_key` order, and every row is saved merged with
+what the other inputs stored. Users the snapshot no longer holds are removed (SAFE score, performance) or
+taken off the watch list (watch list) -- only when the input is unfiltered, since a filtered snapshot
+says nothing about the users it leaves out.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import heapq
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from splunk_app.mimecast.records import email_of, grade_of
+from splunk_app.risk.table import FIELDS, priority_for
+
+SHARED = ("email", "name", "department", "user_state")
+OWNED = {
+    "safe_score": (*SHARED, "safe_grade", "human_error", "engagement", "knowledge", "sentiment"),
+    "watchlist": (*SHARED, "watchlist", "watchlist_count"),
+    "performance": (*SHARED, "num_correct", "num_incorrect", "num_not_watched"),
+}
+SPOOL_RUN = 5000  # rows sorted in memory before they go to disk as one sorted run
+
+
+class RiskStore(Protocol):
+    """Where the table lives: the KV store collection in Splunk, a CSV outside it."""
+
+    def scan(self) -> Iterator[dict[str, Any]]:
+        """Every stored row, in `_key` order."""
+
+    def save(self, rows: Iterable[dict[str, Any]]) -> int:
+        """Insert or replace rows by `_key`, a batch at a time; returns how many."""
+
+    def delete(self, keys: Iterable[str]) -> int:
+        """Remove rows by `_key`; returns how many keys."""
+
+
+def row_from(data_set: str, record: dict[str, Any], updated: float) -> dict[str, Any] | None:
+    """The columns this data set owns, from one API record; None when the record has no email."""
+    email = email_of(record)
+    if not email:
+        return None
+    row: dict[str, Any] = {
+        "_key": email,
+        "email": email,
+        "name": str(record.get("name") or ""),
+        "department": str(record.get("department") or ""),
+        "user_state": str(record.get("userState") or ""),
+        "updated": int(updated),
+    }
+    if data_set == "safe_score":
+        for column, field in (
+            ("safe_grade", "risk"),
+            ("human_error", "humanError"),
+            ("engagement", "engagement"),
+            ("knowledge", "knowledge"),
+            ("sentiment", "sentiment"),
+        ):
+            row[column] = grade_of(record.get(field)) or ""
+    elif data_set == "watchlist":
+        count = _number(record.get("watchlistCount"))
+        row["watchlist"] = "true"
+        row["watchlist_count"] = count
+    elif data_set == "performance":
+        row["num_correct"] = _number(record.get("numCorrect"))
+        row["num_incorrect"] = _number(record.get("numIncorrect"))
+        row["num_not_watched"] = _number(record.get("numNotWatched"))
+    else:
+        raise ValueError(f"{data_set} does not feed the risk table")
+    return row
+
+
+def merge(stored: dict[str, Any] | None, update: dict[str, Any], data_set: str) -> dict[str, Any]:
+    """The stored row with this data set's columns replaced: the other inputs' columns are kept."""
+    row = {field: "" for field in FIELDS}
+    row["watchlist"] = "false"
+    if stored:
+        row.update({key: value for key, value in stored.items() if key in FIELDS})
+    row.update({key: update[key] for key in OWNED[data_set] if key in update})
+    row["_key"] = update["_key"]
+    row["updated"] = update["updated"]
+    row["priority"] = priority_for(row.get("safe_grade"))
+    return row
+
+
+def gone(stored: dict[str, Any], data_set: str, updated: float) -> dict[str, Any] | None:
+    """What becomes of a stored user that a complete snapshot no longer holds: None means remove it."""
+    if data_set != "watchlist":
+        return None
+    row = merge(stored, {"_key": stored["_key"], "updated": int(updated)}, data_set)
+    row.update(watchlist="false", watchlist_count=0)
+    return row
+
+
+@dataclass
+class SyncResult:
+    saved: int = 0
+    removed: int = 0
+
+
+class Spool:
+    """The rows of one run, on disk in sorted runs of SPOOL_RUN, read back merged in key order."""
+
+    def __init__(self, folder: str, prefix: str) -> None:
+        os.makedirs(folder, exist_ok=True)
+        self.folder = folder
+        self.prefix = prefix
+        self.count = 0
+        self._buffer: list[tuple[str, str]] = []
+        self._runs: list[str] = []
+        self._discard_leftovers()
+
+    def add(self, row: dict[str, Any]) -> None:
+        self._buffer.append((row["_key"], json.dumps(row, ensure_ascii=False)))
+        self.count += 1
+        if len(self._buffer) >= SPOOL_RUN:
+            self._flush()
+
+    def rows(self) -> Iterator[dict[str, Any]]:
+        """Every row in key order; of several rows for one key, the last one added."""
+        self._flush()
+        files = [open(path, encoding="utf-8") for path in self._runs]  # noqa: SIM115 -- closed below
+        try:
+            streams = [self._read(file, index) for index, file in enumerate(files)]
+            previous: tuple[str, int, int, str] | None = None
+            for item in heapq.merge(*streams):
+                if previous is not None and previous[0] != item[0]:
+                    yield json.loads(previous[3])
+                previous = item
+            if previous is not None:
+                yield json.loads(previous[3])
+        finally:
+            for file in files:
+                file.close()
+
+    def close(self) -> None:
+        for path in self._runs:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+        self._runs = []
+        self._buffer = []
+
+    @staticmethod
+    def _read(file: Any, run: int) -> Iterator[tuple[str, int, int, str]]:
+        for line_number, line in enumerate(file):
+            key, _, text = line.rstrip("\n").partition("\t")
+            yield json.loads(key), run, line_number, text
+
+    def _flush(self) -> None:
+        if not self._buffer:
+            return
+        self._buffer.sort(key=lambda item: item[0])  # stable: a later row for a key stays after
+        handle, path = tempfile.mkstemp(dir=self.folder, prefix=self.prefix, suffix=".spool")
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            for key, text in self._buffer:
+                file.write(json.dumps(key) + "\t" + text + "\n")
+        self._runs.append(path)
+        self._buffer = []
+
+    def _discard_leftovers(self) -> None:
+        """Spool files of a run that was killed: that run's rows were never synced and never will be."""
+        for name in os.listdir(self.folder):
+            if name.startswith(self.prefix) and name.endswith(".spool"):
+                with contextlib.suppress(OSError):
+                    os.unlink(os.path.join(self.folder, name))
+
+
+def sync(
+    store: RiskStore, rows: Iterable[dict[str, Any]], data_set: str, updated: float, remove_missing: bool
+) -> SyncResult:
+    """Merge a complete snapshot's rows (in key order) into the stored table."""
+    result = SyncResult()
+    removals: list[str] = []  # grows with the users who left since the last run, not with the tenant
+
+    def changes() -> Iterator[dict[str, Any]]:
+        stored = _ascending(store.scan())
+        current = next(stored, None)
+        for row in rows:
+            key = row["_key"]
+            while current is not None and current["_key"] < key:
+                if remove_missing:
+                    replacement = gone(current, data_set, updated)
+                    if replacement is None:
+                        removals.append(current["_key"])
+                    else:
+                        yield replacement
+                current = next(stored, None)
+            if current is not None and current["_key"] == key:
+                yield merge(current, row, data_set)
+                current = next(stored, None)
+            else:
+                yield merge(None, row, data_set)
+        while remove_missing and current is not None:
+            replacement = gone(current, data_set, updated)
+            if replacement is None:
+                removals.append(current["_key"])
+            else:
+                yield replacement
+            current = next(stored, None)
+
+    result.saved = store.save(changes())
+    result.removed = store.delete(removals) if removals else 0
+    return result
+
+
+def _ascending(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Rows in strictly ascending key order: a page read again after our own inserts shifted the
+    offsets repeats rows we already had, and those are skipped."""
+    last: str | None = None
+    for row in rows:
+        key = str(row.get("_key", ""))
+        if last is None or key > last:
+            last = key
+            yield row
+
+
+def _number(value: Any) -> int | str:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return ""

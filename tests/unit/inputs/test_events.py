@@ -1,0 +1,104 @@
+"""API records become events: the record unchanged, the add-on's mc_* fields, split records with their
+parent's keys, every event at the snapshot time."""
+
+from __future__ import annotations
+
+import json
+
+from splunk_app.inputs import events as ev
+
+SNAP = ev.Snapshot(account="prod", snapshot_id="s1", time=1795001400.0)
+ADDED = {"mc_account": "prod", "mc_snapshot_id": "s1", "mc_snapshot_time": "2026-11-18T11:30:00Z"}
+
+
+def test_a_safe_score_event_is_the_record_plus_the_add_on_fields():
+    record = {
+        "emailAddress": "Ann@Example.COM",
+        "name": "Ann",
+        "risk": "",
+        "humanError": "B",
+        "userState": "ACTIVE",
+    }
+    (event,) = ev.safe_score(record, SNAP)
+    assert event.sourcetype == "mimecast:awareness:safe_score"
+    assert event.data == {**record, **ADDED, "mc_user": "ann@example.com"}
+    assert event.time == SNAP.time
+    assert json.loads(event.text()) == event.data
+
+
+def test_the_snapshot_time_is_iso_8601_utc():
+    assert SNAP.iso == "2026-11-18T11:30:00Z"
+
+
+def test_a_performance_record_splits_into_the_user_and_one_event_per_module():
+    modules = [{"title": "Phishing", "status": "Correct"}, {"title": "Passwords", "status": "Not Watched"}]
+    record = {"email": "bob@example.com", "numCorrect": 1, "userDetails": modules}
+    user, *rest = ev.performance(record, SNAP)
+    assert user.sourcetype == "mimecast:awareness:performance"
+    assert "userDetails" not in user.data
+    assert user.data["mc_module_count"] == 2 and user.data["numCorrect"] == 1
+    assert [event.sourcetype for event in rest] == ["mimecast:awareness:user_module"] * 2
+    assert [{k: v for k, v in e.data.items() if not k.startswith("mc_")} for e in rest] == modules
+    assert {event.data["mc_user"] for event in rest} == {"bob@example.com"}
+
+
+def test_a_performance_record_without_user_details_is_one_event():
+    (user,) = ev.performance({"email": "bob@example.com", "numCorrect": 0}, SNAP)
+    assert user.data["mc_module_count"] == 0
+
+
+def test_training_is_one_event_per_module_with_the_user_level_fields_and_canonical_spellings():
+    record = {
+        "training": [{"title": "T1", "watchedData": "2024-01-01T00:00:00+0000", "onWatchlist": True}],
+        "needEngagement": True,
+        "meritBadge": {"level": 2},
+    }
+    (event,) = ev.training("ann@example.com", record, SNAP)
+    assert event.sourcetype == "mimecast:awareness:training"
+    assert event.data["watchedData"] == "2024-01-01T00:00:00+0000"  # the record's own spelling stays
+    assert event.data["watchedDate"] == "2024-01-01T00:00:00+0000"
+    assert event.data["onWatchList"] is True
+    assert event.data["needEngagement"] is True and event.data["meritBadge"] == {"level": 2}
+    assert event.data["mc_user"] == "ann@example.com"
+
+
+def test_a_user_without_training_modules_still_gets_an_event():
+    (event,) = ev.training("ann@example.com", {"training": [], "needEngagement": False}, SNAP)
+    assert event.data["needEngagement"] is False and event.data["mc_module_count"] == 0
+
+
+def test_campaign_results_carry_the_campaign_id_and_name():
+    parent = {"id": "c1", "name": "Q3 phishing"}
+    record = {"email": "Max@X.com", "results": {"forQuestion1": "CORRECT"}}
+    (event,) = ev.campaign_result(parent, record, SNAP)
+    assert event.sourcetype == "mimecast:awareness:campaign_result"
+    assert event.data["mc_campaign_id"] == "c1" and event.data["mc_campaign_name"] == "Q3 phishing"
+    assert event.data["mc_user"] == "max@x.com" and event.data["results"] == record["results"]
+    (phish,) = ev.phishing_result(parent, {"email": "a@b.c", "status": "clicked"}, SNAP)
+    assert phish.sourcetype == "mimecast:awareness:phishing_result"
+
+
+def test_every_sourcetype_a_shape_writes_is_documented():
+    shaped = [
+        *ev.safe_score({"emailAddress": "a@b.c"}, SNAP),
+        *ev.safe_score_summary({"scoreCounts": {"a": 1}}, SNAP),
+        *ev.watchlist({"email": "a@b.c"}, SNAP),
+        *ev.performance({"email": "a@b.c", "userDetails": [{}]}, SNAP),
+        *ev.training("a@b.c", {"training": [{}]}, SNAP),
+        *ev.queue_module({"id": "m"}, SNAP),
+        *ev.campaign({"id": "c"}, SNAP),
+        *ev.campaign_result({"id": "c"}, {"email": "a@b.c"}, SNAP),
+        *ev.phishing_campaign({"id": "p"}, SNAP),
+        *ev.phishing_result({"id": "p"}, {"email": "a@b.c"}, SNAP),
+    ]
+    assert {event.sourcetype for event in shaped} == set(ev.SOURCETYPES)
+
+
+def test_the_content_hash_ignores_key_order_and_sees_any_change():
+    assert ev.content_hash({"a": 1, "b": [1, 2]}) == ev.content_hash({"b": [1, 2], "a": 1})
+    assert ev.content_hash({"a": 1}) != ev.content_hash({"a": 2})
+
+
+def test_a_record_without_email_is_keyed_by_its_content():
+    assert ev.user_key({"name": "x"}).startswith("no-email:")
+    assert ev.user_key({"email": "A@B.C"}) == "a@b.c"

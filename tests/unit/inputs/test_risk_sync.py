@@ -1,0 +1,114 @@
+"""The risk table: each input writes its own columns, keeps the others', and handles users that a
+complete snapshot no longer holds."""
+
+from __future__ import annotations
+
+from splunk_app.risk import sync as risk_sync
+from splunk_app.risk.table import FIELDS
+
+from .fakes import MemoryStore
+
+NOW = 1795001400.0
+
+
+def rows(data_set, records):
+    return sorted((risk_sync.row_from(data_set, r, NOW) for r in records), key=lambda row: row["_key"])
+
+
+def test_rows_hold_the_data_sets_own_columns():
+    (row,) = rows(
+        "safe_score", [{"emailAddress": "A@X.com", "risk": "d", "humanError": "", "userState": "ACTIVE"}]
+    )
+    assert row["_key"] == row["email"] == "a@x.com"
+    assert row["safe_grade"] == "D" and row["human_error"] == "" and row["updated"] == int(NOW)
+    (row,) = rows("watchlist", [{"email": "a@x.com", "watchlistCount": "3"}])
+    assert row["watchlist"] == "true" and row["watchlist_count"] == 3
+    assert risk_sync.row_from("performance", {"name": "no email"}, NOW) is None
+
+
+def test_the_three_inputs_do_not_clobber_each_other():
+    store = MemoryStore()
+    risk_sync.sync(
+        store, rows("safe_score", [{"emailAddress": "a@x.com", "risk": "F"}]), "safe_score", NOW, True
+    )
+    risk_sync.sync(
+        store, rows("watchlist", [{"email": "a@x.com", "watchlistCount": 2}]), "watchlist", NOW, True
+    )
+    performance = [{"email": "a@x.com", "numCorrect": 4, "numIncorrect": 1, "numNotWatched": 0}]
+    risk_sync.sync(store, rows("performance", performance), "performance", NOW, True)
+    row = store.rows["a@x.com"]
+    assert set(FIELDS) <= set(row)
+    assert (row["safe_grade"], row["priority"], row["watchlist"], row["watchlist_count"]) == (
+        "F",
+        "critical",
+        "true",
+        2,
+    )
+    assert (row["num_correct"], row["num_incorrect"]) == (4, 1)
+
+
+def test_a_complete_safe_score_snapshot_removes_users_it_no_longer_holds():
+    store = MemoryStore()
+    everyone = [{"emailAddress": f"u{i}@x.com", "risk": "B"} for i in range(10)]
+    risk_sync.sync(store, rows("safe_score", everyone), "safe_score", NOW, True)
+    result = risk_sync.sync(store, rows("safe_score", everyone[::2]), "safe_score", NOW, True)
+    assert sorted(store.rows) == sorted(f"u{i}@x.com" for i in range(0, 10, 2))
+    assert result.removed == 5
+
+
+def test_a_complete_watch_list_takes_users_off_the_list_but_keeps_their_row():
+    store = MemoryStore()
+    risk_sync.sync(
+        store, rows("safe_score", [{"emailAddress": "a@x.com", "risk": "A"}]), "safe_score", NOW, True
+    )
+    risk_sync.sync(
+        store, rows("watchlist", [{"email": "a@x.com", "watchlistCount": 2}]), "watchlist", NOW, True
+    )
+    risk_sync.sync(store, [], "watchlist", NOW, True)
+    row = store.rows["a@x.com"]
+    assert (row["watchlist"], row["watchlist_count"], row["safe_grade"]) == ("false", 0, "A")
+
+
+def test_a_filtered_snapshot_removes_nobody():
+    store = MemoryStore()
+    everyone = [{"emailAddress": f"u{i}@x.com", "risk": "B"} for i in range(6)]
+    risk_sync.sync(store, rows("safe_score", everyone), "safe_score", NOW, True)
+    risk_sync.sync(
+        store, rows("watchlist", [{"email": "u1@x.com", "watchlistCount": 1}]), "watchlist", NOW, False
+    )
+    assert len(store.rows) == 6
+
+
+def test_new_users_inserted_while_the_table_is_read_page_by_page_are_neither_lost_nor_doubled():
+    store = MemoryStore(page=2)
+    existing = [{"emailAddress": f"u{i:02d}@x.com", "risk": "B"} for i in range(0, 20, 2)]
+    risk_sync.sync(store, rows("safe_score", existing), "safe_score", NOW, True)
+    everyone = [{"emailAddress": f"u{i:02d}@x.com", "risk": "C"} for i in range(20)]
+    result = risk_sync.sync(store, rows("safe_score", everyone), "safe_score", NOW, True)
+    assert result.saved == 20 and result.removed == 0
+    assert sorted(store.rows) == sorted(f"u{i:02d}@x.com" for i in range(20))
+    assert {row["safe_grade"] for row in store.rows.values()} == {"C"}
+
+
+def test_the_spool_reads_back_sorted_runs_in_key_order_last_row_winning(tmp_path, monkeypatch):
+    monkeypatch.setattr(risk_sync, "SPOOL_RUN", 3)
+    spool = risk_sync.Spool(str(tmp_path), "in-risk-")
+    for key, value in [("d", 1), ("b", 1), ("a", 1), ("c", 1), ("b", 2), ("e", 1), ("a", 3)]:
+        spool.add({"_key": key, "v": value})
+    assert [(row["_key"], row["v"]) for row in spool.rows()] == [
+        ("a", 3),
+        ("b", 2),
+        ("c", 1),
+        ("d", 1),
+        ("e", 1),
+    ]
+    assert len(list(tmp_path.iterdir())) == 3
+    spool.close()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_killed_runs_spool_is_discarded_by_the_next_run(tmp_path):
+    (tmp_path / "in-risk-old.spool").write_text("junk")
+    (tmp_path / "other-risk-x.spool").write_text("another input's")
+    risk_sync.Spool(str(tmp_path), "in-risk-")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other-risk-x.spool"]

@@ -1,0 +1,149 @@
+"""Run an alert action as splunkd does: `bin/<action>.py --execute`, the JSON payload on stdin, the
+results as a gzipped CSV in a dispatch folder, SPLUNK_HOME pointing at a scratch folder; its splunkd REST
+calls are answered by the loopback stand-in and its Mimecast calls by the simulated tenant."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from devkit.simulator import SimulatedTenant
+from devkit.splunkd import SplunkdStandIn
+
+BIN = Path(__file__).resolve().parents[3] / "bin"
+ACCOUNTS = "ta_mimecast_awareness_account"
+SETTINGS = "ta_mimecast_awareness_settings"
+GROUP = "High Risk Users"
+
+
+@dataclass
+class ActionRun:
+    status: int
+    stderr: str
+    lines: list[str]  # the action's log lines of this run
+
+    def outcomes(self) -> list[tuple[str, str]]:
+        """(mc_user, outcome) per line that reports one."""
+        found = []
+        for line in self.lines:
+            if " outcome=" in line and 'mc_user="' in line:
+                user = line.split('mc_user="', 1)[1].split('"', 1)[0]
+                found.append((user, line.split(" outcome=", 1)[1].split()[0].strip('"')))
+        return found
+
+
+@pytest.fixture
+def tenant():
+    with SimulatedTenant(users=20, seed=5) as running:
+        yield running
+
+
+@pytest.fixture
+def splunkd(tenant):
+    with SplunkdStandIn() as standin:
+        standin.set_conf(
+            ACCOUNTS,
+            "prod",
+            {"auth_type": "oauth2", "base_url": tenant.base_url, "client_id": tenant.keys.client_id},
+        )
+        standin.set_encrypted(ACCOUNTS, "prod", {"client_secret": tenant.keys.client_secret})
+        standin.set_conf(
+            ACCOUNTS,
+            "legacy",
+            {"auth_type": "hmac", "base_url": tenant.base_url, "app_id": tenant.keys.app_id},
+        )
+        standin.set_encrypted(
+            ACCOUNTS,
+            "legacy",
+            {
+                "app_key": tenant.keys.app_key,
+                "access_key": tenant.keys.access_key,
+                "secret_key": tenant.keys.secret_key,
+            },
+        )
+        standin.set_conf(SETTINGS, "logging", {"loglevel": "INFO"})
+        yield standin
+
+
+@pytest.fixture
+def splunk_home(tmp_path):
+    home = tmp_path / "splunk"
+    (home / "var" / "log" / "splunk").mkdir(parents=True)
+    return home
+
+
+@pytest.fixture
+def run_action(tmp_path, splunkd, splunk_home, tenant):
+    """run_action(action, rows, **configuration) -> ActionRun; `payload=` replaces the stdin text, `python=`
+    and `bin_dir=` choose the interpreter (with its flags) and the scripts (the repository's by default)."""
+    runs = []
+
+    def run(
+        action: str,
+        rows: list[dict[str, str]],
+        *,
+        payload: str | None = None,
+        python: tuple[str, ...] = (sys.executable,),
+        bin_dir: Path = BIN,
+        **configuration,
+    ) -> ActionRun:
+        dispatch = tmp_path / "dispatch" / f"scheduler__admin__search__RMD5_at_1700000000_{len(runs)}"
+        dispatch.mkdir(parents=True)
+        results = dispatch / "results.csv.gz"
+        names = list(dict.fromkeys(name for row in rows for name in row)) or ["_raw"]
+        with gzip.open(results, "wt", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=names)
+            writer.writeheader()
+            writer.writerows(rows)
+        document = {
+            "app": "search",
+            "owner": "admin",
+            "results_file": str(results),
+            "results_link": "http://sh1:8000/app/search/search?sid=x",
+            "search_name": "Risky users who clicked",
+            "search_uri": "/servicesNS/admin/search/saved/searches/Risky",
+            "server_host": "sh1",
+            "server_uri": splunkd.uri,
+            "session_key": splunkd.session_key,
+            "sid": dispatch.name,
+            "configuration": {"account": "prod", "group": GROUP, **configuration},
+        }
+        env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+        env["SPLUNK_HOME"] = str(splunk_home)
+        log = splunk_home / "var" / "log" / "splunk" / f"ta_mimecast_awareness_{action}_modalert.log"
+        before = log.read_text().splitlines() if log.exists() else []
+        done = subprocess.run(
+            [*python, str(bin_dir / f"{action}.py"), "--execute"],
+            input=json.dumps(document) if payload is None else payload,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            check=False,
+        )
+        lines = (log.read_text().splitlines() if log.exists() else [])[len(before) :]
+        everything = done.stderr + "\n".join(lines)
+        assert "Traceback" not in everything
+        for secret in (
+            splunkd.session_key,
+            tenant.keys.client_secret,
+            tenant.keys.secret_key,
+            tenant.keys.app_key,
+        ):
+            assert secret not in everything
+        runs.append(done)
+        return ActionRun(done.returncode, done.stderr, lines)
+
+    return run
+
+
+def rows_for(*emails: str, field: str = "user") -> list[dict[str, str]]:
+    return [{field: email, "_raw": f"click by {email}"} for email in emails]

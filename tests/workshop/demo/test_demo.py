@@ -1,0 +1,130 @@
+"""`mimecast-at demo` at a small size: it runs every input, builds the risk table, enriches events, and
+what it prints and writes agrees with itself."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from collections import Counter
+
+import pytest
+
+from splunk_app.risk import table as risk
+
+USERS = 60
+EVENTS = 120
+SOURCETYPES = {
+    f"mimecast:awareness:{name}"
+    for name in [
+        "safe_score",
+        "safe_score_summary",
+        "watchlist",
+        "performance",
+        "user_module",
+        "training",
+        "module",
+        "campaign",
+        "campaign_result",
+        "phishing_campaign",
+        "phishing_result",
+    ]
+}
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo-output")
+    completed = subprocess.run(
+        [sys.executable, "-m", "devkit.cli", "demo", "--users", str(USERS), "--events", str(EVENTS),
+         "--out", str(out)],
+        capture_output=True, text=True, timeout=240, check=False,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    return out, completed.stdout
+
+
+def read_jsonl(path):
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle]
+
+
+def read_table(out):
+    with (out / "risk_table.csv").open(encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        assert tuple(reader.fieldnames) == risk.FIELDS
+        return list(reader)
+
+
+def test_every_input_ran_and_both_accounts_pulled(demo_run):
+    out, _ = demo_run
+    events = read_jsonl(out / "events.jsonl")
+    assert {event["sourcetype"] for event in events} == SOURCETYPES
+    accounts = {event["event"]["mc_account"] for event in events}
+    assert accounts == {"demo_oauth2", "demo_hmac"}
+    safe_scores = [event for event in events if event["sourcetype"] == "mimecast:awareness:safe_score"]
+    assert len({event["event"]["mc_user"] for event in safe_scores}) == USERS
+
+
+def test_printed_counts_match_the_files(demo_run):
+    out, stdout = demo_run
+    counts = Counter(event["sourcetype"] for event in read_jsonl(out / "events.jsonl"))
+    for sourcetype, count in counts.items():
+        assert f"{sourcetype:<42} {count:>8,}" in stdout
+    assert "pages of" in stdout or "page of" in stdout
+
+
+def test_the_risk_table_holds_every_user_and_the_printed_grades(demo_run):
+    out, stdout = demo_run
+    table = read_table(out)
+    assert len(table) == USERS
+    grades = Counter(row["safe_grade"] or "none" for row in table)
+    section = stdout.split("SAFE grade distribution (risk table)")[1].split("Top watch-listed users")[0]
+    for grade, count in grades.items():
+        assert f"  {grade:<5} {count:>6,}" in section
+    for row in table:
+        assert row["priority"] == risk.priority_for(row["safe_grade"])
+
+
+def test_enriched_events_carry_the_users_grade_from_the_table(demo_run):
+    out, stdout = demo_run
+    by_email = {row["email"]: row for row in read_table(out)}
+    enriched = read_jsonl(out / "enriched_events.jsonl")
+    assert len(enriched) == EVENTS
+    matched = [event for event in enriched if event["mimecast_identity"] in by_email]
+    assert matched, "no event matched a user of the risk table"
+    for event in matched:
+        row = by_email[event["mimecast_identity"]]
+        assert event["mimecast_safe_grade"] == (row["safe_grade"] or "unknown")
+        assert event["mimecast_watchlist"] == row["watchlist"]
+    unknown = [
+        event for event in enriched if "partner.example" in (event.get("user") or event.get("recipient"))
+    ]
+    assert unknown and all(event["mimecast_safe_grade"] == "unknown" for event in unknown)
+    shown = stdout.split("Ten enriched events (| mimecastrisk)")[1].split("Files written:")[0]
+    assert len([line for line in shown.splitlines() if " -> " in line]) == 10
+
+
+def test_the_riskiest_clickers_go_into_the_group_after_a_dry_run(demo_run):
+    out, stdout = demo_run
+    section = stdout.split("Alert action: Add to Mimecast group High Risk Users")[1].split("requests to")[0]
+    would = [
+        line.split("would add ")[1].split(" to ")[0] for line in section.splitlines() if "would_add" in line
+    ]
+    added = [
+        line.split("Added ")[1].split(" to ")[0] for line in section.splitlines() if "outcome=added" in line
+    ]
+    assert would and would == added
+    assert f"members of High Risk Users in the simulated tenant now: {len(added)}" in section
+    risky = {e["mimecast_identity"] for e in read_jsonl(out / "enriched_events.jsonl")
+             if e["mimecast_safe_grade"] in ("D", "F") or e["mimecast_watchlist"] == "true"}  # fmt: skip
+    assert set(added) <= risky
+
+
+def test_it_names_the_files_it_wrote(demo_run):
+    out, stdout = demo_run
+    for name in ["events.jsonl", "risk_table.csv", "security_events.jsonl", "enriched_events.jsonl"]:
+        assert (out / name).stat().st_size > 0
+        assert str(out / name) in stdout
+    assert "Package: " in stdout

@@ -1,0 +1,104 @@
+"""The table read from the KV store of a loopback splunkd stand-in: once per search, a page at a time."""
+
+from __future__ import annotations
+
+from devkit.splunkd import SplunkdStandIn
+from splunk_app.risk.table import COLLECTION
+from splunk_app.splunk.search_command import KV_PAGE_SIZE
+
+from .harness import exchange, only_error, run
+
+USERS = KV_PAGE_SIZE * 2 + 500  # three pages
+
+
+def _doc(number: int) -> dict:
+    """A document as the inputs store it: numbers as numbers, no priority column for some."""
+    grade = "ABCDF"[number % 5]
+    return {
+        "_key": f"user{number:05d}@example.com",
+        "email": f"user{number:05d}@example.com",
+        "department": f"Dept {number % 7}",
+        "safe_grade": grade,
+        "human_error": grade,
+        "engagement": "B",
+        "knowledge": "C",
+        "sentiment": "A",
+        "watchlist": number % 3 == 0,
+        "watchlist_count": number % 3,
+        "updated": 1763895600 + number,
+    }
+
+
+def _search(splunkd: SplunkdStandIn, records: list[dict], *args: str) -> bytes:
+    return exchange(
+        ["default_domain=example.com", *args],
+        [records[:2], records[2:]],
+        splunkd_uri=splunkd.uri,
+        session_key=splunkd.session_key,
+    )
+
+
+def test_more_users_than_a_page_read_once_in_pages():
+    records = [
+        {"user": "user00000@example.com"},
+        {"user": "CORP\\user10000"},
+        {"user": "USER20499@EXAMPLE.COM"},
+        {"recipient": ["user00003@example.com", "user20001@example.com"]},
+        {"user": "user99999"},
+    ]
+    with SplunkdStandIn() as splunkd:
+        splunkd.create_collection(COLLECTION, [_doc(number) for number in range(USERS)])
+        result = run(_search(splunkd, records), None)
+        reads = [
+            request
+            for request in splunkd.requests
+            if request.path.endswith(f"/{COLLECTION}/") or request.path.endswith(f"/{COLLECTION}")
+        ]
+
+    assert result.returncode == 0, result.stderr
+    assert result.info == {"type": "stateful"}  # the KV store is on the search head
+    assert len(reads) == 3 and all(request.method == "GET" for request in reads)
+    assert [int(request.query["skip"]) for request in reads] == [0, KV_PAGE_SIZE, KV_PAGE_SIZE * 2]
+    first, second, third, listed, unknown = result.records
+    assert (
+        first["mimecast_safe_grade"],
+        first["mimecast_watchlist"],
+        first["mimecast_watchlist_count"],
+        first["mimecast_priority"],
+        first["mimecast_risk_updated"],
+    ) == ("A", "true", "0", "low", "1763895600")
+    assert (second["mimecast_identity"], second["mimecast_safe_grade"], second["mimecast_department"]) == (
+        "user10000@example.com",
+        "A",
+        "Dept 4",
+    )
+    assert (third["mimecast_identity"], third["mimecast_safe_grade"], third["mimecast_watchlist"]) == (
+        "user20499@example.com",
+        "F",
+        "true",
+    )
+    assert listed["mimecast_grades"] == ["D", "B"]
+    assert (listed["mimecast_safe_grade"], listed["mimecast_watchlist"]) == ("D", "true")
+    assert (unknown["mimecast_safe_grade"], unknown["mimecast_identity"]) == ("unknown", "user99999")
+
+
+def test_a_missing_collection_stops_the_search_with_one_message():
+    with SplunkdStandIn() as splunkd:
+        text = only_error(run(_search(splunkd, [{"user": "a@example.com"}]), None))
+        key = splunkd.session_key
+    assert "the collection does not exist" in text
+    assert key not in text
+
+
+def test_a_kv_store_that_is_down_stops_the_search_with_one_message():
+    with SplunkdStandIn() as splunkd:
+        splunkd.create_collection(COLLECTION, [_doc(1)])
+        splunkd.faults.kvstore_unavailable = True
+        text = only_error(run(_search(splunkd, [{"user": "a@example.com"}]), None))
+    assert "the KV store is not ready" in text
+
+
+def test_an_unreachable_splunkd_stops_the_search_with_one_message():
+    with SplunkdStandIn() as splunkd:
+        data = _search(splunkd, [{"user": "a@example.com"}])
+    assert "could not be reached" in only_error(run(data, None))

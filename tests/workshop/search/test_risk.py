@@ -1,0 +1,151 @@
+"""The risk table and identity rules, without Splunk."""
+
+from __future__ import annotations
+
+import pytest
+
+from splunk_app.risk.table import NO_USER, TableError, read_csv, split_identities, table_from_rows
+
+from .harness import write_table
+
+ROWS = [
+    {"email": "Alice@Example.com", "safe_grade": "a", "watchlist": "false", "department": "Finance"},
+    {"_key": "bob@example.com", "safe_grade": "F", "watchlist": True, "watchlist_count": 4, "updated": 1.7e9},
+    {
+        "email": "carol@example.com",
+        "safe_grade": "C",
+        "watchlist": "true",
+        "watchlist_count": "2",
+        "priority": "high",
+    },
+    {"email": "", "safe_grade": "F"},
+]
+
+
+@pytest.fixture
+def table():
+    return table_from_rows(ROWS, default_domain="@Example.COM")
+
+
+@pytest.mark.parametrize(
+    ("written", "identity"),
+    [
+        ("alice@example.com", "alice@example.com"),
+        ("  ALICE@EXAMPLE.COM ", "alice@example.com"),
+        ("CORP\\alice", "alice@example.com"),
+        ("corp\\Alice@Example.com", "alice@example.com"),
+        ("alice@corp.local", "alice@example.com"),
+        ("Alice", "alice@example.com"),
+        ("bob", "bob@example.com"),
+    ],
+)
+def test_an_identity_matches_in_every_form(table, written, identity):
+    assert table.profile(written)[10] == identity
+
+
+def test_an_unknown_user_is_unknown_not_missing(table):
+    assert table.profile("CORP\\Mallory") == (
+        "unknown",
+        "",
+        "",
+        "",
+        "",
+        "false",
+        "",
+        "",
+        "unknown",
+        "",
+        "corp\\mallory",
+        "unknown",
+    )
+    assert table.profile("   ") == NO_USER
+    assert len(table) == 3  # the row without an email is left out
+
+
+def test_without_a_default_domain_only_emails_match():
+    table = table_from_rows(ROWS)
+    assert table.profile("bob@example.com")[0] == "F"
+    assert table.profile("CORP\\bob")[0] == "unknown"
+    assert table.profile("bob")[0] == "unknown"
+
+
+def test_values_from_kv_documents_become_splunk_text(table):
+    bob = table.profile("bob@example.com")
+    assert bob[:10] == ("F", "", "", "", "", "true", "4", "", "critical", "1700000000")
+    assert table.profile("alice@example.com")[0] == "A"
+    assert table.profile("carol@example.com")[8] == "high"  # the table's own priority wins
+
+
+def test_several_users_list_everyone_and_the_riskiest_wins(table):
+    found = table.describe(["carol@example.com", "alice", "nobody@example.com", "Carol@example.com"])
+    assert found[10] == ["carol@example.com", "alice@example.com", "nobody@example.com"]
+    assert found[11] == ["C", "A", "unknown"]
+    assert (found[0], found[5], found[6], found[8]) == ("C", "true", "2", "high")
+    worst = table.describe(["alice", "bob", "carol"])
+    assert (worst[0], worst[5], worst[6]) == ("F", "true", "4")
+    assert table.describe(["bob", "BOB@example.com"]) == table.profile("bob")
+    assert table.describe([]) == NO_USER
+
+
+def test_a_listed_user_raises_the_watchlist_even_when_another_is_worse():
+    table = table_from_rows(
+        [
+            {"email": "a@x.com", "safe_grade": "F"},
+            {"email": "b@x.com", "safe_grade": "B", "watchlist": "true", "watchlist_count": "3"},
+        ]
+    )
+    found = table.describe(["a@x.com", "b@x.com"])
+    assert (found[0], found[5], found[6]) == ("F", "true", "3")
+
+
+@pytest.mark.parametrize(
+    ("value", "users"),
+    [
+        ("a@x.com", ["a@x.com"]),
+        ("a@x.com, b@x.com;c@x.com", ["a@x.com", "b@x.com", "c@x.com"]),
+        ('"Smith" <A@x.com>; b@x.com', ["A@x.com", "b@x.com"]),
+        (" , ;", []),
+    ],
+)
+def test_recipient_lists_in_one_value(value, users):
+    assert split_identities(value) == users
+
+
+def test_a_csv_table(tmp_path):
+    table = read_csv(write_table(tmp_path / "risk.csv"), "example.com")
+    assert len(table) == 5
+    assert table.profile("CORP\\bob")[:10] == (
+        "F",
+        "F",
+        "D",
+        "F",
+        "C",
+        "true",
+        "4",
+        "Sales",
+        "critical",
+        "1763895601",
+    )
+
+
+def test_a_csv_with_a_byte_order_mark(tmp_path):
+    path = tmp_path / "risk.csv"
+    path.write_text("email,safe_grade\nbob@example.com,B\n", encoding="utf-8-sig")
+    assert read_csv(path).profile("bob@example.com")[0] == "B"
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (None, "cannot read the risk table"),
+        (b"user,grade\n", "has no 'email' column"),
+        (b"email\n\xff\n", "cannot read the risk table"),
+    ],
+)
+def test_an_unreadable_csv_says_which_file_and_why(tmp_path, content, says):
+    path = tmp_path / "risk.csv"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(TableError, match=says) as raised:
+        read_csv(path)
+    assert str(path) in str(raised.value)
