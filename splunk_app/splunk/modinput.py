@@ -32,7 +32,7 @@ from splunk_app.risk.sync import Spool
 from splunk_app.splunk import logs
 from splunk_app.splunk.risk_store import KVRiskStore
 from splunk_app.splunk.service import SplunkdError, connect
-from splunk_app.splunk.settings import load_account, load_log_level, load_proxy
+from splunk_app.splunk.settings import load_account, load_ca_bundle, load_log_level, load_proxy
 from splunk_app.state import Checkpoint, file_stem
 
 _DATA_TYPES = {"int": Argument.data_type_number, "bool": Argument.data_type_boolean}
@@ -124,7 +124,9 @@ class MimecastInput(Script):
             proxy = load_proxy(service)
             if proxy is not None:
                 logs.hide(proxy.password)
-            client = Client(account.base_url, account.credentials, proxy=proxy)
+            client = Client(
+                account.base_url, account.credentials, proxy=proxy, ca_bundle=load_ca_bundle(service)
+            )
             checkpoint = Checkpoint(
                 metadata["checkpoint_dir"],
                 stanza,

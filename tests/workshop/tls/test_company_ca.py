@@ -1,0 +1,126 @@
+"""The company CA: a gateway whose certificate a private CA signed is refused until that CA is given, then
+reached directly and through a proxy's CONNECT tunnel; verification never goes off (a certificate for
+another name stays refused). The account check's TLS answer points at the setting."""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Iterator
+
+import pytest
+import trustme
+
+from devkit.loopback import Server
+from devkit.proxy import forward_proxy
+from devkit.simulator import SimulatedTenant
+from splunk_app.account_check import check_account
+from splunk_app.mimecast import Client, Proxy, TlsError
+from splunk_app.mimecast.retry import RetryPolicy
+from splunk_app.mimecast.trust import trust_context
+
+NO_RETRY = RetryPolicy(max_retries=0)
+
+
+@pytest.fixture
+def proxy_server() -> Iterator[tuple[Server, list[str]]]:
+    seen: list[str] = []
+    with Server(forward_proxy("squid", "proxy-pass", seen)) as server:
+        yield server, seen
+
+
+def proxy_of(server: Server) -> Proxy:
+    return Proxy(url=f"http://127.0.0.1:{server.port}", username="squid", password="proxy-pass")
+
+
+def summary(tenant: SimulatedTenant, **options: object) -> dict:
+    client = Client(tenant.base_url, tenant.hmac, retry=NO_RETRY, **options)  # type: ignore[arg-type]
+    return client.post("safe_score_summary", data=[])
+
+
+def test_the_gateway_signed_by_the_company_ca_is_refused_without_it(https_tenant: SimulatedTenant) -> None:
+    assert https_tenant.base_url.startswith("https://")
+    with pytest.raises(TlsError, match="company CA"):
+        summary(https_tenant)
+
+
+def test_with_the_company_ca_the_gateway_answers(https_tenant: SimulatedTenant, company_pem: str) -> None:
+    answer = summary(https_tenant, ca_bundle=company_pem)
+
+    assert answer["data"], answer
+
+
+def test_the_public_roots_stay_trusted_beside_the_company_ca(company_pem: str) -> None:
+    context = trust_context(company_pem)
+    roots = context.get_ca_certs()
+    subjects = {dict(item[0] for item in cert["subject"]).get("organizationName") for cert in roots}
+
+    assert "Example Corp TLS inspection" in subjects
+    assert len(roots) > 50  # certifi's public roots are there too
+    assert context.verify_mode == ssl.CERT_REQUIRED
+
+
+def test_through_a_proxy_tunnel_with_the_company_ca(
+    https_tenant: SimulatedTenant, company_pem: str, proxy_server: tuple[Server, list[str]]
+) -> None:
+    server, seen = proxy_server
+
+    answer = summary(https_tenant, proxy=proxy_of(server), ca_bundle=company_pem)
+
+    assert answer["data"]
+    assert seen == [f"CONNECT {https_tenant.base_url.removeprefix('https://')}"]
+
+
+def test_through_a_proxy_tunnel_without_the_company_ca(
+    https_tenant: SimulatedTenant, proxy_server: tuple[Server, list[str]]
+) -> None:
+    server, seen = proxy_server
+
+    with pytest.raises(TlsError):
+        summary(https_tenant, proxy=proxy_of(server))
+    assert seen, "the tunnel was opened; the refusal is the certificate's"
+
+
+def test_a_certificate_for_another_name_stays_refused(company_ca: trustme.CA, company_pem: str) -> None:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    company_ca.issue_cert("gateway.example.net").configure_cert(context)
+    with SimulatedTenant(users=2, seed=3, tls=context) as tenant, pytest.raises(TlsError):
+        summary(tenant, ca_bundle=company_pem)
+
+
+def test_the_account_check_points_at_the_company_ca_setting(
+    https_tenant: SimulatedTenant, company_pem: str
+) -> None:
+    keys = https_tenant.keys
+    fields = {
+        "auth_type": "oauth2",
+        "base_url": https_tenant.base_url,
+        "client_id": keys.client_id,
+        "client_secret": keys.client_secret,
+    }
+
+    refused = check_account(fields)
+    passed = check_account(fields, ca_bundle=company_pem)
+
+    assert refused.problem == "tls_unverified"
+    assert "Company CA tab" in refused.message
+    assert passed.ok, passed.message
+
+
+def test_the_account_check_through_the_proxy_with_the_company_ca(
+    https_tenant: SimulatedTenant, company_pem: str, proxy_server: tuple[Server, list[str]]
+) -> None:
+    server, seen = proxy_server
+    keys = https_tenant.keys
+    fields = {
+        "auth_type": "hmac",
+        "base_url": https_tenant.base_url,
+        "app_id": keys.app_id,
+        "app_key": keys.app_key,
+        "access_key": keys.access_key,
+        "secret_key": keys.secret_key,
+    }
+
+    result = check_account(fields, proxy_of(server), company_pem)
+
+    assert result.ok, result.message
+    assert seen
