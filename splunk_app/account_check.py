@@ -54,13 +54,15 @@ API2_SUFFIX = ".services.mimecast.com"
 
 @dataclass(frozen=True)
 class Where:
-    """Where the person reading the answer sets the proxy and the company CA."""
+    """Where the person reading the answer sets the base URL, the proxy and the company CA."""
 
+    base_url: str
     proxy: str
     ca_bundle: str
 
 
 CONFIGURATION_PAGE = Where(
+    base_url="the Base URL",
     proxy="the Configuration page's Proxy tab",
     ca_bundle="the Configuration page's Company CA tab (PEM)",
 )
@@ -175,10 +177,15 @@ def _proxy_malformed(err: MimecastError, at: _Attempt) -> CheckResult | None:
 def _proxy_refused(err: MimecastError, at: _Attempt) -> CheckResult | None:
     if at.proxy is None or not (isinstance(err, ProxyError) or err.status == 407):
         return None
+    why = (
+        "asked for other credentials (HTTP 407) on the way to"
+        if err.status == 407 or "407" in str(err)
+        else "could not be reached, or refused the connection to"
+    )
     return CheckResult(
         "proxy_refused",
-        f"The proxy {_proxy_host(at.proxy)} refused the connection to {at.host}: check {at.where.proxy} "
-        "(host, port, username, password) and that the proxy allows HTTPS to Mimecast.",
+        f"The proxy {_proxy_host(at.proxy)} {why} {at.host}: check its host, port, username and password "
+        f"({at.where.proxy}) and that it allows HTTPS to Mimecast.",
     )
 
 
@@ -194,8 +201,8 @@ def _unreachable(err: MimecastError, at: _Attempt) -> CheckResult:
     via = f" through the proxy {_proxy_host(at.proxy)}" if at.proxy is not None else ""
     return CheckResult(
         "unreachable",
-        f"Cannot reach {at.host}{via}: check the Base URL, DNS and the firewall (outbound HTTPS), "
-        f"or set the proxy in {at.where.proxy}.",
+        f"Cannot reach {at.host}{via}: check {at.where.base_url}, DNS and the firewall (outbound HTTPS), "
+        f"or set a proxy ({at.where.proxy}).",
     )
 
 
