@@ -23,6 +23,7 @@ from splunk_app.inputs.catalogue import CATALOG
 from splunk_app.inputs.events import Event
 from splunk_app.mimecast import Client, HmacCredentials, MimecastError, OAuth2Credentials
 from splunk_app.state import Checkpoint
+from splunk_app.words import counted
 
 
 class JsonLinesSink:
@@ -80,8 +81,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"mimecast-at pull: Mimecast does not know user {email}; skipped", file=sys.stderr)
     where = f" to {args.out}" if args.out else ""
     print(
-        f"pulled {args.data_set}: {outcome.records} records, {outcome.events} events{where}, "
-        f"{client.requests_made} requests",
+        f"pulled {args.data_set}: {counted(outcome.records, 'record')}, {counted(outcome.events, 'event')}"
+        f"{where}, {counted(client.requests_made, 'request')}",
         file=sys.stderr,
     )
     return 0

@@ -34,6 +34,7 @@ from splunk_app.splunk.risk_store import KVRiskStore
 from splunk_app.splunk.service import SplunkdError, connect
 from splunk_app.splunk.settings import load_account, load_ca_bundle, load_log_level, load_proxy
 from splunk_app.state import Checkpoint, file_stem
+from splunk_app.words import counted
 
 _DATA_TYPES = {"int": Argument.data_type_number, "bool": Argument.data_type_boolean}
 RISK_DATA_SETS = ("safe_score", "watchlist", "performance")
@@ -171,17 +172,16 @@ class MimecastInput(Script):
                 "and report the traceback."
             )
         logger.info(
-            "%s: snapshot %s: %d records, %d events written, %d pages, %d gone, %s, %s, %d API requests, "
-            "%.1f s",
+            "%s: snapshot %s: %s, %s written, %s, %d gone, %s, %s, %s, %.1f s",
             where,
             snapshot.snapshot_id,
-            outcome.records,
-            outcome.events,
-            outcome.pages,
+            counted(outcome.records, "record"),
+            counted(outcome.events, "event"),
+            counted(outcome.pages, "page"),
             outcome.gone,
             "complete" if outcome.complete else "partial (continues next run)",
             _risk_words(outcome),
-            client.requests_made,
+            counted(client.requests_made, "API request"),
             time.monotonic() - started,
         )
         for email in outcome.skipped:

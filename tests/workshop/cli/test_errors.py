@@ -130,13 +130,13 @@ def test_pull_into_a_closed_pipe_stops_with_one_line(tenant: SimulatedTenant) ->
     assert one_line(stderr) == "mimecast-at pull: the output was closed before the end; stopped."
 
 
-def test_pull_to_a_file_says_what_it_wrote(tenant: SimulatedTenant, tmp_path: Path) -> None:
+def test_pull_to_a_file_says_what_it_wrote_in_words(tenant: SimulatedTenant, tmp_path: Path) -> None:
     out = tmp_path / "one.jsonl"
 
     done = cli(
-        "pull", "training", "--base-url", tenant.base_url, "--users", "nobody@example.com", "--out", str(out),
-        env=oauth_env(tenant),
-    )  # fmt: skip
+        "pull", "safe_score_summary", "--base-url", tenant.base_url, "--out", str(out), env=oauth_env(tenant)
+    )
 
     assert done.returncode == 0, done.stderr
-    assert done.stderr.splitlines()[-1].startswith("pulled training: 0 records, 0 events to ")
+    assert one_line(done.stderr) == f"pulled safe_score_summary: 1 record, 1 event to {out}, 2 requests"
+    assert len(out.read_text().splitlines()) == 1
