@@ -21,7 +21,7 @@ from splunk_app.account_check import FIELDS_BY_AUTH
 from splunk_app.inputs import runner as collect
 from splunk_app.inputs.catalogue import CATALOG
 from splunk_app.inputs.events import Event
-from splunk_app.mimecast import Client, HmacCredentials, MimecastError, OAuth2Credentials
+from splunk_app.mimecast import Client, HmacCredentials, MimecastError, OAuth2Credentials, TlsError
 from splunk_app.state import Checkpoint
 from splunk_app.words import counted
 
@@ -71,6 +71,8 @@ def run(args: argparse.Namespace) -> int:
             args.base_url.rstrip("/"), credentials, proxy=options.proxy_of(args), ca_bundle=args.ca_bundle
         )
         outcome = _pull(client, args, sys.stdout) if not args.out else _pull_to_file(client, args, args.out)
+    except TlsError as err:
+        return _fail(f"{err} From a shell, give that CA with {options.SHELL.ca_bundle}.")
     except MimecastError as err:
         return _fail(str(err))
     except BrokenPipeError:
