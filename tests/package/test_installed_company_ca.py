@@ -4,51 +4,52 @@ a private CA through a proxy's CONNECT tunnel once the Company CA tab holds that
 
 from __future__ import annotations
 
-import ssl
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import trustme
 from workshop.actions.conftest import GROUP, SETTINGS, rows_for
+from workshop.tls.conftest import (  # noqa: F401 - fixtures
+    PROXY_LOGIN,
+    company_ca,
+    company_pem,
+    https_tenant_signed_by,
+    proxy,
+)
 
 from devkit.loopback import Server
-from devkit.proxy import forward_proxy
 from devkit.simulator import SimulatedTenant
 
-CA = trustme.CA(organization_name="Example Corp TLS inspection")
 USER = "ann@simulated.example"
 
 
 @pytest.fixture
-def tenant() -> Iterator[SimulatedTenant]:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    CA.issue_cert("127.0.0.1").configure_cert(context)
-    with SimulatedTenant(users=20, seed=5, tls=context) as running:
+def tenant(company_ca: trustme.CA) -> Iterator[SimulatedTenant]:  # noqa: F811 - the actions' tenant, over HTTPS
+    with https_tenant_signed_by(company_ca, users=20, seed=5) as running:
         yield running
 
 
 def test_installed_action_through_a_tunnel_with_the_company_ca(
-    run_action, tenant, splunkd, installed_app: Path, splunk_python: str
+    run_action,
+    tenant,
+    splunkd,
+    installed_app: Path,
+    splunk_python: str,
+    company_pem: str,  # noqa: F811
+    proxy: tuple[Server, list[str]],  # noqa: F811
 ) -> None:
     python = (splunk_python, "-E", "-s", "-S")
     bin_dir = installed_app / "bin"
-    seen: list[str] = []
-    with Server(forward_proxy("squid", "proxy-pass", seen)) as proxy:
-        splunkd.set_conf(
-            SETTINGS,
-            "proxy",
-            {
-                "proxy_enabled": "1",
-                "proxy_url": "127.0.0.1",
-                "proxy_port": str(proxy.port),
-                "proxy_username": "squid",
-            },
-        )
-        splunkd.set_encrypted(SETTINGS, "proxy", {"proxy_password": "proxy-pass"})
-        refused = run_action("mimecast_add_to_group", rows_for(USER), python=python, bin_dir=bin_dir)
-        splunkd.set_conf(SETTINGS, "company_ca", {"ca_certificates": CA.cert_pem.bytes().decode()})
-        added = run_action("mimecast_add_to_group", rows_for(USER), python=python, bin_dir=bin_dir)
+    server, seen = proxy
+    username, password = PROXY_LOGIN
+    settings = {"proxy_enabled": "1", "proxy_url": "127.0.0.1", "proxy_port": str(server.port)}
+    splunkd.set_conf(SETTINGS, "proxy", {**settings, "proxy_username": username})
+    splunkd.set_encrypted(SETTINGS, "proxy", {"proxy_password": password})
+
+    refused = run_action("mimecast_add_to_group", rows_for(USER), python=python, bin_dir=bin_dir)
+    splunkd.set_conf(SETTINGS, "company_ca", {"ca_certificates": company_pem})
+    added = run_action("mimecast_add_to_group", rows_for(USER), python=python, bin_dir=bin_dir)
 
     assert refused.status != 0 and any("TLS certificate" in line for line in refused.lines)
     assert (added.status, added.outcomes()) == (0, [(USER, "added")])

@@ -3,32 +3,34 @@ TLS-inspecting proxy) fails the action until the Company CA tab holds that CA.""
 
 from __future__ import annotations
 
-import ssl
 from collections.abc import Iterator
 
 import pytest
 import trustme
 
 from devkit.simulator import SimulatedTenant
+from workshop.tls.conftest import company_ca, company_pem, https_tenant_signed_by  # noqa: F401 - fixtures
 
 from .conftest import GROUP, SETTINGS, rows_for
 
 ADD = "mimecast_add_to_group"
 USER = "ann@simulated.example"
-CA = trustme.CA(organization_name="Example Corp TLS inspection")
 
 
 @pytest.fixture
-def tenant() -> Iterator[SimulatedTenant]:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    CA.issue_cert("127.0.0.1").configure_cert(context)
-    with SimulatedTenant(users=20, seed=5, tls=context) as running:
+def tenant(company_ca: trustme.CA) -> Iterator[SimulatedTenant]:  # noqa: F811 - the actions' tenant, over HTTPS
+    with https_tenant_signed_by(company_ca, users=20, seed=5) as running:
         yield running
 
 
-def test_the_action_reaches_a_gateway_signed_by_the_company_ca_once_it_is_set(run_action, tenant, splunkd):
+def test_the_action_reaches_a_gateway_signed_by_the_company_ca_once_it_is_set(
+    run_action,
+    tenant,
+    splunkd,
+    company_pem: str,  # noqa: F811
+):
     refused = run_action(ADD, rows_for(USER))
-    splunkd.set_conf(SETTINGS, "company_ca", {"ca_certificates": CA.cert_pem.bytes().decode()})
+    splunkd.set_conf(SETTINGS, "company_ca", {"ca_certificates": company_pem})
     done = run_action(ADD, rows_for(USER))
 
     assert refused.status != 0

@@ -1,5 +1,6 @@
 """A Mimecast gateway behind a TLS-inspecting proxy, as the client meets it: the simulated tenant speaking
-HTTPS with a certificate signed by a private company CA that no public root knows."""
+HTTPS with a certificate signed by a private company CA that no public root knows, and a forward proxy that
+opens CONNECT tunnels to it."""
 
 from __future__ import annotations
 
@@ -10,7 +11,18 @@ from pathlib import Path
 import pytest
 import trustme
 
+from devkit.loopback import Server
+from devkit.proxy import forward_proxy
 from devkit.simulator import SimulatedTenant
+
+PROXY_LOGIN = ("squid", "proxy-pass")
+
+
+def https_tenant_signed_by(ca: trustme.CA, name: str = "127.0.0.1", **options: int) -> SimulatedTenant:
+    """A simulated tenant (not started) whose HTTPS certificate for `name` the CA signed."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert(name).configure_cert(context)
+    return SimulatedTenant(tls=context, **options)
 
 
 @pytest.fixture(scope="session")
@@ -32,7 +44,13 @@ def company_pem_file(company_pem: str, tmp_path_factory: pytest.TempPathFactory)
 
 @pytest.fixture(scope="module")
 def https_tenant(company_ca: trustme.CA) -> Iterator[SimulatedTenant]:
-    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    company_ca.issue_cert("127.0.0.1", "localhost").configure_cert(server_context)
-    with SimulatedTenant(users=12, seed=3, tls=server_context) as running:
+    with https_tenant_signed_by(company_ca, users=12, seed=3) as running:
         yield running
+
+
+@pytest.fixture
+def proxy() -> Iterator[tuple[Server, list[str]]]:
+    """A forward proxy wanting PROXY_LOGIN, and the list of what it served (`CONNECT host:port`, URLs)."""
+    seen: list[str] = []
+    with Server(forward_proxy(*PROXY_LOGIN, seen)) as server:
+        yield server, seen

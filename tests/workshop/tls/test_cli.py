@@ -7,14 +7,12 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 from devkit.loopback import Server
-from devkit.proxy import forward_proxy
 from devkit.simulator import SimulatedTenant
+
+from .conftest import PROXY_LOGIN
 
 
 def cli(*args: str, tenant: SimulatedTenant, **extra: str) -> subprocess.CompletedProcess[str]:
@@ -28,13 +26,6 @@ def cli(*args: str, tenant: SimulatedTenant, **extra: str) -> subprocess.Complet
         env={**clean, **keys, **extra},
         check=False,
     )
-
-
-@pytest.fixture
-def proxy() -> Iterator[tuple[Server, list[str]]]:
-    seen: list[str] = []
-    with Server(forward_proxy("squid", "proxy-pass", seen)) as server:
-        yield server, seen
 
 
 def test_check_without_the_company_ca_says_to_give_it(https_tenant: SimulatedTenant) -> None:
@@ -63,13 +54,13 @@ def test_pull_through_the_proxy_tunnel_with_the_company_ca(
     done = cli(
         "pull", "safe_score", "--proxy", f"127.0.0.1:{server.port}", "--ca-bundle", str(company_pem_file),
         "--out", str(out), tenant=https_tenant,
-        MIMECAST_PROXY_USERNAME="squid", MIMECAST_PROXY_PASSWORD="proxy-pass",
+        MIMECAST_PROXY_USERNAME=PROXY_LOGIN[0], MIMECAST_PROXY_PASSWORD=PROXY_LOGIN[1],
     )  # fmt: skip
 
     assert done.returncode == 0, done.stderr
     assert len([json.loads(line) for line in out.read_text().splitlines()]) == 12
     assert seen and all(entry.startswith("CONNECT 127.0.0.1:") for entry in seen)
-    assert "proxy-pass" not in done.stderr
+    assert PROXY_LOGIN[1] not in done.stderr
 
 
 def test_pull_without_the_company_ca_fails_in_one_line(https_tenant: SimulatedTenant) -> None:

@@ -4,37 +4,38 @@ another name stays refused). The account check's TLS answer points at the settin
 
 from __future__ import annotations
 
+import dataclasses
 import ssl
-from collections.abc import Iterator
 
 import pytest
 import trustme
 
 from devkit.loopback import Server
-from devkit.proxy import forward_proxy
 from devkit.simulator import SimulatedTenant
 from splunk_app.account_check import check_account
 from splunk_app.mimecast import Client, Proxy, TlsError
 from splunk_app.mimecast.retry import RetryPolicy
 from splunk_app.mimecast.trust import trust_context
 
+from .conftest import PROXY_LOGIN, https_tenant_signed_by
+
 NO_RETRY = RetryPolicy(max_retries=0)
 
 
-@pytest.fixture
-def proxy_server() -> Iterator[tuple[Server, list[str]]]:
-    seen: list[str] = []
-    with Server(forward_proxy("squid", "proxy-pass", seen)) as server:
-        yield server, seen
-
-
 def proxy_of(server: Server) -> Proxy:
-    return Proxy(url=f"http://127.0.0.1:{server.port}", username="squid", password="proxy-pass")
+    username, password = PROXY_LOGIN
+    return Proxy(url=f"http://127.0.0.1:{server.port}", username=username, password=password)
 
 
 def summary(tenant: SimulatedTenant, **options: object) -> dict:
     client = Client(tenant.base_url, tenant.hmac, retry=NO_RETRY, **options)  # type: ignore[arg-type]
     return client.post("safe_score_summary", data=[])
+
+
+def account_fields(tenant: SimulatedTenant, auth: str) -> dict[str, str]:
+    """The account as the Configuration page submits it."""
+    credentials = tenant.oauth2 if auth == "oauth2" else tenant.hmac
+    return {"auth_type": auth, "base_url": tenant.base_url, **dataclasses.asdict(credentials)}
 
 
 def test_the_gateway_signed_by_the_company_ca_is_refused_without_it(https_tenant: SimulatedTenant) -> None:
@@ -60,9 +61,9 @@ def test_the_public_roots_stay_trusted_beside_the_company_ca(company_pem: str) -
 
 
 def test_through_a_proxy_tunnel_with_the_company_ca(
-    https_tenant: SimulatedTenant, company_pem: str, proxy_server: tuple[Server, list[str]]
+    https_tenant: SimulatedTenant, company_pem: str, proxy: tuple[Server, list[str]]
 ) -> None:
-    server, seen = proxy_server
+    server, seen = proxy
 
     answer = summary(https_tenant, proxy=proxy_of(server), ca_bundle=company_pem)
 
@@ -71,9 +72,9 @@ def test_through_a_proxy_tunnel_with_the_company_ca(
 
 
 def test_through_a_proxy_tunnel_without_the_company_ca(
-    https_tenant: SimulatedTenant, proxy_server: tuple[Server, list[str]]
+    https_tenant: SimulatedTenant, proxy: tuple[Server, list[str]]
 ) -> None:
-    server, seen = proxy_server
+    server, seen = proxy
 
     with pytest.raises(TlsError):
         summary(https_tenant, proxy=proxy_of(server))
@@ -81,22 +82,17 @@ def test_through_a_proxy_tunnel_without_the_company_ca(
 
 
 def test_a_certificate_for_another_name_stays_refused(company_ca: trustme.CA, company_pem: str) -> None:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    company_ca.issue_cert("gateway.example.net").configure_cert(context)
-    with SimulatedTenant(users=2, seed=3, tls=context) as tenant, pytest.raises(TlsError):
+    with (
+        https_tenant_signed_by(company_ca, "gateway.example.net", users=2) as tenant,
+        pytest.raises(TlsError),
+    ):
         summary(tenant, ca_bundle=company_pem)
 
 
 def test_the_account_check_points_at_the_company_ca_setting(
     https_tenant: SimulatedTenant, company_pem: str
 ) -> None:
-    keys = https_tenant.keys
-    fields = {
-        "auth_type": "oauth2",
-        "base_url": https_tenant.base_url,
-        "client_id": keys.client_id,
-        "client_secret": keys.client_secret,
-    }
+    fields = account_fields(https_tenant, "oauth2")
 
     refused = check_account(fields)
     passed = check_account(fields, ca_bundle=company_pem)
@@ -107,20 +103,11 @@ def test_the_account_check_points_at_the_company_ca_setting(
 
 
 def test_the_account_check_through_the_proxy_with_the_company_ca(
-    https_tenant: SimulatedTenant, company_pem: str, proxy_server: tuple[Server, list[str]]
+    https_tenant: SimulatedTenant, company_pem: str, proxy: tuple[Server, list[str]]
 ) -> None:
-    server, seen = proxy_server
-    keys = https_tenant.keys
-    fields = {
-        "auth_type": "hmac",
-        "base_url": https_tenant.base_url,
-        "app_id": keys.app_id,
-        "app_key": keys.app_key,
-        "access_key": keys.access_key,
-        "secret_key": keys.secret_key,
-    }
+    server, seen = proxy
 
-    result = check_account(fields, proxy_of(server), company_pem)
+    result = check_account(account_fields(https_tenant, "hmac"), proxy_of(server), company_pem)
 
     assert result.ok, result.message
     assert seen
