@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from devkit import chunked, modinput
+from devkit import chunked, modinput, words
 from devkit.simulator import SimulatedTenant
 from devkit.splunkd import SplunkdStandIn
-from splunk_app import APP_ID, words
+from splunk_app import APP_ID
 from splunk_app.risk import table as risk
 
 Say = Callable[[str], None]
@@ -438,10 +438,8 @@ def _auth_label(account: str) -> str:
 
 
 def _log_summary(stderr: str) -> list[str]:
-    """The input's own log lines about its snapshot (it logs to stderr outside Splunk), without the prefix."""
-    return [
-        line.split(" | ", 1)[-1].split("): ", 1)[-1] for line in stderr.splitlines() if ": snapshot " in line
-    ]
+    """The input's run summary (it logs to stderr outside Splunk), from its outcome on."""
+    return [line[line.index("outcome=") :] for line in stderr.splitlines() if "mc_summary=input " in line]
 
 
 def _pages_text(requests: list[Any]) -> str:

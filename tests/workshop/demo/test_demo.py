@@ -133,7 +133,7 @@ def test_it_names_the_files_it_wrote(demo_run):
 
 def test_counts_are_worded_as_numbers_are_read(demo_run):
     _, stdout = demo_run
-    wrong = re.findall(r"(?<![\d,])1 (?:events|pages|records|requests|users|API requests)\b", stdout)
+    wrong = re.findall(r"(?<![\d,=])1 (?:events|pages|records|requests|users|API requests)\b", stdout)
     assert wrong == [], wrong
     assert "1 event from 1 page of company/get-safe-score-summary" in stdout
 
@@ -141,7 +141,8 @@ def test_counts_are_worded_as_numbers_are_read(demo_run):
 def test_pages_are_data_calls_not_token_requests(demo_run):
     _, stdout = demo_run
     oauth_input = stdout.split("mimecast_at_safe_score_summary (OAuth 2.0")[1].split("[2/")[0]
-    assert "1 page, 0 gone" in oauth_input and "2 API requests" in oauth_input  # the token is a request
+    assert "1 event from 1 page of " in oauth_input
+    assert "pages=1 requests=2 " in oauth_input  # the token is a request, not a page
 
 
 def test_every_watch_listed_user_has_something_on_the_watch_list(demo_run):

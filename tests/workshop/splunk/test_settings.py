@@ -138,6 +138,16 @@ def test_log_level(splunkd, service, stored, level):
     assert settings.load_log_level(service) == level
 
 
+def test_secrets_are_asked_for_this_apps_realm_only(splunkd, service):
+    splunkd.set_conf(
+        ACCOUNTS, "prod", {"auth_type": "oauth2", "base_url": "https://x.example", "client_id": "c"}
+    )
+    splunkd.set_encrypted(ACCOUNTS, "prod", {"client_secret": "mine"})
+    settings.load_account(service, "prod")
+    (asked,) = [r for r in splunkd.requests if r.path.endswith("storage/passwords")]
+    assert asked.query["search"] == f"realm={settings.realm(ACCOUNTS)}"
+
+
 def test_no_company_ca_is_none(splunkd, service):
     assert settings.load_ca_bundle(service) is None
     splunkd.set_conf(SETTINGS, "company_ca", {"ca_certificates": "  "})

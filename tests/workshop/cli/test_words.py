@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from splunk_app.words import counted
+from devkit.words import counted
 
 
 @pytest.mark.parametrize(

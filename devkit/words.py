@@ -1,4 +1,4 @@
-"""Counts in words for the lines people read: "1 event", "2,000 events", never "1 events"."""
+"""Counts in words for the lines the shell user reads: "1 event", "2,000 events", never "1 events"."""
 
 from __future__ import annotations
 
