@@ -4,35 +4,25 @@ a private CA through a proxy's CONNECT tunnel once the Company CA tab holds that
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-import trustme
 from workshop.actions.conftest import GROUP, SETTINGS, rows_for
 from workshop.tls.conftest import (  # noqa: F401 - fixtures
     PROXY_LOGIN,
     company_ca,
     company_pem,
-    https_tenant_signed_by,
     proxy,
 )
+from workshop.tls.conftest import tenant_over_https as tenant  # noqa: F401 - the actions' tenant, over HTTPS
 
 from devkit.loopback import Server
-from devkit.simulator import SimulatedTenant
 
 USER = "ann@simulated.example"
 
 
-@pytest.fixture
-def tenant(company_ca: trustme.CA) -> Iterator[SimulatedTenant]:  # noqa: F811 - the actions' tenant, over HTTPS
-    with https_tenant_signed_by(company_ca, users=20, seed=5) as running:
-        yield running
-
-
 def test_installed_action_through_a_tunnel_with_the_company_ca(
     run_action,
-    tenant,
+    tenant,  # noqa: F811
     splunkd,
     installed_app: Path,
     splunk_python: str,

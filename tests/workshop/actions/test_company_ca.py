@@ -3,13 +3,8 @@ TLS-inspecting proxy) fails the action until the Company CA tab holds that CA.""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-import trustme
-
-from devkit.simulator import SimulatedTenant
-from workshop.tls.conftest import company_ca, company_pem, https_tenant_signed_by  # noqa: F401 - fixtures
+from workshop.tls.conftest import company_ca, company_pem  # noqa: F401 - fixtures
+from workshop.tls.conftest import tenant_over_https as tenant  # noqa: F401 - the actions' tenant, over HTTPS
 
 from .conftest import GROUP, SETTINGS, rows_for
 
@@ -17,15 +12,9 @@ ADD = "mimecast_add_to_group"
 USER = "ann@simulated.example"
 
 
-@pytest.fixture
-def tenant(company_ca: trustme.CA) -> Iterator[SimulatedTenant]:  # noqa: F811 - the actions' tenant, over HTTPS
-    with https_tenant_signed_by(company_ca, users=20, seed=5) as running:
-        yield running
-
-
 def test_the_action_reaches_a_gateway_signed_by_the_company_ca_once_it_is_set(
     run_action,
-    tenant,
+    tenant,  # noqa: F811
     splunkd,
     company_pem: str,  # noqa: F811
 ):

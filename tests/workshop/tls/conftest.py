@@ -54,3 +54,10 @@ def proxy() -> Iterator[tuple[Server, list[str]]]:
     seen: list[str] = []
     with Server(forward_proxy(*PROXY_LOGIN, seen)) as server:
         yield server, seen
+
+
+@pytest.fixture
+def tenant_over_https(company_ca: trustme.CA) -> Iterator[SimulatedTenant]:
+    """The alert actions' tenant over HTTPS: import it as `tenant` where the actions' fixtures run."""
+    with https_tenant_signed_by(company_ca, users=20, seed=5) as running:
+        yield running
