@@ -1,0 +1,58 @@
+"""The Configuration page's Company CA field, as globalConfig.json declares it (UCC checks the same pattern in
+the browser and in the generated REST handler): PEM certificates pass, a bundle holding a private key is
+refused before it could be saved in clear in a .conf file."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+import trustme
+
+from splunk_app.mimecast.trust import MAX_BUNDLE_CHARS
+from splunk_app.splunk.settings import COMPANY_CA
+
+from .spl import ROOT
+
+
+def company_ca_field() -> dict:
+    config = json.loads((ROOT / "globalConfig.json").read_text(encoding="utf-8"))
+    stanza, key = COMPANY_CA
+    (tab,) = [tab for tab in config["pages"]["configuration"]["tabs"] if tab["name"] == stanza]
+    (entity,) = [entity for entity in tab["entity"] if entity["field"] == key]
+    return entity
+
+
+def accepted(text: str) -> bool:
+    validators = company_ca_field()["validators"]
+    pattern = next(v["pattern"] for v in validators if v["type"] == "regex")
+    longest = next(v["maxLength"] for v in validators if v["type"] == "string")
+    return len(text) <= longest and re.match(pattern, text) is not None
+
+
+CA = trustme.CA()
+PEM = CA.cert_pem.bytes().decode()
+KEY = CA.private_key_pem.bytes().decode()
+
+
+def test_the_field_sits_beside_the_proxy_and_is_optional() -> None:
+    config = json.loads((ROOT / "globalConfig.json").read_text(encoding="utf-8"))
+    names = [tab["name"] for tab in config["pages"]["configuration"]["tabs"]]
+    assert names.index(COMPANY_CA[0]) == names.index("proxy") + 1
+    assert company_ca_field()["type"] == "textarea" and not company_ca_field().get("required")
+
+
+@pytest.mark.parametrize(("text", "ok"), [(PEM, True), ("\n" + PEM + "subject=x\n" + PEM, True)])
+def test_pem_certificates_pass(text: str, ok: bool) -> None:
+    assert accepted(text) is ok
+
+
+@pytest.mark.parametrize("text", [PEM + KEY + PEM, KEY + PEM, PEM.replace("CERTIFICATE", "X509 CRL"), "MIIB..."])
+def test_a_private_key_or_what_is_not_certificates_is_refused(text: str) -> None:
+    assert not accepted(text)
+
+
+def test_the_form_bounds_the_size_as_the_loader_does() -> None:
+    longest = next(v["maxLength"] for v in company_ca_field()["validators"] if v["type"] == "string")
+    assert longest == MAX_BUNDLE_CHARS
