@@ -10,12 +10,15 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import SSLError as Urllib3SslError
 
 from splunk_app import USER_AGENT
 from splunk_app.mimecast.errors import InsecureUrl, NetworkError, ProxyError, TlsError, scrub
 from splunk_app.mimecast.trust import trust_context
 
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
+# What a failed TLS handshake surfaces as, at the root of what requests raised (urllib3 keeps its own type).
+_TLS_FAILURES = (ssl.SSLError, Urllib3SslError)
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,13 @@ class Transport:
     def _network_error(self, endpoint: str, url: str, err: Exception) -> NetworkError:
         host = urlsplit(url).hostname
         detail = scrub(f"{type(err).__name__}: {_root(err)}", self._secrets + self._proxy_secrets)
+        if isinstance(err, requests.exceptions.ProxyError) and isinstance(_root(err), _TLS_FAILURES):
+            return TlsError(
+                f"{endpoint}: the TLS certificate of the HTTPS proxy could not be verified ({detail}); if "
+                "your company's CA signed it, add that CA to the add-on's company CA bundle. Verification "
+                "stays on.",
+                endpoint=endpoint,
+            )
         if isinstance(err, requests.exceptions.ProxyError):
             return ProxyError(
                 f"{endpoint}: the proxy failed the connection to {host} ({detail}); check "

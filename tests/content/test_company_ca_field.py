@@ -48,7 +48,10 @@ def test_pem_certificates_pass(text: str, ok: bool) -> None:
     assert accepted(text) is ok
 
 
-@pytest.mark.parametrize("text", [PEM + KEY + PEM, KEY + PEM, PEM.replace("CERTIFICATE", "X509 CRL"), "MIIB..."])
+NOT_CERTIFICATES = [PEM + KEY + PEM, KEY + PEM, PEM.replace("CERTIFICATE", "X509 CRL"), "MIIB..."]
+
+
+@pytest.mark.parametrize("text", NOT_CERTIFICATES)
 def test_a_private_key_or_what_is_not_certificates_is_refused(text: str) -> None:
     assert not accepted(text)
 

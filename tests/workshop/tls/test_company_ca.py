@@ -11,6 +11,7 @@ import pytest
 import trustme
 
 from devkit.loopback import Server
+from devkit.proxy import forward_proxy
 from devkit.simulator import SimulatedTenant
 from splunk_app.account_check import check_account
 from splunk_app.mimecast import Client, Proxy, TlsError
@@ -111,3 +112,20 @@ def test_the_account_check_through_the_proxy_with_the_company_ca(
 
     assert result.ok, result.message
     assert seen
+
+
+def test_an_https_proxy_signed_by_the_company_ca_is_trusted_too(
+    https_tenant: SimulatedTenant, company_ca: trustme.CA, company_pem: str
+) -> None:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    company_ca.issue_cert("127.0.0.1").configure_cert(context)
+    seen: list[str] = []
+    username, password = PROXY_LOGIN
+    with Server(forward_proxy(username, password, seen), tls=context) as server:
+        proxy = Proxy(url=f"https://127.0.0.1:{server.port}", username=username, password=password)
+        with pytest.raises(TlsError, match=r"certificate of the HTTPS proxy .* company CA"):
+            summary(https_tenant, proxy=proxy)
+        answer = summary(https_tenant, proxy=proxy, ca_bundle=company_pem)
+
+    assert answer["data"]
+    assert seen == [f"CONNECT {https_tenant.base_url.removeprefix('https://')}"]
