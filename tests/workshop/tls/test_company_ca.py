@@ -123,7 +123,7 @@ def test_an_https_proxy_signed_by_the_company_ca_is_trusted_too(
     username, password = PROXY_LOGIN
     with Server(forward_proxy(username, password, seen), tls=context) as server:
         proxy = Proxy(url=f"https://127.0.0.1:{server.port}", username=username, password=password)
-        with pytest.raises(TlsError, match=r"certificate of the HTTPS proxy .* company CA"):
+        with pytest.raises(TlsError, match="company CA"):  # urllib3 1.26: SSLError, 2.x: ProxyError
             summary(https_tenant, proxy=proxy)
         answer = summary(https_tenant, proxy=proxy, ca_bundle=company_pem)
 
