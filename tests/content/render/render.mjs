@@ -87,8 +87,24 @@ function inspectPanels(ids) {
         // A table wider than its panel hides columns behind a scroll bar.
         const scroller = type === 'splunk.table' ? item.querySelector('table')?.parentElement : null;
         const hiddenColumns = scroller ? scroller.scrollWidth > scroller.clientWidth + 1 : false;
+        // A header too narrow for its label breaks a word across lines ("Accoun/t").
+        const brokenHeaders = [];
+        for (const header of item.querySelectorAll('thead th')) {
+            const walker = document.createTreeWalker(header, NodeFilter.SHOW_TEXT);
+            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                for (const word of node.textContent.matchAll(/\S+/g)) {
+                    const range = document.createRange();
+                    range.setStart(node, word.index);
+                    range.setEnd(node, word.index + word[0].length);
+                    const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+                    if (lines.size > 1) {
+                        brokenHeaders.push(header.innerText.trim());
+                    }
+                }
+            }
+        }
         const rect = item.getBoundingClientRect();
-        return { id, type, drawn: true, messages, content, hiddenColumns, width: rect.width, height: rect.height, text: item.innerText.slice(0, 300) };
+        return { id, type, drawn: true, messages, content, hiddenColumns, brokenHeaders, width: rect.width, height: rect.height, text: item.innerText.slice(0, 300) };
     });
 }
 
