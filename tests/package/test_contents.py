@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import struct
 import tarfile
@@ -138,3 +139,16 @@ def test_every_input_type_has_its_script(installed_app: Path) -> None:
     schemes = [stanza.split("://")[0] for stanza in spec if "://" in stanza]
     assert len(schemes) == 8
     assert [s for s in schemes if not (installed_app / "bin" / f"{s}.py").is_file()] == []
+
+
+def test_ready_for_splunkbase_licence_release_notes_and_update_check(installed_app: Path) -> None:
+    manifest = json.loads((installed_app / "app.manifest").read_text(encoding="utf-8"))["info"]
+    assert manifest["license"]["name"] == "Apache License 2.0"
+    assert (installed_app / manifest["license"]["text"]).read_text(encoding="utf-8") == (
+        ROOT / "LICENSE"
+    ).read_text(encoding="utf-8")
+    notes = (installed_app / manifest["releaseNotes"]["text"]).read_text(encoding="utf-8")
+    assert f"## {__version__} ({manifest['releaseDate']})" in notes
+    assert len(manifest["description"]) > 200
+    conf = parse_conf(installed_app / "default" / "app.conf")
+    assert conf["package"]["check_for_updates"] == "true"
