@@ -116,7 +116,7 @@ def _open(path: str, schema: Schema, durable: bool) -> sqlite3.Connection:
         if found == 0:
             raise Damaged("it has no schema version (not this add-on's)")
         if found > schema.version:
-            raise Damaged(f"it has schema version {found}, this add-on reads 1 to {schema.version}")
+            raise Damaged(f"it has schema version {found}, newer than this add-on's {schema.version}")
         _configure(connection, durable)
         _migrate(connection, schema, found)
         problem = connection.execute("PRAGMA quick_check(1)").fetchone()[0]
