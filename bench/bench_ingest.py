@@ -19,7 +19,6 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,26 +52,21 @@ class _Busy:
         return wrapper
 
 
-class TimedTenant(SimulatedTenant):
-    """The simulated tenant, counting the time it spends answering."""
+def _timed(server: type, handler: str) -> type:
+    """`server` (the tenant or the stand-in) with its request handler timed into `self.busy`."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         self.busy = _Busy()
-        super().__init__(*args, **kwargs)
+        server.__init__(self, *args, **kwargs)
 
-    def serve(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> Any:
-        return self.busy.timed(super().serve)(method, path, headers, body)
+    def timed_handler(self: Any, *args: Any) -> Any:
+        return self.busy.timed(getattr(server, handler).__get__(self))(*args)
+
+    return type(f"Timed{server.__name__}", (server,), {"__init__": __init__, handler: timed_handler})
 
 
-class TimedSplunkd(SplunkdStandIn):
-    """The splunkd stand-in, counting the time it spends answering (the KV store's share)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.busy = _Busy()
-        super().__init__(*args, **kwargs)
-
-    def _serve(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> Any:
-        return self.busy.timed(super()._serve)(method, path, headers, body)
+TimedTenant = _timed(SimulatedTenant, "serve")
+TimedSplunkd = _timed(SplunkdStandIn, "_serve")
 
 
 @dataclass
