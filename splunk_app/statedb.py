@@ -172,7 +172,9 @@ def _migrate(connection: sqlite3.Connection, schema: Schema, found: int) -> None
 
 
 def _check_log(path: str) -> None:
-    """A write-ahead log left by a killed process must be one; its index without it means it was lost."""
+    """A write-ahead log left by a killed process must be one; its index without it means it was lost.
+    (A process closing the file deletes the log just before the index: one opening in that instant takes
+    the file for damaged. The cost is a re-send, and no input runs twice at once under splunkd.)"""
     wal = path + "-wal"
     try:
         with open(wal, "rb") as file:
