@@ -4,14 +4,16 @@ say per user what happened. splunkd's side (payload, results file, reporting) is
 
 from __future__ import annotations
 
-import json
+import contextlib
 import os
 import re
+import sqlite3
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from splunk_app import statedb
 from splunk_app.mimecast import (
     ApiError,
     BadCredentials,
@@ -226,44 +228,50 @@ def _values(row: dict[str, str], field: str) -> list[str]:
 
 
 class GroupCache:
-    """Group name -> id per account, in a JSON file, so a scheduled alert does not call find-groups on
-    every run. Entries expire after a day and are dropped when the group turns out not to exist."""
+    """Group name -> id per account, in a small SQLite file (opened through `splunk_app.statedb`, so a
+    damaged one is set aside), so a scheduled alert does not call find-groups on every run. Entries expire
+    after a day and are dropped when the group turns out not to exist."""
+
+    SCHEMA = statedb.Schema(
+        "the alert actions' group cache",
+        (
+            # version 1
+            "CREATE TABLE group_id (account TEXT NOT NULL, name TEXT NOT NULL, id TEXT NOT NULL, "
+            "at REAL NOT NULL, PRIMARY KEY (account, name))",
+        ),
+        "groups are looked up again with find-groups",
+    )
 
     def __init__(self, path: str, clock: Callable[[], float] = time.time) -> None:
         self.path = path
         self._clock = clock
 
     def get(self, account: str, name: str) -> str | None:
-        entry = self._load().get(self._key(account, name))
-        if entry and self._clock() - float(entry.get("at", 0)) < GROUP_CACHE_SECONDS:
-            return str(entry["id"])
+        try:
+            with self._open() as db:
+                row = db.execute(
+                    "SELECT id, at FROM group_id WHERE account = ? AND name = ?", (account, name.lower())
+                ).fetchone()
+        except statedb.StateError:
+            return None  # a cache that cannot be read is a cache miss
+        if row and self._clock() - row[1] < GROUP_CACHE_SECONDS:
+            return str(row[0])
         return None
 
     def put(self, account: str, name: str, group_id: str) -> None:
-        entries = self._load()
-        entries[self._key(account, name)] = {"id": group_id, "at": self._clock()}
-        self._store(entries)
+        with self._open() as db, statedb.transaction(db):
+            db.execute(
+                "INSERT OR REPLACE INTO group_id VALUES (?, ?, ?, ?)",
+                (account, name.lower(), group_id, self._clock()),
+            )
 
     def forget(self, account: str, name: str) -> None:
-        entries = self._load()
-        if entries.pop(self._key(account, name), None) is not None:
-            self._store(entries)
+        with self._open() as db, statedb.transaction(db):
+            db.execute("DELETE FROM group_id WHERE account = ? AND name = ?", (account, name.lower()))
 
-    @staticmethod
-    def _key(account: str, name: str) -> str:
-        return f"{account}\n{name.lower()}"
-
-    def _load(self) -> dict[str, Any]:
+    def _open(self) -> contextlib.closing[sqlite3.Connection]:
         try:
-            with open(self.path, encoding="utf-8") as handle:
-                entries = json.load(handle)
-        except (OSError, ValueError):
-            return {}
-        return entries if isinstance(entries, dict) else {}
-
-    def _store(self, entries: dict[str, Any]) -> None:
-        os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
-        temporary = f"{self.path}.{os.getpid()}.tmp"
-        with open(temporary, "w", encoding="utf-8") as handle:
-            json.dump(entries, handle)
-        os.replace(temporary, self.path)
+            os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
+        except OSError as err:
+            raise statedb.StateError(f"the group cache's folder cannot be created: {err}") from err
+        return contextlib.closing(statedb.connect(self.path, self.SCHEMA))

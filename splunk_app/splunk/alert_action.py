@@ -173,7 +173,7 @@ def _group_cache() -> actions.GroupCache | None:
     if not home:
         return None
     return actions.GroupCache(
-        os.path.join(home, "var", "run", "splunk", "ta_mimecast_awareness", "groups.json")
+        os.path.join(home, "var", "run", "splunk", "ta_mimecast_awareness", "groups.sqlite")
     )
 
 

@@ -86,10 +86,16 @@ class Report:
 class MimecastInput(Script):
     """One data set's input type. `failures` counts the stanzas that failed, for the exit status."""
 
-    def __init__(self, data_set: DataSet, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        data_set: DataSet,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         super().__init__()
         self.data_set = data_set
         self.clock = clock
+        self.sleep = sleep  # the client's back-off and rate-limit waits
         self.failures = 0
 
     def get_scheme(self) -> Scheme:
@@ -154,7 +160,11 @@ class MimecastInput(Script):
             if proxy is not None:
                 logs.hide(proxy.password)
             client = Client(
-                account.base_url, account.credentials, proxy=proxy, ca_bundle=load_ca_bundle(service)
+                account.base_url,
+                account.credentials,
+                proxy=proxy,
+                ca_bundle=load_ca_bundle(service),
+                sleep=self.sleep,
             )
             full_snapshot = values["full_snapshot_hours"] * 3600.0
             with Checkpoint(
@@ -296,8 +306,9 @@ def _summary(stanza: str, data_set: DataSet, params: dict[str, Any], report: Rep
     )
 
 
-def main(input_type: str, argv: list[str] | None = None) -> int:
-    """What a bin/ script calls: run as splunkd asked, exit non-zero when a stanza failed."""
-    script = MimecastInput(CATALOGUE[input_type])
+def main(input_type: str, argv: list[str] | None = None, sleep: Callable[[float], None] = time.sleep) -> int:
+    """What a bin/ script calls: run as splunkd asked, exit non-zero when a stanza failed. `sleep` is for
+    a test that must not wait out the client's real back-off."""
+    script = MimecastInput(CATALOGUE[input_type], sleep=sleep)
     status = script.run(list(sys.argv if argv is None else argv))
     return status or (1 if script.failures else 0)

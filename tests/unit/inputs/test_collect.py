@@ -131,7 +131,7 @@ def test_a_complete_snapshot_updates_the_risk_table_and_drops_departed_users(tmp
     risk = runner.RiskTable(store, Spool(str(tmp_path), "risk-"))
     outcome, _ = run("safe_score", client, tmp_path, HOUR, page_size=4, risk=risk)
     assert outcome.gone == 1 and "user002@x.com" not in store.rows and len(store.rows) == 5
-    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".spool")]
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith("spool.sqlite")]
 
 
 def test_a_failed_run_leaves_the_risk_table_alone(tmp_path):

@@ -21,6 +21,7 @@ FORBIDDEN = {
     "inputs": ("splunklib", "splunk_app.splunk", "requests"),
     "risk": ("splunklib", "splunk_app.splunk", "requests", "splunk_app.mimecast.client"),
     "state.py": ("splunklib", "splunk_app.splunk", "requests", "splunk_app.mimecast"),
+    "statedb.py": ("splunklib", "splunk_app.splunk", "requests", "splunk_app.mimecast"),
 }
 
 

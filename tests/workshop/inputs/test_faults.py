@@ -6,16 +6,20 @@ most the page that was in flight."""
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
+from devkit import modinput
 from devkit.simulator import Faults
+from splunk_app.mimecast.retry import RetryPolicy, backoff_delay
 
 from .conftest import users_of
 
 PATH = "get-safe-score-details"
 PAGE = 8
 SOURCETYPE = "mimecast:awareness:safe_score"
+RECORDED_BACKOFF = Path(__file__).with_name("recorded_backoff.py")
 
 
 def emails(tenant):
@@ -40,20 +44,29 @@ def test_a_passing_fault_still_gives_the_whole_snapshot(splunkd, tenant, faults)
 
 
 @pytest.mark.parametrize(
-    ("faults", "words"),
+    ("faults", "words", "retries"),
     [
-        (Faults(server_errors=1000, path=PATH, after=2), "500"),
-        (Faults(developer_key_fail=1000, path=PATH, after=2), "err_developer_key"),
-        (Faults(malformed_json=1000, path=PATH, after=2), "JSON"),
-        (Faults(binding_expired=1000, path=PATH, after=2), "418"),
-        (Faults(missing_permission=1000, path=PATH, after=2), "permission"),
+        (Faults(server_errors=1000, path=PATH, after=2), "500", RetryPolicy().max_retries),
+        (Faults(developer_key_fail=1000, path=PATH, after=2), "err_developer_key", 0),
+        (Faults(malformed_json=1000, path=PATH, after=2), "JSON", 0),
+        (Faults(binding_expired=1000, path=PATH, after=2), "418", 0),
+        (Faults(missing_permission=1000, path=PATH, after=2), "permission", 0),
     ],
     ids=["5xx-lasting", "http-200-fail", "malformed-json", "418-binding-expired", "403"],
 )
-def test_a_lasting_fault_is_one_actionable_line_and_the_next_run_catches_up(splunkd, tenant, faults, words):
+def test_a_lasting_fault_is_one_actionable_line_and_the_next_run_catches_up(
+    splunkd, tenant, faults, words, retries
+):
     tenant.faults = faults
-    failed = splunkd.run("mimecast_at_safe_score", page_size=str(PAGE))
+    definition = splunkd.definition("mimecast_at_safe_score", {"page_size": str(PAGE)})
+    failed = modinput.run(RECORDED_BACKOFF, definition, env=splunkd.env, timeout=120)
     assert failed.returncode != 0
+    # The client backed off as its policy says (base, 2 x base, 4 x base ..., each jittered to half to
+    # all of it) before giving up; the waits are recorded instead of slept.
+    waits = [float(line.split()[1]) for line in failed.stderr.splitlines() if line.startswith("wait ")]
+    assert len(waits) == retries
+    for number, wait in enumerate(waits):
+        assert backoff_delay(number, RetryPolicy()) / 2 <= wait <= backoff_delay(number, RetryPolicy())
     errors = [line for line in splunkd.log("safe_score") if " ERROR " in line]
     assert len(errors) == 1, errors
     assert "input 'mimecast_at_safe_score://test' (account 'sim')" in errors[0]
