@@ -10,9 +10,10 @@ newlines. A field without a twin is single-valued, so only the two listing field
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
-from splunk_app.risk.table import ENRICH_FIELDS, NO_USER, Profile, RiskTable, split_identities
+from splunk_app.risk.identity import NONE
+from splunk_app.risk.table import ENRICH_FIELDS, MATCH, NO_USER, Profile, RiskTable, split_identities
 
 MV = "__mv_"
 LISTED = ENRICH_FIELDS[-2:]  # identity, grades: the fields that hold one value per user
@@ -43,45 +44,70 @@ def lines(text: str) -> Iterator[str]:
 
 def added_columns(prefix: str) -> list[str]:
     """The header cells the command appends, in the order `enrich_rows` writes their values."""
-    return [prefix + name for name in ENRICH_FIELDS] + [MV + prefix + name for name in LISTED]
+    return [prefix + name for name in (*ENRICH_FIELDS, MATCH)] + [MV + prefix + name for name in LISTED]
 
 
 def enrich_rows(
-    rows: Iterator[list[str]], table: RiskTable, fields: Sequence[str], every_field: bool, prefix: str
+    rows: Iterator[list[str]],
+    table: RiskTable,
+    fields: Sequence[str],
+    every_field: bool,
+    prefix: str,
+    *,
+    warn: Callable[[str], None] = lambda text: None,
 ) -> Iterator[list[str]]:
     """The header, then every row with the risk columns appended, in the order read.
 
     The users are read from `fields`: all of them when `every_field`, else the first that the row has a
     value in. Fields are looked up in each chunk's own header, so a field that appears only in a later
     chunk is used there. Columns the event already has under the added names (the command run twice) are
-    replaced, not repeated."""
+    replaced, not repeated. A row with fewer cells than the header is completed with empty cells, one
+    with more loses the extra cells, each said once through `warn`."""
     header = next(rows, None)
     if header is None:
         return
+    width = len(header)
     header, kept = _without_added(header, prefix)
     position = {name: index for index, name in enumerate(header)}
     sources = [(position[name], position.get(MV + name)) for name in fields if name in position]
     yield header + added_columns(prefix)
-    profile, describe = table.profile, table.describe
+    find, describe = table.find, table.describe
     for row in rows:
+        if len(row) != width:
+            row = _fitted(row, width, warn)  # noqa: PLW2901 -- the row as wide as its header
         if kept is not None:
             row = [row[index] for index in kept]  # noqa: PLW2901 -- the row without the replaced columns
         if every_field:
-            found = describe(_users(row, sources))
+            found, how = describe(_users(row, sources))
         else:
-            found = NO_USER
+            found, how = NO_USER, NONE
             for index, mv_index in sources:
                 value = row[index]
                 if value:
                     several = (mv_index is not None and row[mv_index]) or _LIST_MARKS.search(value)
-                    found = describe(_users(row, ((index, mv_index),))) if several else profile(value)
+                    found, how = describe(_users(row, ((index, mv_index),))) if several else find(value)
                     break
+            if found is None:
+                found = NO_USER
         if found[-1].__class__ is list:
-            row.extend(_encoded(found))
+            row.extend(_encoded(found, how))
         else:
             row.extend(found)
+            row.append(how)
             row.extend(_NO_TWINS)
         yield row
+
+
+def _fitted(row: list[str], width: int, warn: Callable[[str], None]) -> list[str]:
+    if len(row) < width:
+        warn(
+            f"a record had {len(row)} fields where its chunk's header names {width}; the rest were left empty"
+        )
+        return row + [""] * (width - len(row))
+    warn(
+        f"a record had {len(row)} fields where its chunk's header names {width}; the extra ones were dropped"
+    )
+    return row[:width]
 
 
 def _without_added(header: list[str], prefix: str) -> tuple[list[str], list[int] | None]:
@@ -101,11 +127,12 @@ def _users(row: list[str], sources: Iterable[tuple[int, int | None]]) -> Iterato
             yield from split_identities(value)
 
 
-def _encoded(found: Profile) -> list[str]:
+def _encoded(found: Profile, how: str) -> list[str]:
     """A several-user result as columns: the plain cells newline-joined, the twins `$`-encoded."""
     lists = found[-len(LISTED) :]
     return [
         *found[: -len(LISTED)],
         *("\n".join(values) for values in lists),
+        how,
         *(encode_mv(values) for values in lists),
     ]

@@ -21,14 +21,17 @@ def test_lines_split_as_a_stringio_does(text):
     assert list(lines(text)) == list(io.StringIO(text))
 
 
-def _rows(text: str) -> list[list[str]]:
+def _rows(text: str, warn=lambda text: None) -> list[list[str]]:
     return list(
         enrich_rows(
             csv.reader(lines(text)),
-            table_from_rows([{"email": "a@x.com", "safe_grade": "B"}]),
+            table_from_rows(
+                [{"email": "a@x.com", "safe_grade": "B"}, {"email": "b@x.com", "safe_grade": "D"}]
+            ),
             ("user",),
             False,
             "mc_",
+            warn=warn,
         )
     )
 
@@ -42,11 +45,29 @@ def test_columns_are_appended_and_a_previous_runs_are_replaced():
 
 
 def test_a_multivalue_user_gets_both_a_plain_and_an_mv_cell():
-    header, row = _rows('user,__mv_user\n"a@x.com\nb@x.com",$a@x.com$;$b@x.com$\n')
+    header, row = _rows('user,__mv_user\n"a@x.com\nB\nc@y.org",$a@x.com$;$B$;$c@y.org$\n')
     cells = dict(zip(header, row))
-    assert cells["mc_identity"] == "a@x.com\nb@x.com"
+    assert cells["mc_identity"] == "a@x.com\nb@x.com"  # c@y.org is not in the table: not listed
     assert cells["__mv_mc_identity"] == "$a@x.com$;$b@x.com$"
-    assert cells["__mv_mc_grades"] == "$B$;$unknown$"
+    assert cells["__mv_mc_grades"] == "$B$;$D$"
+    assert (cells["mc_safe_grade"], cells["mc_match"]) == ("D", "local_part")  # the riskiest, and how
+
+
+def test_short_and_long_rows_are_fitted_to_the_header_and_said_once():
+    said: list[str] = []
+    header, short, again, long = _rows("user,other,third\na@x.com\nb@x.com,1\nb@x.com,1,2,3\n", said.append)
+    cells = [dict(zip(header, row)) for row in (short, again, long)]
+    assert [(c["user"], c["other"], c["third"], c["mc_safe_grade"]) for c in cells] == [
+        ("a@x.com", "", "", "B"),
+        ("b@x.com", "1", "", "D"),
+        ("b@x.com", "1", "2", "D"),
+    ]
+    assert all(len(row) == len(header) for row in (short, again, long))
+    assert said == [
+        "a record had fewer fields than its chunk's header names; the missing ones were left empty",
+        "a record had fewer fields than its chunk's header names; the missing ones were left empty",
+        "a record had more fields than its chunk's header names; the extra ones were dropped",
+    ]
 
 
 def test_an_empty_body_gives_nothing():
