@@ -100,13 +100,9 @@ def enrich_rows(
 
 def _fitted(row: list[str], width: int, warn: Callable[[str], None]) -> list[str]:
     if len(row) < width:
-        warn(
-            f"a record had {len(row)} fields where its chunk's header names {width}; the rest were left empty"
-        )
+        warn("a record had fewer fields than its chunk's header names; the missing ones were left empty")
         return row + [""] * (width - len(row))
-    warn(
-        f"a record had {len(row)} fields where its chunk's header names {width}; the extra ones were dropped"
-    )
+    warn("a record had more fields than its chunk's header names; the extra ones were dropped")
     return row[:width]
 
 

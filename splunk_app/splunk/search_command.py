@@ -19,6 +19,7 @@ from typing import Any
 from splunklib.searchcommands import Configuration, Option, StreamingCommand
 from splunklib.searchcommands.internals import CsvDialect
 
+from splunk_app.risk.identity import ALIAS_FILE, Aliases, read_aliases
 from splunk_app.risk.rows import enrich_rows, lines
 from splunk_app.risk.table import COLLECTION, FIELDS, RiskTable, TableError, read_csv, table_from_rows
 from splunk_app.splunk import kvstore
@@ -26,7 +27,7 @@ from splunk_app.splunk.logs import get_logger
 from splunk_app.splunk.service import SplunkdError, connect
 
 DEFAULT_FIELDS = ("user", "src_user", "recipient", "sender", "email")
-TABLE_ENV = "MIMECAST_AT_RISK_TABLE"
+FIELD_LIMIT = 1 << 30  # splunkd sends whole events: a 10 MB field is passed through, never an error
 KV_PAGE_SIZE = 10_000  # documents per KV store read; limits.conf max_rows_per_query is 50,000
 _PREFIX = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.]*")  # never empty: the event's own fields stay
 _DOMAIN = re.compile(r"@?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*")
@@ -48,6 +49,7 @@ class MimecastRiskCommand(StreamingCommand):
         super().__init__()
         self._app_root = Path(app_root)
         self._table: RiskTable | None = None
+        self._said: set[str] = set()
 
     def _protocol_v2_option_parser(self, arg: str) -> list[str]:
         """`field=<name>` may be given several times, so it is collected like a field-name argument."""
@@ -59,9 +61,10 @@ class MimecastRiskCommand(StreamingCommand):
     def prepare(self) -> None:
         """Check the arguments and read the table once, before splunkd gets the command's metadata: a
         problem ends the search with one message in Splunk's UI."""
+        csv.field_size_limit(FIELD_LIMIT)
         try:
             self._check_arguments()
-            self._table = self._load_table()
+            self._table = self._load_table(read_aliases(self._app_root / "lookups" / ALIAS_FILE, self._warn))
         except (ArgumentProblem, TableError, SplunkdError) as err:
             get_logger("mimecastrisk").error("mimecastrisk stopped: %s", err)
             self.write_error(f"mimecastrisk: {err}")
@@ -74,7 +77,14 @@ class MimecastRiskCommand(StreamingCommand):
         """The chunk's CSV rows, header first, each with the risk columns appended."""
         assert self._table is not None, "prepare() reads the table"
         fields = self.fieldnames or DEFAULT_FIELDS
-        return enrich_rows(records, self._table, fields, bool(self.fieldnames), self.prefix)
+        return enrich_rows(records, self._table, fields, bool(self.fieldnames), self.prefix, warn=self._warn)
+
+    def _warn(self, text: str) -> None:
+        """One warning in Splunk's UI (and the search log) per distinct problem, however often it occurs."""
+        if text not in self._said:
+            self._said.add(text)
+            get_logger("mimecastrisk").warning("mimecastrisk: %s", text)
+            self.write_warning(f"mimecastrisk: {text}")
 
     def _execute_chunk_v2(self, process: Any, chunk: Any) -> None:
         """splunklib's per-chunk step, with rows for records: read as lists, written by its csv writer."""
@@ -102,17 +112,14 @@ class MimecastRiskCommand(StreamingCommand):
         if empty:
             raise ArgumentProblem("field= needs a field name, for example field=recipient")
 
-    def _load_table(self) -> RiskTable:
+    def _load_table(self, aliases: Aliases) -> RiskTable:
         domain = self.default_domain
         if self.lookup is not None:
-            return read_csv(self._lookup_path(self.lookup), domain)
-        path = os.environ.get(TABLE_ENV)
-        if path:
-            return read_csv(path, domain)
+            return read_csv(self._lookup_path(self.lookup), domain, aliases, shown=f"lookup={self.lookup}")
         info = self.metadata.searchinfo
         service = connect(info.splunkd_uri, info.session_key)
         documents = kvstore.read(service, COLLECTION, fields=FIELDS, page_size=KV_PAGE_SIZE)
-        return table_from_rows(documents, domain)
+        return table_from_rows(documents, domain, aliases)
 
     def _lookup_path(self, name: str) -> Path:
         """The file `name` in the app's own lookups/ folder; any name that leads out of it is refused."""
