@@ -76,8 +76,8 @@ def read(value: str) -> Name | None:
     if backslash and (netbios == SERVICE_DOMAIN or not rest):
         return None
     local, at, domain = rest.rpartition("@")
-    if at:
-        return Name(key, local, domain, netbios) if local and domain else None
+    if at:  # an address, also after a NetBIOS domain (CORP\\jane@example.com)
+        return Name(rest, local, domain, netbios) if local and domain else None
     return Name(key, rest, "", netbios)
 
 

@@ -31,7 +31,7 @@ def _doc(number: int) -> dict:
 
 def _search(splunkd: SplunkdStandIn, records: list[dict], *args: str) -> bytes:
     return exchange(
-        ["default_domain=example.com", *args],
+        list(args),
         [records[:2], records[2:]],
         splunkd_uri=splunkd.uri,
         session_key=splunkd.session_key,
@@ -77,9 +77,14 @@ def test_more_users_than_a_page_read_once_in_pages():
         "F",
         "true",
     )
+    assert second["mimecast_match"] == "local_part"  # no option: the table has one mail domain
     assert listed["mimecast_grades"] == ["D", "B"]
     assert (listed["mimecast_safe_grade"], listed["mimecast_watchlist"]) == ("D", "true")
-    assert (unknown["mimecast_safe_grade"], unknown["mimecast_identity"]) == ("unknown", "user99999")
+    assert (unknown["mimecast_safe_grade"], unknown["mimecast_identity"], unknown["mimecast_match"]) == (
+        "unknown",
+        "",
+        "none",
+    )
 
 
 def test_a_missing_collection_stops_the_search_with_one_message():
