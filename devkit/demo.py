@@ -28,6 +28,7 @@ from devkit.simulator import SimulatedTenant
 from devkit.splunkd import SplunkdStandIn
 from splunk_app import APP_ID
 from splunk_app.risk import table as risk
+from splunk_app.risk.policy import shipped
 
 Say = Callable[[str], None]
 
@@ -231,7 +232,7 @@ def top_watchlisted(rows: list[dict[str, Any]], count: int) -> list[dict[str, st
     listed.sort(
         key=lambda row: (
             -_int(row.get("watchlist_count")),
-            -risk.GRADE_RANK.get(row.get("safe_grade") or "", 0),
+            -shipped().rank(row.get("safe_grade")),
             row.get("email") or "",
         )
     )

@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 
 from splunk_app.risk.identity import ALIAS, AMBIGUOUS, EMAIL, LOCAL_PART, NONE, Aliases, Match, Name, read
+from splunk_app.risk.policy import shipped, watchlisted
 
 COLLECTION = "mimecast_user_risk"
 
@@ -31,15 +32,11 @@ FIELDS = (
     "updated",
 )
 
-# Worse grades rank higher, so the worst of several users is simply the maximum.
-GRADE_RANK = {"A": 1, "B": 2, "C": 3, "D": 4, "F": 5}
-
-_PRIORITY = {"A": "low", "B": "medium", "C": "high", "D": "critical", "F": "critical"}
-
 
 def priority_for(grade: str | None) -> str:
-    """Map a SAFE grade to Enterprise Security's identity priority, so ES's own risk factors apply."""
-    return _PRIORITY.get((grade or "").strip().upper(), "unknown")
+    """A SAFE grade's Enterprise Security identity priority by the risk policy, so ES's own risk factors
+    apply."""
+    return shipped().priority(grade)
 
 
 class TableError(Exception):
@@ -92,7 +89,7 @@ def profile_of(row: Mapping[str, object], shared: dict[str, str] | None = None) 
         return None
     pool = {} if shared is None else shared
     grade = _text(row.get("safe_grade")).upper()
-    listed = _text(row.get("watchlist")).lower() in ("true", "1", "yes")
+    listed = watchlisted(_text(row.get("watchlist")))
     values = (
         grade or UNKNOWN,
         _text(row.get("human_error")).upper(),
@@ -237,9 +234,10 @@ class RiskTable:
 
 
 def risk_rank(profile: Profile) -> tuple[int, bool, int]:
-    """Orders users by risk: the worse grade first, then watch-listed, then the longer watch-list history."""
+    """Orders users by risk: the worse grade first (the policy's rank), then watch-listed, then the longer
+    watch-list history."""
     grade, listed, count = profile[_GRADE], profile[_WATCHLIST], profile[_WATCHLIST_COUNT]
-    return GRADE_RANK.get(grade, 0), listed == "true", _count(count)
+    return shipped().rank(grade), listed == "true", _count(count)
 
 
 def _count(text: str) -> int:

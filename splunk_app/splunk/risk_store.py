@@ -7,11 +7,23 @@ from typing import Any
 
 from splunklib import client
 
+from splunk_app.risk.policy import Policy, shipped
 from splunk_app.risk.table import COLLECTION
 from splunk_app.splunk import kvstore
 
-# Who the training input pulls when the administrator lists no users.
-TRAINING_QUERY = {"$or": [{"watchlist": "true"}, {"safe_grade": "D"}, {"safe_grade": "F"}]}
+
+def risky_query(policy: Policy) -> dict[str, Any]:
+    """A KV store query for the users the risk policy counts as risky: who the training input pulls when
+    the administrator lists no users."""
+    grades = policy.grades()
+    every_listed = all(rule.risky for (_grade, listed), rule in policy.rules.items() if listed)
+    parts: list[dict[str, Any]] = [{"watchlist": "true"}] if every_listed else []
+    for grade in grades:
+        if policy.rule(grade).risky:
+            parts.append({"safe_grade": grade})
+        elif not every_listed and policy.rule(grade, True).risky:
+            parts.append({"safe_grade": grade, "watchlist": "true"})
+    return {"$or": parts}
 
 
 class KVRiskStore:
@@ -31,6 +43,7 @@ class KVRiskStore:
         return kvstore.delete_keys(self.service, self.collection, keys)
 
     def training_users(self) -> Iterator[str]:
-        """The watch-listed and grade D/F users, by email."""
-        for row in kvstore.read(self.service, self.collection, query=TRAINING_QUERY, fields=("_key",)):
+        """The users the risk policy counts as risky (watch-listed, grade D or F as shipped), by email."""
+        query = risky_query(shipped())
+        for row in kvstore.read(self.service, self.collection, query=query, fields=("_key",)):
             yield str(row["_key"])

@@ -20,6 +20,7 @@ from splunklib.searchcommands import Configuration, Option, StreamingCommand
 from splunklib.searchcommands.internals import CsvDialect
 
 from splunk_app.risk.identity import ALIAS_FILE, Aliases, read_aliases
+from splunk_app.risk.policy import PolicyError, shipped
 from splunk_app.risk.rows import enrich_rows, lines
 from splunk_app.risk.table import COLLECTION, FIELDS, RiskTable, TableError, read_csv, table_from_rows
 from splunk_app.splunk import kvstore
@@ -64,8 +65,9 @@ class MimecastRiskCommand(StreamingCommand):
         csv.field_size_limit(FIELD_LIMIT)
         try:
             self._check_arguments()
+            shipped()  # the policy read and checked before any event
             self._table = self._load_table(read_aliases(self._app_root / "lookups" / ALIAS_FILE, self._warn))
-        except (ArgumentProblem, TableError, SplunkdError) as err:
+        except (ArgumentProblem, TableError, PolicyError, SplunkdError) as err:
             get_logger("mimecastrisk").error("mimecastrisk stopped: %s", err)
             self.write_error(f"mimecastrisk: {err}")
             sys.exit(1)
