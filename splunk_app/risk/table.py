@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
+from splunk_app.risk import prepared
 from splunk_app.risk.identity import ALIAS, AMBIGUOUS, EMAIL, LOCAL_PART, NONE, Aliases, Match, Name, read
 from splunk_app.risk.policy import shipped, watchlisted
 
@@ -113,22 +116,24 @@ class RiskTable:
 
     def __init__(
         self,
-        profiles: dict[str, Profile],
+        profiles: Mapping[str, Profile],
         default_domain: str = "",
         aliases: Aliases | None = None,
-        domains: Iterable[str] | None = None,
+        domains: Mapping[str, int] | None = None,
     ) -> None:
-        self._profiles = profiles
+        self.profiles = profiles
         self.default_domain = default_domain.strip().lstrip("@").lower()
         self.aliases = aliases if aliases is not None else Aliases()
-        counted = Counter(domains if domains is not None else (key.rpartition("@")[2] for key in profiles))
-        self._domains = tuple(domain for domain, _count in counted.most_common())  # most users first
+        self.domains = Counter(
+            domains if domains is not None else (key.rpartition("@")[2] for key in profiles)
+        )
+        self._domains = tuple(domain for domain, _count in self.domains.most_common())  # most users first
         self._mail_domains = frozenset(self._domains)
         self._local_users: dict[str, str] | None = None  # local part -> email or AMBIGUOUS, when many domains
         self._memo: dict[str, tuple[Profile | None, str]] = {}
 
     def __len__(self) -> int:
-        return len(self._profiles)
+        return len(self.profiles)
 
     def resolve(self, value: str) -> Match:
         """The table user that one value names, and how: the email in any case or display-name form; a
@@ -152,13 +157,13 @@ class RiskTable:
         name = read(value)
         if name is None:
             return None, NONE
-        found = self._profiles.get(name.key)
+        found = self.profiles.get(name.key)
         if found is not None:
             return found, EMAIL
         email, how = self._named(name)
         if email == AMBIGUOUS:
             return None, AMBIGUOUS
-        found = self._profiles.get(email) if email else None
+        found = self.profiles.get(email) if email else None
         return (found, how) if found is not None else (None, NONE)
 
     def _named(self, name: Name) -> tuple[str, str]:
@@ -170,7 +175,7 @@ class RiskTable:
             return alias, ALIAS
         if self.default_domain and name.domain != self.default_domain:
             email = f"{name.user}@{self.default_domain}"
-            if email in self._profiles:
+            if email in self.profiles:
                 return email, LOCAL_PART
         qualifier = name.domain or name.netbios
         mapped = self.aliases.domains.get(qualifier) if qualifier else None
@@ -185,7 +190,7 @@ class RiskTable:
         if len(self._domains) > DOMAIN_PROBES:
             return self._local_index().get(user, "")
         emails = [
-            email for email in (f"{user}@{domain}" for domain in self._domains) if email in self._profiles
+            email for email in (f"{user}@{domain}" for domain in self._domains) if email in self.profiles
         ]
         if len(emails) > 1:
             return AMBIGUOUS
@@ -195,7 +200,7 @@ class RiskTable:
         """Local part -> the one email with it (or AMBIGUOUS), built once for a table of many mail domains."""
         if self._local_users is None:
             index: dict[str, str] = {}
-            for email in self._profiles:
+            for email in self.profiles:
                 local = email.rpartition("@")[0]
                 index[local] = email if local not in index else AMBIGUOUS
             self._local_users = index
@@ -275,22 +280,38 @@ def table_from_rows(
 
 
 def read_csv(
-    path: str | os.PathLike[str], default_domain: str = "", aliases: Aliases | None = None, shown: str = ""
+    path: str | os.PathLike[str],
+    default_domain: str = "",
+    aliases: Aliases | None = None,
+    shown: str = "",
+    cache: Path | None = None,
 ) -> RiskTable:
     """The table from a CSV with the collection's columns (a lookup file). Errors name it as `shown` (by
-    default its file name), never by its path."""
+    default its file name), never by its path. With a `cache` folder, the table's prepared form is read
+    when it was made from this very file, and made otherwise."""
     name = shown or os.path.basename(path)
+    keep = None
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
+            if cache is not None:
+                source = [os.fspath(path), *prepared.file_stamp(handle)]
+                keep = prepared.prepared_path(cache, os.fspath(path))
+                found = prepared.load(keep, source, len(ENRICH_FIELDS))
+                if found is not None:
+                    return RiskTable(found[0], default_domain, aliases, found[1])
             reader = csv.DictReader(handle)
             if "email" not in (reader.fieldnames or ()):
                 raise TableError(
                     f"the risk table {name} has no 'email' column; its header must name the columns "
                     f"{', '.join(FIELDS)}"
                 )
-            return table_from_rows(reader, default_domain, aliases)
+            table = table_from_rows(reader, default_domain, aliases)
     except (OSError, UnicodeDecodeError, csv.Error) as err:
         raise TableError(f"cannot read the risk table {name}: {_reason(err)}") from err
+    if keep is not None:
+        with contextlib.suppress(OSError):  # a cache that cannot be written costs time, not correctness
+            prepared.save(keep, source, table.profiles, table.domains)
+    return table
 
 
 def _reason(err: Exception) -> str:

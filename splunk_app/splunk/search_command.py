@@ -21,6 +21,7 @@ from splunklib.searchcommands.internals import CsvDialect
 
 from splunk_app.risk.identity import ALIAS_FILE, Aliases, read_aliases
 from splunk_app.risk.policy import PolicyError, shipped
+from splunk_app.risk.prepared import cache_folder
 from splunk_app.risk.rows import enrich_rows, lines
 from splunk_app.risk.table import COLLECTION, FIELDS, RiskTable, TableError, read_csv, table_from_rows
 from splunk_app.splunk import kvstore
@@ -117,7 +118,8 @@ class MimecastRiskCommand(StreamingCommand):
     def _load_table(self, aliases: Aliases) -> RiskTable:
         domain = self.default_domain
         if self.lookup is not None:
-            return read_csv(self._lookup_path(self.lookup), domain, aliases, shown=f"lookup={self.lookup}")
+            cache = cache_folder(os.environ.get("SPLUNK_HOME"))
+            return read_csv(self._lookup_path(self.lookup), domain, aliases, f"lookup={self.lookup}", cache)
         info = self.metadata.searchinfo
         service = connect(info.splunkd_uri, info.session_key)
         documents = kvstore.read(service, COLLECTION, fields=FIELDS, page_size=KV_PAGE_SIZE)
