@@ -11,6 +11,7 @@ import csv
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 # How a value was matched (`<prefix>match`): the words an analyst sees.
 EMAIL, ALIAS, LOCAL_PART, AMBIGUOUS, NONE = "email", "alias", "local_part", "ambiguous", "none"
@@ -50,15 +51,14 @@ class Match:
     how: str
 
 
-@dataclass(frozen=True)
-class Name:
+class Name(NamedTuple):
     """One identity read apart, lower-cased: the whole value (without a display name), the user name, the
     domain after `@` and the NetBIOS domain before `\\` (each empty when the value has none)."""
 
     key: str
     user: str
-    domain: str = ""
-    netbios: str = ""
+    domain: str
+    netbios: str
 
 
 def read(value: str) -> Name | None:

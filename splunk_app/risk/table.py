@@ -11,7 +11,18 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from splunk_app.risk import prepared
-from splunk_app.risk.identity import ALIAS, AMBIGUOUS, EMAIL, LOCAL_PART, NONE, Aliases, Match, Name, read
+from splunk_app.risk.identity import (
+    ALIAS,
+    AMBIGUOUS,
+    EMAIL,
+    LOCAL_PART,
+    MAX_IDENTITY,
+    NONE,
+    Aliases,
+    Match,
+    Name,
+    read,
+)
 from splunk_app.risk.policy import shipped, watchlisted
 
 COLLECTION = "mimecast_user_risk"
@@ -64,7 +75,7 @@ ENRICH_FIELDS = (
 )
 MATCH = "match"  # added after ENRICH_FIELDS: how the (riskiest) user was matched
 UNKNOWN = "unknown"
-MEMO_SIZE = 1 << 16  # values remembered per search: logs repeat their users
+MEMO_SIZE = 1 << 19  # values remembered per search: logs repeat their users
 DOMAIN_PROBES = 8  # up to this many mail domains, a bare user is tried in each; beyond, an index is built
 Profile = tuple  # one user's values for ENRICH_FIELDS, all str
 NO_USER: Profile = (UNKNOWN, "", "", "", "", "false", "", "", UNKNOWN, "", "", "")
@@ -84,11 +95,12 @@ def _text(value: object) -> str:
 
 
 def profile_of(row: Mapping[str, object], shared: dict[str, str] | None = None) -> Profile | None:
-    """The enrichment values of one table row (a KV store document or a CSV row); None without an email.
+    """The enrichment values of one table row (a KV store document or a CSV row); None without an email
+    (a value with an `@`).
     `shared` lets many users share one copy of each repeated value (grades, departments), which keeps a
     100,000-user table small."""
     email = _text(row.get("email") or row.get("_key")).lower()
-    if not email:
+    if "@" not in email:
         return None
     pool = {} if shared is None else shared
     grade = _text(row.get("safe_grade")).upper()
@@ -129,6 +141,7 @@ class RiskTable:
         )
         self._domains = tuple(domain for domain, _count in self.domains.most_common())  # most users first
         self._mail_domains = frozenset(self._domains)
+        self._ranks = {grade: rule.rank for (grade, listed), rule in shipped().rules.items() if not listed}
         self._local_users: dict[str, str] | None = None  # local part -> email or AMBIGUOUS, when many domains
         self._memo: dict[str, tuple[Profile | None, str]] = {}
 
@@ -147,7 +160,8 @@ class RiskTable:
         """`resolve` with the user's whole profile; remembered per value, since logs repeat their users."""
         known = self._memo.get(value)
         if known is None:
-            known = self._find(value)
+            found = self.profiles.get(value) if len(value) <= MAX_IDENTITY else None  # written as the table
+            known = (found, EMAIL) if found is not None else self._find(value)
             if len(self._memo) >= MEMO_SIZE:
                 self._memo.clear()
             self._memo[value] = known
@@ -224,7 +238,10 @@ class RiskTable:
             return NO_USER, missing
         if len(seen) == 1:
             return next(iter(seen.values()))
-        worst, how = max(seen.values(), key=lambda item: risk_rank(item[0]))
+        ranks, unranked = self._ranks, shipped().rule(None).rank
+        worst, how = max(
+            seen.values(), key=lambda item: risk_rank(item[0], ranks.get(item[0][_GRADE], unranked))
+        )
         users = [user for user, _how in seen.values()]
         listed = [user for user in users if user[_WATCHLIST] == "true"]
         count = max((user[_WATCHLIST_COUNT] for user in listed), key=_count, default=worst[_WATCHLIST_COUNT])
@@ -238,11 +255,11 @@ class RiskTable:
         ), how
 
 
-def risk_rank(profile: Profile) -> tuple[int, bool, int]:
-    """Orders users by risk: the worse grade first (the policy's rank), then watch-listed, then the longer
-    watch-list history."""
+def risk_rank(profile: Profile, rank: int | None = None) -> tuple[int, bool, int]:
+    """Orders users by risk: the worse grade first (the policy's rank, unless given), then watch-listed,
+    then the longer watch-list history."""
     grade, listed, count = profile[_GRADE], profile[_WATCHLIST], profile[_WATCHLIST_COUNT]
-    return shipped().rank(grade), listed == "true", _count(count)
+    return shipped().rank(grade) if rank is None else rank, listed == "true", _count(count)
 
 
 def _count(text: str) -> int:

@@ -22,7 +22,7 @@ from splunklib.searchcommands.internals import CsvDialect
 from splunk_app.risk.identity import ALIAS_FILE, Aliases, read_aliases
 from splunk_app.risk.policy import PolicyError, shipped
 from splunk_app.risk.prepared import cache_folder
-from splunk_app.risk.rows import enrich_rows, lines
+from splunk_app.risk.rows import enrich_chunk
 from splunk_app.risk.table import COLLECTION, FIELDS, RiskTable, TableError, read_csv, table_from_rows
 from splunk_app.splunk import kvstore
 from splunk_app.splunk.logs import get_logger
@@ -52,6 +52,7 @@ class MimecastRiskCommand(StreamingCommand):
         self._app_root = Path(app_root)
         self._table: RiskTable | None = None
         self._said: set[str] = set()
+        self._suffixes: dict[tuple[str, str], str] = {}
 
     def _protocol_v2_option_parser(self, arg: str) -> list[str]:
         """`field=<name>` may be given several times, so it is collected like a field-name argument."""
@@ -76,11 +77,20 @@ class MimecastRiskCommand(StreamingCommand):
         # The KV store lives on the search head; a CSV lookup travels to the indexers in the bundle.
         self.configuration.distributed = self.lookup is not None
 
-    def stream(self, records: Iterator[list[str]]) -> Iterator[list[str]]:
-        """The chunk's CSV rows, header first, each with the risk columns appended."""
+    def stream(self, records: str) -> Iterator[str | list[str]]:  # type: ignore[override]
+        """The chunk's body enriched: the header's cells, then each record as text or cells."""
         assert self._table is not None, "prepare() reads the table"
         fields = self.fieldnames or DEFAULT_FIELDS
-        return enrich_rows(records, self._table, fields, bool(self.fieldnames), self.prefix, warn=self._warn)
+        return enrich_chunk(
+            records,
+            self._table,
+            fields,
+            bool(self.fieldnames),
+            self.prefix,
+            warn=self._warn,
+            terminator=CsvDialect.lineterminator,
+            suffixes=self._suffixes,
+        )
 
     def _warn(self, text: str) -> None:
         """One warning in Splunk's UI (and the search log) per distinct problem, however often it occurs."""
@@ -90,10 +100,15 @@ class MimecastRiskCommand(StreamingCommand):
             self.write_warning(f"mimecastrisk: {text}")
 
     def _execute_chunk_v2(self, process: Any, chunk: Any) -> None:
-        """splunklib's per-chunk step, with rows for records: read as lists, written by its csv writer."""
+        """splunklib's per-chunk step, with text for records: a record's own line and the added cells go
+        straight into the answer's buffer, any other record through splunklib's csv writer."""
         _metadata, body = chunk
-        rows = csv.reader(lines(body), dialect=CsvDialect)
-        self._record_writer._writer.writerows(process(rows))
+        write, writerow = self._record_writer._buffer.write, self._record_writer._writerow
+        for item in process(body):
+            if item.__class__ is str:
+                write(item)
+            else:
+                writerow(item)
 
     def _buffer_compactly(self) -> None:
         """splunklib's record writer reuses one StringIO for every answer, which from the second on holds

@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from splunk_app.risk.rows import added_columns, decode_mv, encode_mv, enrich_rows, lines
+from splunk_app.risk.rows import added_columns, decode_mv, encode_mv, enrich_chunk, lines
 from splunk_app.risk.table import table_from_rows
 
 
@@ -21,19 +21,23 @@ def test_lines_split_as_a_stringio_does(text):
     assert list(lines(text)) == list(io.StringIO(text))
 
 
+TABLE = table_from_rows([{"email": "a@x.com", "safe_grade": "B"}, {"email": "b@x.com", "safe_grade": "D"}])
+
+
+def _answer(text: str, warn=lambda text: None) -> str:
+    """The chunk's answer as the command writes it: text as it comes, cells through a csv writer."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    for item in enrich_chunk(text, TABLE, ("user",), False, "mc_", warn=warn):
+        if isinstance(item, str):
+            out.write(item)
+        else:
+            writer.writerow(item)
+    return out.getvalue()
+
+
 def _rows(text: str, warn=lambda text: None) -> list[list[str]]:
-    return list(
-        enrich_rows(
-            csv.reader(lines(text)),
-            table_from_rows(
-                [{"email": "a@x.com", "safe_grade": "B"}, {"email": "b@x.com", "safe_grade": "D"}]
-            ),
-            ("user",),
-            False,
-            "mc_",
-            warn=warn,
-        )
-    )
+    return list(csv.reader(io.StringIO(_answer(text, warn))))
 
 
 def test_columns_are_appended_and_a_previous_runs_are_replaced():
@@ -72,3 +76,25 @@ def test_short_and_long_rows_are_fitted_to_the_header_and_said_once():
 
 def test_an_empty_body_gives_nothing():
     assert _rows("") == []
+
+
+def test_a_one_line_record_goes_back_as_its_own_text_and_others_as_cells():
+    sent = 'user,"quoted",other\r\n"a@x.com",1,"x ""y"""\r\nb@x.com,"two\nlines",3\nc@y.org,,\n'
+    answer = _answer(sent)
+    assert answer.split("\r\n")[1].startswith('"a@x.com",1,"x ""y""",B,')  # splunkd's quoting, untouched
+    header, one, two, three = list(csv.reader(io.StringIO(answer)))
+    assert header[:3] == ["user", "quoted", "other"]
+    assert [one[:4], two[:4], three[:4]] == [
+        ["a@x.com", "1", 'x "y"', "B"],
+        ["b@x.com", "two\nlines", "3", "D"],
+        ["c@y.org", "", "", "unknown"],
+    ]
+    assert all(len(row) == len(header) for row in (one, two, three))
+
+
+def test_added_cells_that_need_quotes_get_them():
+    table = table_from_rows([{"email": "a@x.com", "department": 'R&D, "Labs"', "safe_grade": "C"}])
+    items = list(enrich_chunk("user\na@x.com\n", table, ("user",), False, "p_"))
+    assert items[1].startswith("a@x.com,C,")
+    (row,) = list(csv.reader(io.StringIO(items[1])))
+    assert dict(zip(items[0], row))["p_department"] == 'R&D, "Labs"'
