@@ -10,6 +10,7 @@ from splunklib import client
 from splunk_app.risk.policy import Policy, shipped
 from splunk_app.risk.table import COLLECTION
 from splunk_app.splunk import kvstore
+from splunk_app.splunk.service import get_json
 
 
 def risky_query(policy: Policy) -> dict[str, Any]:
@@ -47,3 +48,11 @@ class KVRiskStore:
         query = risky_query(shipped())
         for row in kvstore.read(self.service, self.collection, query=query, fields=("_key",)):
             yield str(row["_key"])
+
+
+def kvstore_ready(service: client.Service) -> bool:
+    """Whether this instance has a KV store that answers: `kvStoreStatus` of server/info is `ready`. A heavy
+    forwarder (KV store disabled) or a KV store still starting says otherwise."""
+    answer = get_json(service, "server/info", "read server info (is there a KV store?)")
+    entries = (answer or {}).get("entry") or [{}]
+    return str((entries[0].get("content") or {}).get("kvStoreStatus", "")).lower() == "ready"
