@@ -7,10 +7,25 @@ from typing import Any
 
 from splunklib import client
 
+from splunk_app.risk.identity import Aliases
 from splunk_app.risk.policy import Policy, shipped
-from splunk_app.risk.table import COLLECTION
+from splunk_app.risk.table import COLLECTION, FIELDS, RiskTable, table_from_rows
 from splunk_app.splunk import kvstore
 from splunk_app.splunk.service import get_json
+
+KV_PAGE_SIZE = 10_000  # documents per KV store read; limits.conf max_rows_per_query is 50,000
+
+
+def read_table(
+    service: client.Service,
+    aliases: Aliases | None = None,
+    default_domain: str = "",
+    collection: str = COLLECTION,
+) -> RiskTable:
+    """The risk table from the KV store, a page at a time: what `mimecastrisk` and the alert actions resolve
+    users against (`RiskTable.resolve`)."""
+    documents = kvstore.read(service, collection, fields=FIELDS, page_size=KV_PAGE_SIZE)
+    return table_from_rows(documents, default_domain, aliases)
 
 
 def risky_query(policy: Policy) -> dict[str, Any]:

@@ -23,14 +23,13 @@ from splunk_app.risk.identity import ALIAS_FILE, Aliases, read_aliases
 from splunk_app.risk.policy import PolicyError, shipped
 from splunk_app.risk.prepared import cache_folder
 from splunk_app.risk.rows import enrich_chunk
-from splunk_app.risk.table import COLLECTION, FIELDS, RiskTable, TableError, read_csv, table_from_rows
-from splunk_app.splunk import kvstore
+from splunk_app.risk.table import RiskTable, TableError, read_csv
 from splunk_app.splunk.logs import get_logger
+from splunk_app.splunk.risk_store import read_table
 from splunk_app.splunk.service import SplunkdError, connect
 
 DEFAULT_FIELDS = ("user", "src_user", "recipient", "sender", "email")
 FIELD_LIMIT = 1 << 30  # splunkd sends whole events: a 10 MB field is passed through, never an error
-KV_PAGE_SIZE = 10_000  # documents per KV store read; limits.conf max_rows_per_query is 50,000
 _PREFIX = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.]*")  # never empty: the event's own fields stay
 _DOMAIN = re.compile(r"@?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*")
 
@@ -136,9 +135,7 @@ class MimecastRiskCommand(StreamingCommand):
             cache = cache_folder(os.environ.get("SPLUNK_HOME"))
             return read_csv(self._lookup_path(self.lookup), domain, aliases, f"lookup={self.lookup}", cache)
         info = self.metadata.searchinfo
-        service = connect(info.splunkd_uri, info.session_key)
-        documents = kvstore.read(service, COLLECTION, fields=FIELDS, page_size=KV_PAGE_SIZE)
-        return table_from_rows(documents, domain, aliases)
+        return read_table(connect(info.splunkd_uri, info.session_key), aliases, domain)
 
     def _lookup_path(self, name: str) -> Path:
         """The file `name` in the app's own lookups/ folder; any name that leads out of it is refused."""

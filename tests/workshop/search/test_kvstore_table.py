@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from devkit.splunkd import SplunkdStandIn
 from splunk_app.risk.table import COLLECTION
-from splunk_app.splunk.search_command import KV_PAGE_SIZE
+from splunk_app.splunk.risk_store import KV_PAGE_SIZE
 
 from .harness import exchange, only_error, run
 
