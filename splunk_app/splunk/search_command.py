@@ -131,11 +131,11 @@ class MimecastRiskCommand(StreamingCommand):
 
     def _load_table(self, aliases: Aliases) -> RiskTable:
         domain = self.default_domain
+        cache = cache_folder(os.environ.get("SPLUNK_HOME"))
         if self.lookup is not None:
-            cache = cache_folder(os.environ.get("SPLUNK_HOME"))
             return read_csv(self._lookup_path(self.lookup), domain, aliases, f"lookup={self.lookup}", cache)
         info = self.metadata.searchinfo
-        return read_table(connect(info.splunkd_uri, info.session_key), aliases, domain)
+        return read_table(connect(info.splunkd_uri, info.session_key), aliases, domain, cache)
 
     def _lookup_path(self, name: str) -> Path:
         """The file `name` in the app's own lookups/ folder; any name that leads out of it is refused."""

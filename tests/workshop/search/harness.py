@@ -79,16 +79,18 @@ def environment() -> dict[str, str]:
     return {name: value for name, value in os.environ.items() if name != "SPLUNK_HOME"}
 
 
-def run(data: bytes, table: Path | None, script: Path = SCRIPT) -> chunked.Run:
+def run(
+    data: bytes, table: Path | None, script: Path = SCRIPT, env: dict[str, str] | None = None
+) -> chunked.Run:
     """The command's whole answer, as a subprocess of the interpreter running the tests. With a `table`
     (a CSV), its rows are the KV store collection of a loopback splunkd stand-in that the search's
     getinfo points at, as Splunk's search head serves it."""
     command = [sys.executable, str(script)]
     if table is None:
-        return chunked.run(command, data, environment())
+        return chunked.run(command, data, env or environment())
     with SplunkdStandIn() as splunkd:
         splunkd.create_collection(COLLECTION, documents(table))
-        return chunked.run(command, pointed_at(data, splunkd), environment())
+        return chunked.run(command, pointed_at(data, splunkd), env or environment())
 
 
 def documents(table: Path) -> list[dict[str, str]]:
