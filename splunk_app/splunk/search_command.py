@@ -23,7 +23,7 @@ from splunk_app.risk.identity import ALIAS_FILE, Aliases, read_aliases
 from splunk_app.risk.policy import PolicyError, shipped
 from splunk_app.risk.prepared import cache_folder
 from splunk_app.risk.rows import enrich_chunk
-from splunk_app.risk.table import RiskTable, TableError, read_csv
+from splunk_app.risk.table import CSV_TWIN, CSV_TWIN_SEARCH, RiskTable, TableError, read_csv
 from splunk_app.splunk.logs import get_logger
 from splunk_app.splunk.risk_store import read_table
 from splunk_app.splunk.service import SplunkdError, connect
@@ -147,7 +147,10 @@ class MimecastRiskCommand(StreamingCommand):
                 "for example lookup=mimecast_user_risk.csv"
             )
         if not path.is_file():
-            raise TableError(f"lookup={name!r}: there is no such file in the app's lookups folder")
+            raise TableError(
+                f"lookup={name!r}: there is no such file in the app's lookups folder; the saved search "
+                f"'{CSV_TWIN_SEARCH}' writes {CSV_TWIN} there from the risk table: enable it (or run it once)"
+            )
         return path
 
 
