@@ -1,11 +1,11 @@
 """The risk table in a prepared form that a search reads in a fraction of the time the table itself takes.
 
 Most alert searches see a few events, and each used to pay for reading and parsing the whole table. The
-prepared form holds what the search needs (each user's email and enrichment values) as two blocks of lines
-that split at C speed; a user's values are parsed when the user is first met. It is kept in a cache folder
-beside nothing the administrator edits, stamped with the source it was made from (a CSV file's size,
-modification time and inode, or a KV store collection's version) and a CRC of its content, and rebuilt when
-either differs: a stale, damaged, truncated or foreign file is never used, only replaced.
+prepared form holds what the search needs: the users' emails as one block of lines (split at C speed into
+the index), their enrichment values as one text with each user's start offset, parsed when the user is
+first met. It is kept in a private cache folder, stamped with the source it was made from (a CSV file's
+path, size, times and inode, or the KV store table's version) and a CRC of its content, and rebuilt when
+either differs: a stale, damaged, truncated, foreign or other-writable file is never used, only replaced.
 """
 
 from __future__ import annotations
