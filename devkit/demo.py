@@ -28,10 +28,10 @@ from devkit.simulator import SimulatedTenant
 from devkit.splunkd import SplunkdStandIn
 from splunk_app import APP_ID
 from splunk_app.risk import table as risk
+from splunk_app.risk.policy import shipped
 
 Say = Callable[[str], None]
 
-TABLE_ENV = "MIMECAST_AT_RISK_TABLE"
 CHUNK_SIZE = 500
 BIN = Path(__file__).resolve().parents[1] / "bin"
 API_PREFIX = "/api/awareness-training/"
@@ -150,16 +150,16 @@ def _enrich_and_act(
     table: list[dict[str, Any]], splunkd: Any, *, sample_size: int, seed: int, dispatch: Path, out_dir: Path,
     result: DemoResult, say: Say,
 ) -> None:  # fmt: skip
-    domain = _main_domain(table)
     samples = sample_security_events(table, sample_size, seed, time.time())
     samples_path = out_dir / "security_events.jsonl"
     _write_jsonl(samples, samples_path)
     result.files.append((samples_path, "the generated proxy and email-click events"))
     say(
         f"Enriching {len(samples):,} generated proxy and email-click events: ... | mimecastrisk "
-        f"default_domain={domain} (the table read from the KV store, as on a search head)"
+        "(no option: DOMAIN\\user and bare users found by their local part; the table read from the KV "
+        "store, as on a search head)"
     )
-    result.enriched = enrich(samples, splunkd, domain)
+    result.enriched = enrich(samples, splunkd)
     enriched_path = out_dir / "enriched_events.jsonl"
     _write_jsonl(result.enriched, enriched_path)
     result.files.append((enriched_path, "the same events after | mimecastrisk"))
@@ -217,7 +217,7 @@ def write_events(events: Iterable[Any], sink: Any, counts: Counter[str]) -> int:
 
 
 def write_risk_table(rows: list[dict[str, Any]], path: Path) -> None:
-    """The CSV twin of the KV store collection: the same columns, for lookup= and MIMECAST_AT_RISK_TABLE."""
+    """The CSV twin of the KV store collection: the same columns, for lookup=."""
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=risk.FIELDS, extrasaction="ignore")
         writer.writeheader()
@@ -231,7 +231,7 @@ def top_watchlisted(rows: list[dict[str, Any]], count: int) -> list[dict[str, st
     listed.sort(
         key=lambda row: (
             -_int(row.get("watchlist_count")),
-            -risk.GRADE_RANK.get(row.get("safe_grade") or "", 0),
+            -shipped().rank(row.get("safe_grade")),
             row.get("email") or "",
         )
     )
@@ -284,17 +284,15 @@ def sample_security_events(
     return events
 
 
-def enrich(events: list[dict[str, Any]], splunkd: Any, domain: str) -> list[dict[str, Any]]:
+def enrich(events: list[dict[str, Any]], splunkd: Any) -> list[dict[str, Any]]:
     """Run `| mimecastrisk` over the events as splunkd runs it: bin/mimecastrisk.py speaking the chunked
     protocol, the events in chunks, the risk table read from splunkd's KV store."""
 
-    exchange = chunked.getinfo(
-        [f"default_domain={domain}"], splunkd_uri=splunkd.uri, session_key=splunkd.session_key, app=APP_ID
-    )
+    exchange = chunked.getinfo([], splunkd_uri=splunkd.uri, session_key=splunkd.session_key, app=APP_ID)
     for start in range(0, len(events), CHUNK_SIZE):
         part = events[start : start + CHUNK_SIZE]
         exchange += chunked.execute(part, finished=start + CHUNK_SIZE >= len(events))
-    env = {key: value for key, value in os.environ.items() if key not in ("SPLUNK_HOME", TABLE_ENV)}
+    env = {key: value for key, value in os.environ.items() if key != "SPLUNK_HOME"}
     done = chunked.run([sys.executable, str(BIN / "mimecastrisk.py")], exchange, env=env)
     if done.returncode != 0:
         raise DemoError(f"mimecastrisk failed (exit {done.returncode}): {done.stderr.strip()[-2000:]}")
@@ -375,7 +373,7 @@ def report(result: DemoResult, say: Say) -> None:
         say(
             f"  {event['sourcetype']:<16} {who:<36} -> {event.get('mimecast_identity') or '-':<34} "
             f"grade {event.get('mimecast_safe_grade')}  watch list {event.get('mimecast_watchlist')}  "
-            f"priority {event.get('mimecast_priority')}"
+            f"priority {event.get('mimecast_priority')}  match {event.get('mimecast_match')}"
         )
     say("")
     say(f"Alert action: Add to Mimecast group {GROUP}")
@@ -409,11 +407,6 @@ def _showcase(enriched: list[dict[str, Any]], count: int) -> list[dict[str, Any]
 
 def _risky(row: dict[str, Any]) -> bool:
     return row.get("safe_grade") in ("D", "F") or str(row.get("watchlist")).lower() == "true"
-
-
-def _main_domain(table: list[dict[str, Any]]) -> str:
-    domains = Counter(str(row.get("email", "")).rpartition("@")[2] for row in table)
-    return domains.most_common(1)[0][0] if domains else "example.com"
 
 
 def _write_jsonl(rows: Iterable[dict[str, Any]], path: Path) -> None:

@@ -1,7 +1,10 @@
-"""One chunk's records as CSV rows (lists), enriched in place: the lean record path of `mimecastrisk`.
+"""One chunk's records, enriched: the lean record path of `mimecastrisk`.
 
 splunklib turns every row into a dict and writes it back field by field, which costs more than the
-enrichment itself; here a row stays the list the csv module read, and the risk columns are appended.
+enrichment itself. Here the csv module reads the rows (for the user fields), and a record that was one line
+goes back as that very line with the risk cells after it: the event's own cells are neither copied nor
+quoted again. A record over several lines (a value with a newline), a short or long row, or a header whose
+added columns are replaced (the command run twice) goes back as its list of cells, for the csv writer.
 splunkd's results CSV names each field once and may add an `__mv_<field>` twin that holds a multivalue
 field as `$one$;$two$` (a `$` inside a value doubled) while the plain column holds the values joined by
 newlines. A field without a twin is single-valued, so only the two listing fields get one.
@@ -9,14 +12,18 @@ newlines. A field without a twin is single-valued, so only the two listing field
 
 from __future__ import annotations
 
+import csv
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
-from splunk_app.risk.table import ENRICH_FIELDS, NO_USER, Profile, RiskTable, split_identities
+from splunk_app.risk.identity import NONE
+from splunk_app.risk.table import ENRICH_FIELDS, MATCH, NO_USER, Profile, RiskTable, split_identities
 
 MV = "__mv_"
 LISTED = ENRICH_FIELDS[-2:]  # identity, grades: the fields that hold one value per user
 _NO_TWINS = ("", "")
+_IDENTITY_AT = ENRICH_FIELDS.index("identity")
+SUFFIXES = 1 << 17  # users' added text kept, at most
 _LIST_MARKS = re.compile(r"[,;<]")  # a value that may name several users
 _MV_VALUE = re.compile(r"\$((?:\$\$|[^$])*)\$(?:;|$)")
 
@@ -41,47 +48,138 @@ def lines(text: str) -> Iterator[str]:
         start = end
 
 
+class _Lines:
+    """`lines(text)` that remembers how many lines were read and the last one, so that a row the csv
+    reader made of exactly one line can be sent back as that line."""
+
+    def __init__(self, text: str) -> None:
+        self._lines = lines(text)
+        self.count = 0
+        self.last = ""
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        self.last = next(self._lines)
+        self.count += 1
+        return self.last
+
+
 def added_columns(prefix: str) -> list[str]:
-    """The header cells the command appends, in the order `enrich_rows` writes their values."""
-    return [prefix + name for name in ENRICH_FIELDS] + [MV + prefix + name for name in LISTED]
+    """The header cells the command appends, in the order `enrich_chunk` writes their values."""
+    return [prefix + name for name in (*ENRICH_FIELDS, MATCH)] + [MV + prefix + name for name in LISTED]
 
 
-def enrich_rows(
-    rows: Iterator[list[str]], table: RiskTable, fields: Sequence[str], every_field: bool, prefix: str
-) -> Iterator[list[str]]:
-    """The header, then every row with the risk columns appended, in the order read.
+def enrich_chunk(
+    body: str,
+    table: RiskTable,
+    fields: Sequence[str],
+    every_field: bool,
+    prefix: str,
+    *,
+    warn: Callable[[str], None] = lambda text: None,
+    terminator: str = "\r\n",
+    suffixes: dict[tuple[str, str], str] | None = None,
+) -> Iterator[str | list[str]]:
+    """The header (cells), then every record with the risk columns appended, in the order read: a record
+    of one line as its text with the added cells and `terminator` after it, any other as its cells.
 
     The users are read from `fields`: all of them when `every_field`, else the first that the row has a
     value in. Fields are looked up in each chunk's own header, so a field that appears only in a later
     chunk is used there. Columns the event already has under the added names (the command run twice) are
-    replaced, not repeated."""
-    header = next(rows, None)
+    replaced, not repeated. A row with fewer cells than the header is completed with empty cells, one
+    with more loses the extra cells, each said through `warn`. `suffixes` keeps each user's added text
+    from one chunk to the next (one dict per prefix and terminator)."""
+    source = _Lines(body)
+    reader = csv.reader(source)
+    header = next(reader, None)
     if header is None:
         return
+    width = len(header)
     header, kept = _without_added(header, prefix)
     position = {name: index for index, name in enumerate(header)}
     sources = [(position[name], position.get(MV + name)) for name in fields if name in position]
     yield header + added_columns(prefix)
-    profile, describe = table.profile, table.describe
-    for row in rows:
+    find, describe = table.find, table.describe
+    known = {} if suffixes is None else suffixes
+    read = source.count
+    for row in reader:
+        whole_line = source.count - read == 1 and kept is None and len(row) == width
+        read = source.count
+        if len(row) != width:
+            row = _fitted(row, width, warn)  # noqa: PLW2901 -- the row as wide as its header
         if kept is not None:
             row = [row[index] for index in kept]  # noqa: PLW2901 -- the row without the replaced columns
         if every_field:
-            found = describe(_users(row, sources))
+            found, how = describe(_users(row, sources))
         else:
-            found = NO_USER
+            found, how = NO_USER, NONE
             for index, mv_index in sources:
                 value = row[index]
                 if value:
                     several = (mv_index is not None and row[mv_index]) or _LIST_MARKS.search(value)
-                    found = describe(_users(row, ((index, mv_index),))) if several else profile(value)
+                    found, how = describe(_users(row, ((index, mv_index),))) if several else find(value)
                     break
-        if found[-1].__class__ is list:
-            row.extend(_encoded(found))
+            if found is None:
+                found = NO_USER
+        if whole_line:
+            yield _line(source.last) + _suffix(found, how, known, terminator)
         else:
-            row.extend(found)
-            row.extend(_NO_TWINS)
-        yield row
+            row.extend(_cells(found, how))
+            yield row
+
+
+def _line(text: str) -> str:
+    """A line without its terminator."""
+    if text.endswith("\r\n"):
+        return text[:-2]
+    return text[:-1] if text.endswith("\n") else text
+
+
+def _cells(found: Profile, how: str) -> list[str]:
+    """The added cells, in the order of `added_columns`."""
+    if found[-1].__class__ is list:
+        return _encoded(found, how)
+    return [*found, how, *_NO_TWINS]
+
+
+def _suffix(found: Profile, how: str, known: dict[tuple[str, str], str], terminator: str) -> str:
+    """The added cells as CSV text after a record's own line; one user's text is made once."""
+    if found[-1].__class__ is list:
+        return "," + _joined(_encoded(found, how)) + terminator
+    key = (found[_IDENTITY_AT], how)
+    text = known.get(key)
+    if text is None:
+        if len(known) >= SUFFIXES:
+            known.clear()
+        text = known[key] = "," + _joined((*found, how, *_NO_TWINS)) + terminator
+    return text
+
+
+def _joined(cells: Sequence[str]) -> str:
+    """Cells as one CSV line's text (no terminator)."""
+    text = ",".join(cells)
+    if text.count(",") == len(cells) - 1 and '"' not in text and "\n" not in text and "\r" not in text:
+        return text  # no cell needs quotes: the common case
+    return ",".join(map(_quoted, cells))
+
+
+def _quoted(cell: str) -> str:
+    """A cell as Splunk's results CSV writes it: quoted (quotes doubled) only when it must be."""
+    if '"' in cell:
+        return '"' + cell.replace('"', '""') + '"'
+    if "," in cell or "\n" in cell or "\r" in cell:
+        return '"' + cell + '"'
+    return cell
+
+
+def _fitted(row: list[str], width: int, warn: Callable[[str], None]) -> list[str]:
+    if len(row) < width:
+        warn("a record had fewer fields than its chunk's header names; the missing ones were left empty")
+        return row + [""] * (width - len(row))
+    warn("a record had more fields than its chunk's header names; the extra ones were dropped")
+    return row[:width]
 
 
 def _without_added(header: list[str], prefix: str) -> tuple[list[str], list[int] | None]:
@@ -101,11 +199,12 @@ def _users(row: list[str], sources: Iterable[tuple[int, int | None]]) -> Iterato
             yield from split_identities(value)
 
 
-def _encoded(found: Profile) -> list[str]:
-    """A several-user result as columns: the plain cells newline-joined, the twins `$`-encoded."""
+def _encoded(found: Profile, how: str) -> list[str]:
+    """A several-user result as cells: the plain cells newline-joined, the twins `$`-encoded."""
     lists = found[-len(LISTED) :]
     return [
         *found[: -len(LISTED)],
         *("\n".join(values) for values in lists),
+        how,
         *(encode_mv(values) for values in lists),
     ]

@@ -2,10 +2,28 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from splunk_app.risk import prepared
+from splunk_app.risk.identity import (
+    ALIAS,
+    AMBIGUOUS,
+    EMAIL,
+    LOCAL_PART,
+    MAX_IDENTITY,
+    NONE,
+    Aliases,
+    Match,
+    Name,
+    read,
+)
+from splunk_app.risk.policy import shipped, watchlisted
 
 COLLECTION = "mimecast_user_risk"
 # The table's CSV twin in the app's lookups/ folder, for `| mimecastrisk lookup=...` on the indexers (the
@@ -32,15 +50,11 @@ FIELDS = (
     "updated",
 )
 
-# Worse grades rank higher, so the worst of several users is simply the maximum.
-GRADE_RANK = {"A": 1, "B": 2, "C": 3, "D": 4, "F": 5}
-
-_PRIORITY = {"A": "low", "B": "medium", "C": "high", "D": "critical", "F": "critical"}
-
 
 def priority_for(grade: str | None) -> str:
-    """Map a SAFE grade to Enterprise Security's identity priority, so ES's own risk factors apply."""
-    return _PRIORITY.get((grade or "").strip().upper(), "unknown")
+    """A SAFE grade's Enterprise Security identity priority by the risk policy, so ES's own risk factors
+    apply."""
+    return shipped().priority(grade)
 
 
 class TableError(Exception):
@@ -63,7 +77,10 @@ ENRICH_FIELDS = (
     "identity",
     "grades",
 )
+MATCH = "match"  # added after ENRICH_FIELDS: how the (riskiest) user was matched
 UNKNOWN = "unknown"
+MEMO_SIZE = 1 << 19  # values remembered per search: logs repeat their users
+DOMAIN_PROBES = 8  # up to this many mail domains, a bare user is tried in each; beyond, an index is built
 Profile = tuple  # one user's values for ENRICH_FIELDS, all str
 NO_USER: Profile = (UNKNOWN, "", "", "", "", "false", "", "", UNKNOWN, "", "", "")
 _GRADE, _WATCHLIST, _WATCHLIST_COUNT, _IDENTITY, _GRADES = 0, 5, 6, 10, 11
@@ -82,15 +99,16 @@ def _text(value: object) -> str:
 
 
 def profile_of(row: Mapping[str, object], shared: dict[str, str] | None = None) -> Profile | None:
-    """The enrichment values of one table row (a KV store document or a CSV row); None without an email.
+    """The enrichment values of one table row (a KV store document or a CSV row); None without an email
+    (a value with an `@`).
     `shared` lets many users share one copy of each repeated value (grades, departments), which keeps a
     100,000-user table small."""
     email = _text(row.get("email") or row.get("_key")).lower()
-    if not email:
+    if "@" not in email:
         return None
     pool = {} if shared is None else shared
     grade = _text(row.get("safe_grade")).upper()
-    listed = _text(row.get("watchlist")).lower() in ("true", "1", "yes")
+    listed = watchlisted(_text(row.get("watchlist")))
     values = (
         grade or UNKNOWN,
         _text(row.get("human_error")).upper(),
@@ -109,48 +127,126 @@ def profile_of(row: Mapping[str, object], shared: dict[str, str] | None = None) 
 
 
 class RiskTable:
-    """Every user's profile by lower-cased email, and the identity rules a SOC's logs need."""
+    """Every user's profile by lower-cased email, and the one rule that says which user a log's value names
+    (`resolve`), used by `mimecastrisk` and the alert actions alike."""
 
-    def __init__(self, profiles: dict[str, Profile], default_domain: str = "") -> None:
-        self._profiles = profiles
+    def __init__(
+        self,
+        profiles: Mapping[str, Profile],
+        default_domain: str = "",
+        aliases: Aliases | None = None,
+        domains: Mapping[str, int] | None = None,
+    ) -> None:
+        self.profiles = profiles
         self.default_domain = default_domain.strip().lstrip("@").lower()
+        self.aliases = aliases if aliases is not None else Aliases()
+        self.domains = Counter(
+            domains if domains is not None else (key.rpartition("@")[2] for key in profiles)
+        )
+        self._domains = tuple(domain for domain, _count in self.domains.most_common())  # most users first
+        self._mail_domains = frozenset(self._domains)
+        self._ranks = {grade: rule.rank for (grade, listed), rule in shipped().rules.items() if not listed}
+        self._local_users: dict[str, str] | None = None  # local part -> email or AMBIGUOUS, when many domains
+        self._memo: dict[str, tuple[Profile | None, str]] = {}
 
     def __len__(self) -> int:
-        return len(self._profiles)
+        return len(self.profiles)
 
-    def profile(self, identity: str) -> Profile:
-        """The profile of one identity as logs write it: `user@example.com` (any case), `DOMAIN\\user`,
-        `user@domain` with another domain, or bare `user`; the last three are tried as
-        `user@<default_domain>`. Unknown users get safe_grade `unknown`, watchlist `false`."""
-        key = identity.strip().lower()
-        found = self._profiles.get(key)
+    def resolve(self, value: str) -> Match:
+        """The table user that one value names, and how: the email in any case or display-name form; a
+        name in the alias table; `DOMAIN\\user`, bare `user` or `user@<other domain>` when exactly one user
+        has that local part (or `default_domain` names the domain). Never a guess: when several users fit,
+        the email is None and the match `ambiguous`."""
+        found, how = self.find(value)
+        return Match(found[_IDENTITY] if found is not None else None, how)
+
+    def find(self, value: str) -> tuple[Profile | None, str]:
+        """`resolve` with the user's whole profile; remembered per value, since logs repeat their users."""
+        known = self._memo.get(value)
+        if known is None:
+            found = self.profiles.get(value) if len(value) <= MAX_IDENTITY else None  # written as the table
+            known = (found, EMAIL) if found is not None else self._find(value)
+            if len(self._memo) >= MEMO_SIZE:
+                self._memo.clear()
+            self._memo[value] = known
+        return known
+
+    def _find(self, value: str) -> tuple[Profile | None, str]:
+        name = read(value)
+        if name is None:
+            return None, NONE
+        found = self.profiles.get(name.key)
         if found is not None:
-            return found
-        if not key:
-            return NO_USER
-        user = key.rpartition("\\")[2]
-        local = user.partition("@")[0]
-        for candidate in (user, f"{local}@{self.default_domain}" if self.default_domain else ""):
-            found = self._profiles.get(candidate) if candidate else None
-            if found is not None:
-                return found
-        return (*NO_USER[:_IDENTITY], key, UNKNOWN)
+            return found, EMAIL
+        email, how = self._named(name)
+        if email == AMBIGUOUS:
+            return None, AMBIGUOUS
+        found = self.profiles.get(email) if email else None
+        return (found, how) if found is not None else (None, NONE)
 
-    def describe(self, identities: Iterable[str]) -> Profile:
-        """One event's values from all of its users: each user's identity and grade listed (as lists,
-        duplicates dropped), the grade and components of the riskiest user, watchlist `true` if any user
-        is watch-listed and the highest watch-list count."""
-        seen: dict[str, Profile] = {}
+    def _named(self, name: Name) -> tuple[str, str]:
+        """The email a value that is not a table address names, by the first rule that applies, and how."""
+        alias = self.aliases.users.get(name.key)
+        if alias is None and (name.domain or name.netbios):
+            alias = self.aliases.users.get(name.user)
+        if alias is not None:
+            return alias, ALIAS
+        if self.default_domain and name.domain != self.default_domain:
+            email = f"{name.user}@{self.default_domain}"
+            if email in self.profiles:
+                return email, LOCAL_PART
+        qualifier = name.domain or name.netbios
+        mapped = self.aliases.domains.get(qualifier) if qualifier else None
+        if mapped is not None:
+            return f"{name.user}@{mapped}", ALIAS
+        if name.domain in self._mail_domains:
+            return "", NONE  # an address of the tenant's own domain that the table does not hold
+        return self._by_local_part(name.user), LOCAL_PART
+
+    def _by_local_part(self, user: str) -> str:
+        """The one email with this local part, AMBIGUOUS when several have it, else empty."""
+        if len(self._domains) > DOMAIN_PROBES:
+            return self._local_index().get(user, "")
+        emails = [
+            email for email in (f"{user}@{domain}" for domain in self._domains) if email in self.profiles
+        ]
+        if len(emails) > 1:
+            return AMBIGUOUS
+        return emails[0] if emails else ""
+
+    def _local_index(self) -> dict[str, str]:
+        """Local part -> the one email with it (or AMBIGUOUS), built once for a table of many mail domains."""
+        if self._local_users is None:
+            index: dict[str, str] = {}
+            for email in self.profiles:
+                local = email.rpartition("@")[0]
+                index[local] = email if local not in index else AMBIGUOUS
+            self._local_users = index
+        return self._local_users
+
+    def describe(self, identities: Iterable[str]) -> tuple[Profile, str]:
+        """One event's values from all of its users, and how its riskiest user was matched. Only users found
+        in the table count: each one's identity and grade listed (duplicates dropped), the grade and
+        components of the riskiest, watchlist `true` if any is watch-listed and the highest watch-list
+        count. With no user found: `unknown`, and `ambiguous` if some value fitted several users."""
+        seen: dict[str, tuple[Profile, str]] = {}
+        missing = NONE
         for identity in identities:
-            found = self.profile(identity)
-            if found[_IDENTITY]:
-                seen.setdefault(found[_IDENTITY], found)
+            found, how = self.find(identity)
+            if found is None:
+                if how == AMBIGUOUS:
+                    missing = AMBIGUOUS
+            else:
+                seen.setdefault(found[_IDENTITY], (found, how))
         if not seen:
-            return NO_USER
-        users = list(seen.values())
-        if len(users) == 1:
-            return users[0]
-        worst = max(users, key=risk_rank)
+            return NO_USER, missing
+        if len(seen) == 1:
+            return next(iter(seen.values()))
+        ranks, unranked = self._ranks, shipped().rule(None).rank
+        worst, how = max(
+            seen.values(), key=lambda item: risk_rank(item[0], ranks.get(item[0][_GRADE], unranked))
+        )
+        users = [user for user, _how in seen.values()]
         listed = [user for user in users if user[_WATCHLIST] == "true"]
         count = max((user[_WATCHLIST_COUNT] for user in listed), key=_count, default=worst[_WATCHLIST_COUNT])
         return (
@@ -160,13 +256,14 @@ class RiskTable:
             *worst[_WATCHLIST_COUNT + 1 : _IDENTITY],
             [user[_IDENTITY] for user in users],
             [user[_GRADES] for user in users],
-        )
+        ), how
 
 
-def risk_rank(profile: Profile) -> tuple[int, bool, int]:
-    """Orders users by risk: the worse grade first, then watch-listed, then the longer watch-list history."""
+def risk_rank(profile: Profile, rank: int | None = None) -> tuple[int, bool, int]:
+    """Orders users by risk: the worse grade first (the policy's rank, unless given), then watch-listed,
+    then the longer watch-list history."""
     grade, listed, count = profile[_GRADE], profile[_WATCHLIST], profile[_WATCHLIST_COUNT]
-    return GRADE_RANK.get(grade, 0), listed == "true", _count(count)
+    return shipped().rank(grade) if rank is None else rank, listed == "true", _count(count)
 
 
 def _count(text: str) -> int:
@@ -190,7 +287,9 @@ def split_identities(value: str) -> list[str]:
     return users
 
 
-def table_from_rows(rows: Iterable[Mapping[str, object]], default_domain: str = "") -> RiskTable:
+def table_from_rows(
+    rows: Iterable[Mapping[str, object]], default_domain: str = "", aliases: Aliases | None = None
+) -> RiskTable:
     """A table from KV store documents or CSV rows; rows without an email are left out."""
     shared: dict[str, str] = {}
     profiles = {}
@@ -198,19 +297,48 @@ def table_from_rows(rows: Iterable[Mapping[str, object]], default_domain: str = 
         found = profile_of(row, shared)
         if found is not None:
             profiles[found[_IDENTITY]] = found
-    return RiskTable(profiles, default_domain)
+    return RiskTable(profiles, default_domain, aliases)
 
 
-def read_csv(path: str | os.PathLike[str], default_domain: str = "") -> RiskTable:
-    """The table from a CSV with the collection's columns (a lookup file, or MIMECAST_AT_RISK_TABLE)."""
+def read_csv(
+    path: str | os.PathLike[str],
+    default_domain: str = "",
+    aliases: Aliases | None = None,
+    shown: str = "",
+    cache: Path | None = None,
+) -> RiskTable:
+    """The table from a CSV with the collection's columns (a lookup file). Errors name it as `shown` (by
+    default its file name), never by its path. With a `cache` folder, the table's prepared form is read
+    when it was made from this very file, and made otherwise."""
+    name = shown or os.path.basename(path)
+    keep = None
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
+            if cache is not None:
+                source = [os.fspath(path), *prepared.file_stamp(handle)]
+                keep = prepared.prepared_path(cache, os.fspath(path))
+                found = prepared.load(keep, source, len(ENRICH_FIELDS))
+                if found is not None:
+                    return RiskTable(found[0], default_domain, aliases, found[1])
             reader = csv.DictReader(handle)
             if "email" not in (reader.fieldnames or ()):
                 raise TableError(
-                    f"the risk table {os.fspath(path)!r} has no 'email' column; its header must name the "
-                    f"columns {', '.join(FIELDS)}"
+                    f"the risk table {name} has no 'email' column; its header must name the columns "
+                    f"{', '.join(FIELDS)}"
                 )
-            return table_from_rows(reader, default_domain)
+            table = table_from_rows(reader, default_domain, aliases)
     except (OSError, UnicodeDecodeError, csv.Error) as err:
-        raise TableError(f"cannot read the risk table {os.fspath(path)!r}: {err}") from err
+        raise TableError(f"cannot read the risk table {name}: {_reason(err)}") from err
+    if keep is not None:
+        with contextlib.suppress(OSError):  # a cache that cannot be written costs time, not correctness
+            prepared.save(keep, source, table.profiles, table.domains)
+    return table
+
+
+def _reason(err: Exception) -> str:
+    """What went wrong, without the file path an OSError carries."""
+    if isinstance(err, OSError):
+        return err.strerror or type(err).__name__
+    if isinstance(err, UnicodeDecodeError):
+        return f"it is not UTF-8 text (byte {err.start})"
+    return str(err)

@@ -57,6 +57,17 @@ def read(
         skip += len(page)
 
 
+def first(
+    service: client.Service, collection: str, sort: str, fields: Iterable[str] = ()
+) -> dict[str, Any] | None:
+    """The first document in `sort` order (for example `updated:-1`, the newest), or None when empty."""
+    params: dict[str, Any] = {"limit": 1, "sort": sort}
+    if fields:
+        params["fields"] = ",".join(fields)
+    page = _call(service, "GET", collection, "", f"read the first by {sort}", **params)
+    return page[0] if isinstance(page, list) and page and isinstance(page[0], dict) else None
+
+
 def save(
     service: client.Service, collection: str, docs: Iterable[dict[str, Any]], batch_size: int = BATCH_LIMIT
 ) -> int:

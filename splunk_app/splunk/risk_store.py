@@ -2,17 +2,83 @@
 
 from __future__ import annotations
 
+import contextlib
+import secrets
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 from splunklib import client
 
-from splunk_app.risk.table import COLLECTION
+from splunk_app.risk import prepared
+from splunk_app.risk.identity import Aliases
+from splunk_app.risk.policy import Policy, shipped
+from splunk_app.risk.table import COLLECTION, ENRICH_FIELDS, FIELDS, RiskTable, table_from_rows
 from splunk_app.splunk import kvstore
 from splunk_app.splunk.service import get_json
 
-# Who the training input pulls when the administrator lists no users.
-TRAINING_QUERY = {"$or": [{"watchlist": "true"}, {"safe_grade": "D"}, {"safe_grade": "F"}]}
+KV_PAGE_SIZE = 10_000  # documents per KV store read; limits.conf max_rows_per_query is 50,000
+VERSION_COLLECTION = "mimecast_user_risk_version"  # one document: a token every writer changes
+VERSION_KEY = "table"
+
+
+def read_table(
+    service: client.Service,
+    aliases: Aliases | None = None,
+    default_domain: str = "",
+    cache: Path | None = None,
+    collection: str = COLLECTION,
+) -> RiskTable:
+    """The risk table from the KV store, a page at a time: what `mimecastrisk` and the alert actions resolve
+    users against (`RiskTable.resolve`). With a `cache` folder, the table's prepared form is read instead
+    when it was made from the table's current version, and made otherwise."""
+    stamp = table_version(service, collection) if cache is not None else None
+    keep = prepared.prepared_path(cache, f"kvstore:{collection}") if cache is not None and stamp else None
+    if keep is not None:
+        found = prepared.load(keep, stamp, len(ENRICH_FIELDS))
+        if found is not None:
+            return RiskTable(found[0], default_domain, aliases, found[1])
+    documents = kvstore.read(service, collection, fields=FIELDS, page_size=KV_PAGE_SIZE)
+    table = table_from_rows(documents, default_domain, aliases)
+    if keep is not None:
+        with contextlib.suppress(OSError):  # a cache that cannot be written costs time, not correctness
+            prepared.save(keep, stamp, table.profiles, table.domains)
+    return table
+
+
+def table_version(service: client.Service, collection: str = COLLECTION) -> list[Any] | None:
+    """What changes whenever the table does: the token its writers change before and after they write, and
+    the newest `updated` (which the inputs and the rebuild search set). None without a token: then no
+    prepared form is trusted."""
+    try:
+        token = kvstore.first(service, VERSION_COLLECTION, "_key", ("version",))
+    except kvstore.CollectionMissing:
+        return None
+    if token is None or token.get("_key") != VERSION_KEY or not token.get("version"):
+        return None
+    newest = kvstore.first(service, collection, "updated:-1", ("updated",)) or {}
+    return [str(token["version"]), str(newest.get("updated", "")), collection]
+
+
+def bump_version(service: client.Service) -> None:
+    """A new token, so that every prepared copy of the table is rebuilt. A search head without the version
+    collection keeps none, and then no copy is trusted."""
+    with contextlib.suppress(kvstore.CollectionMissing):
+        kvstore.save(service, VERSION_COLLECTION, [{"_key": VERSION_KEY, "version": secrets.token_hex(8)}])
+
+
+def risky_query(policy: Policy) -> dict[str, Any]:
+    """A KV store query for the users the risk policy counts as risky: who the training input pulls when
+    the administrator lists no users."""
+    grades = policy.grades()
+    every_listed = all(rule.risky for (_grade, listed), rule in policy.rules.items() if listed)
+    parts: list[dict[str, Any]] = [{"watchlist": "true"}] if every_listed else []
+    for grade in grades:
+        if policy.rule(grade).risky:
+            parts.append({"safe_grade": grade})
+        elif not every_listed and policy.rule(grade, True).risky:
+            parts.append({"safe_grade": grade, "watchlist": "true"})
+    return {"$or": parts}
 
 
 class KVRiskStore:
@@ -26,14 +92,23 @@ class KVRiskStore:
         return kvstore.read(self.service, self.collection)
 
     def save(self, rows: Iterable[dict[str, Any]]) -> int:
-        return kvstore.save(self.service, self.collection, rows)
+        bump_version(self.service)  # before and after: a copy made while rows change is never trusted
+        try:
+            return kvstore.save(self.service, self.collection, rows)
+        finally:
+            bump_version(self.service)
 
     def delete(self, keys: Iterable[str]) -> int:
-        return kvstore.delete_keys(self.service, self.collection, keys)
+        bump_version(self.service)
+        try:
+            return kvstore.delete_keys(self.service, self.collection, keys)
+        finally:
+            bump_version(self.service)
 
     def training_users(self) -> Iterator[str]:
-        """The watch-listed and grade D/F users, by email."""
-        for row in kvstore.read(self.service, self.collection, query=TRAINING_QUERY, fields=("_key",)):
+        """The users the risk policy counts as risky (watch-listed, grade D or F as shipped), by email."""
+        query = risky_query(shipped())
+        for row in kvstore.read(self.service, self.collection, query=query, fields=("_key",)):
             yield str(row["_key"])
 
 

@@ -19,24 +19,17 @@ from typing import Any
 from splunklib.searchcommands import Configuration, Option, StreamingCommand
 from splunklib.searchcommands.internals import CsvDialect
 
-from splunk_app.risk.rows import enrich_rows, lines
-from splunk_app.risk.table import (
-    COLLECTION,
-    CSV_TWIN,
-    CSV_TWIN_SEARCH,
-    FIELDS,
-    RiskTable,
-    TableError,
-    read_csv,
-    table_from_rows,
-)
-from splunk_app.splunk import kvstore
+from splunk_app.risk.identity import ALIAS_FILE, Aliases, read_aliases
+from splunk_app.risk.policy import PolicyError, shipped
+from splunk_app.risk.prepared import cache_folder
+from splunk_app.risk.rows import enrich_chunk
+from splunk_app.risk.table import CSV_TWIN, CSV_TWIN_SEARCH, RiskTable, TableError, read_csv
 from splunk_app.splunk.logs import get_logger
+from splunk_app.splunk.risk_store import read_table
 from splunk_app.splunk.service import SplunkdError, connect
 
 DEFAULT_FIELDS = ("user", "src_user", "recipient", "sender", "email")
-TABLE_ENV = "MIMECAST_AT_RISK_TABLE"
-KV_PAGE_SIZE = 10_000  # documents per KV store read; limits.conf max_rows_per_query is 50,000
+FIELD_LIMIT = 1 << 30  # splunkd sends whole events: a 10 MB field is passed through, never an error
 _PREFIX = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.]*")  # never empty: the event's own fields stay
 _DOMAIN = re.compile(r"@?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*")
 
@@ -57,6 +50,8 @@ class MimecastRiskCommand(StreamingCommand):
         super().__init__()
         self._app_root = Path(app_root)
         self._table: RiskTable | None = None
+        self._said: set[str] = set()
+        self._suffixes: dict[tuple[str, str], str] = {}
 
     def _protocol_v2_option_parser(self, arg: str) -> list[str]:
         """`field=<name>` may be given several times, so it is collected like a field-name argument."""
@@ -68,10 +63,12 @@ class MimecastRiskCommand(StreamingCommand):
     def prepare(self) -> None:
         """Check the arguments and read the table once, before splunkd gets the command's metadata: a
         problem ends the search with one message in Splunk's UI."""
+        csv.field_size_limit(FIELD_LIMIT)
         try:
             self._check_arguments()
-            self._table = self._load_table()
-        except (ArgumentProblem, TableError, SplunkdError) as err:
+            shipped()  # the policy read and checked before any event
+            self._table = self._load_table(read_aliases(self._app_root / "lookups" / ALIAS_FILE, self._warn))
+        except (ArgumentProblem, TableError, PolicyError, SplunkdError) as err:
             get_logger("mimecastrisk").error("mimecastrisk stopped: %s", err)
             self.write_error(f"mimecastrisk: {err}")
             sys.exit(1)
@@ -79,17 +76,38 @@ class MimecastRiskCommand(StreamingCommand):
         # The KV store lives on the search head; a CSV lookup travels to the indexers in the bundle.
         self.configuration.distributed = self.lookup is not None
 
-    def stream(self, records: Iterator[list[str]]) -> Iterator[list[str]]:
-        """The chunk's CSV rows, header first, each with the risk columns appended."""
+    def stream(self, records: str) -> Iterator[str | list[str]]:  # type: ignore[override]
+        """The chunk's body enriched: the header's cells, then each record as text or cells."""
         assert self._table is not None, "prepare() reads the table"
         fields = self.fieldnames or DEFAULT_FIELDS
-        return enrich_rows(records, self._table, fields, bool(self.fieldnames), self.prefix)
+        return enrich_chunk(
+            records,
+            self._table,
+            fields,
+            bool(self.fieldnames),
+            self.prefix,
+            warn=self._warn,
+            terminator=CsvDialect.lineterminator,
+            suffixes=self._suffixes,
+        )
+
+    def _warn(self, text: str) -> None:
+        """One warning in Splunk's UI (and the search log) per distinct problem, however often it occurs."""
+        if text not in self._said:
+            self._said.add(text)
+            get_logger("mimecastrisk").warning("mimecastrisk: %s", text)
+            self.write_warning(f"mimecastrisk: {text}")
 
     def _execute_chunk_v2(self, process: Any, chunk: Any) -> None:
-        """splunklib's per-chunk step, with rows for records: read as lists, written by its csv writer."""
+        """splunklib's per-chunk step, with text for records: a record's own line and the added cells go
+        straight into the answer's buffer, any other record through splunklib's csv writer."""
         _metadata, body = chunk
-        rows = csv.reader(lines(body), dialect=CsvDialect)
-        self._record_writer._writer.writerows(process(rows))
+        write, writerow = self._record_writer._buffer.write, self._record_writer._writerow
+        for item in process(body):
+            if item.__class__ is str:
+                write(item)
+            else:
+                writerow(item)
 
     def _buffer_compactly(self) -> None:
         """splunklib's record writer reuses one StringIO for every answer, which from the second on holds
@@ -111,17 +129,13 @@ class MimecastRiskCommand(StreamingCommand):
         if empty:
             raise ArgumentProblem("field= needs a field name, for example field=recipient")
 
-    def _load_table(self) -> RiskTable:
+    def _load_table(self, aliases: Aliases) -> RiskTable:
         domain = self.default_domain
+        cache = cache_folder(os.environ.get("SPLUNK_HOME"))
         if self.lookup is not None:
-            return read_csv(self._lookup_path(self.lookup), domain)
-        path = os.environ.get(TABLE_ENV)
-        if path:
-            return read_csv(path, domain)
+            return read_csv(self._lookup_path(self.lookup), domain, aliases, f"lookup={self.lookup}", cache)
         info = self.metadata.searchinfo
-        service = connect(info.splunkd_uri, info.session_key)
-        documents = kvstore.read(service, COLLECTION, fields=FIELDS, page_size=KV_PAGE_SIZE)
-        return table_from_rows(documents, domain)
+        return read_table(connect(info.splunkd_uri, info.session_key), aliases, domain, cache)
 
     def _lookup_path(self, name: str) -> Path:
         """The file `name` in the app's own lookups/ folder; any name that leads out of it is refused."""

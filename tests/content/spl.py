@@ -59,7 +59,7 @@ STANDARD_COMMANDS = frozenset(
 )
 # Macros, lookups and saved searches that Splunk or Enterprise Security define, which the searches may name.
 STANDARD_MACROS: frozenset[str] = frozenset()
-STANDARD_LOOKUPS: frozenset[str] = frozenset()
+STANDARD_LOOKUPS: frozenset[str] = frozenset(["identity_lookup_expanded"])  # ES's merged identities
 
 
 def read_conf(path: Path) -> dict[str, dict[str, str]]:

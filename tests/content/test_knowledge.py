@@ -77,7 +77,9 @@ def test_alert_templates_say_how_to_tune_them(name):
 def test_the_click_alert_enriches_with_the_search_command():
     search = SAVED["Mimecast Awareness - Risky user clicked a link"]["search"]
     assert "| mimecastrisk" in search
-    assert 'in(mimecast_safe_grade, "D", "F") OR mimecast_watchlist="true"' in search
+    assert "| `mimecast_awareness_risk_policy(mimecast_safe_grade, mimecast_watchlist)`" in search
+    assert '| where policy_risky="true"' in search
+    assert "default_domain" not in search  # DOMAIN\\user matches without options
 
 
 def test_the_es_identity_search_writes_es_header_in_order():
@@ -98,7 +100,5 @@ def test_the_es_risk_rule_scores_users_through_the_risk_action():
         {"risk_object_field": "risk_object", "risk_object_type": "user", "risk_score": 0}
     ]
     search = stanza["search"]
-    for grade, score in {"A": 0, "B": 20, "C": 40, "D": 60, "F": 80}.items():
-        assert f'safe_grade="{grade}", {score}' in search
-    assert 'watchlist_score=if(watchlist="true", 20, 0)' in search
-    assert "risk_score=grade_score + watchlist_score" in search
+    assert "| `mimecast_awareness_risk_policy(safe_grade, watchlist)`" in search
+    assert "risk_score=policy_risk_score" in search

@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from splunk_app.risk.rows import added_columns, decode_mv, encode_mv, enrich_rows, lines
+from splunk_app.risk.rows import added_columns, decode_mv, encode_mv, enrich_chunk, lines
 from splunk_app.risk.table import table_from_rows
 
 
@@ -21,16 +21,23 @@ def test_lines_split_as_a_stringio_does(text):
     assert list(lines(text)) == list(io.StringIO(text))
 
 
-def _rows(text: str) -> list[list[str]]:
-    return list(
-        enrich_rows(
-            csv.reader(lines(text)),
-            table_from_rows([{"email": "a@x.com", "safe_grade": "B"}]),
-            ("user",),
-            False,
-            "mc_",
-        )
-    )
+TABLE = table_from_rows([{"email": "a@x.com", "safe_grade": "B"}, {"email": "b@x.com", "safe_grade": "D"}])
+
+
+def _answer(text: str, warn=lambda text: None) -> str:
+    """The chunk's answer as the command writes it: text as it comes, cells through a csv writer."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    for item in enrich_chunk(text, TABLE, ("user",), False, "mc_", warn=warn):
+        if isinstance(item, str):
+            out.write(item)
+        else:
+            writer.writerow(item)
+    return out.getvalue()
+
+
+def _rows(text: str, warn=lambda text: None) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(_answer(text, warn))))
 
 
 def test_columns_are_appended_and_a_previous_runs_are_replaced():
@@ -42,12 +49,52 @@ def test_columns_are_appended_and_a_previous_runs_are_replaced():
 
 
 def test_a_multivalue_user_gets_both_a_plain_and_an_mv_cell():
-    header, row = _rows('user,__mv_user\n"a@x.com\nb@x.com",$a@x.com$;$b@x.com$\n')
+    header, row = _rows('user,__mv_user\n"a@x.com\nB\nc@y.org",$a@x.com$;$B$;$c@y.org$\n')
     cells = dict(zip(header, row))
-    assert cells["mc_identity"] == "a@x.com\nb@x.com"
+    assert cells["mc_identity"] == "a@x.com\nb@x.com"  # c@y.org is not in the table: not listed
     assert cells["__mv_mc_identity"] == "$a@x.com$;$b@x.com$"
-    assert cells["__mv_mc_grades"] == "$B$;$unknown$"
+    assert cells["__mv_mc_grades"] == "$B$;$D$"
+    assert (cells["mc_safe_grade"], cells["mc_match"]) == ("D", "local_part")  # the riskiest, and how
+
+
+def test_short_and_long_rows_are_fitted_to_the_header_and_said_once():
+    said: list[str] = []
+    header, short, again, long = _rows("user,other,third\na@x.com\nb@x.com,1\nb@x.com,1,2,3\n", said.append)
+    cells = [dict(zip(header, row)) for row in (short, again, long)]
+    assert [(c["user"], c["other"], c["third"], c["mc_safe_grade"]) for c in cells] == [
+        ("a@x.com", "", "", "B"),
+        ("b@x.com", "1", "", "D"),
+        ("b@x.com", "1", "2", "D"),
+    ]
+    assert all(len(row) == len(header) for row in (short, again, long))
+    assert said == [
+        "a record had fewer fields than its chunk's header names; the missing ones were left empty",
+        "a record had fewer fields than its chunk's header names; the missing ones were left empty",
+        "a record had more fields than its chunk's header names; the extra ones were dropped",
+    ]
 
 
 def test_an_empty_body_gives_nothing():
     assert _rows("") == []
+
+
+def test_a_one_line_record_goes_back_as_its_own_text_and_others_as_cells():
+    sent = 'user,"quoted",other\r\n"a@x.com",1,"x ""y"""\r\nb@x.com,"two\nlines",3\nc@y.org,,\n'
+    answer = _answer(sent)
+    assert answer.split("\r\n")[1].startswith('"a@x.com",1,"x ""y""",B,')  # splunkd's quoting, untouched
+    header, one, two, three = list(csv.reader(io.StringIO(answer)))
+    assert header[:3] == ["user", "quoted", "other"]
+    assert [one[:4], two[:4], three[:4]] == [
+        ["a@x.com", "1", 'x "y"', "B"],
+        ["b@x.com", "two\nlines", "3", "D"],
+        ["c@y.org", "", "", "unknown"],
+    ]
+    assert all(len(row) == len(header) for row in (one, two, three))
+
+
+def test_added_cells_that_need_quotes_get_them():
+    table = table_from_rows([{"email": "a@x.com", "department": 'R&D, "Labs"', "safe_grade": "C"}])
+    items = list(enrich_chunk("user\na@x.com\n", table, ("user",), False, "p_"))
+    assert items[1].startswith("a@x.com,C,")
+    (row,) = list(csv.reader(io.StringIO(items[1])))
+    assert dict(zip(items[0], row))["p_department"] == 'R&D, "Labs"'

@@ -11,7 +11,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from devkit import chunked
-from splunk_app.risk.table import FIELDS
+from devkit.splunkd import SplunkdStandIn
+from splunk_app.risk.table import COLLECTION, FIELDS
 
 ROOT = Path(__file__).resolve().parents[3]
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -29,6 +30,7 @@ ADDED = (
     "risk_updated",
     "identity",
     "grades",
+    "match",
 )
 
 # email, department, grade, components, watch-listed, watch-list count, updated
@@ -38,6 +40,8 @@ USERS = [
     ("carol@example.com", "Legal", "C", "C", "C", "B", "D", False, 0, 1763895602),
     ("dave@example.com", "Support", "B", "B", "A", "C", "B", True, 1, 1763895603),
     ("erin@example.com", "HR", "D", "D", "D", "D", "D", False, 0, 1763895604),
+    ("frank@example.com", "IT", "B", "B", "B", "B", "B", False, 0, 1763895605),
+    ("frank@subsidiary.example", "IT", "F", "F", "F", "F", "F", True, 2, 1763895606),  # the same local part
 ]
 
 
@@ -70,16 +74,37 @@ def write_table(path: Path, users: Iterable[tuple] = USERS) -> Path:
     return path
 
 
-def environment(table: Path | None) -> dict[str, str]:
-    env = {name: value for name, value in os.environ.items() if name != "MIMECAST_AT_RISK_TABLE"}
-    if table is not None:
-        env["MIMECAST_AT_RISK_TABLE"] = str(table)
-    return env
+def environment() -> dict[str, str]:
+    """The test's environment without SPLUNK_HOME: the command finds its table only where Splunk keeps it."""
+    return {name: value for name, value in os.environ.items() if name != "SPLUNK_HOME"}
 
 
-def run(data: bytes, table: Path | None, script: Path = SCRIPT) -> chunked.Run:
-    """The command's whole answer, as a subprocess of the interpreter running the tests."""
-    return chunked.run([sys.executable, str(script)], data, environment(table))
+def run(
+    data: bytes, table: Path | None, script: Path = SCRIPT, env: dict[str, str] | None = None
+) -> chunked.Run:
+    """The command's whole answer, as a subprocess of the interpreter running the tests. With a `table`
+    (a CSV), its rows are the KV store collection of a loopback splunkd stand-in that the search's
+    getinfo points at, as Splunk's search head serves it."""
+    command = [sys.executable, str(script)]
+    if table is None:
+        return chunked.run(command, data, env or environment())
+    with SplunkdStandIn() as splunkd:
+        splunkd.create_collection(COLLECTION, documents(table))
+        return chunked.run(command, pointed_at(data, splunkd), env or environment())
+
+
+def documents(table: Path) -> list[dict[str, str]]:
+    """The rows of a CSV table as KV store documents."""
+    with table.open(newline="", encoding="utf-8") as handle:
+        return [{"_key": row["email"].lower(), **row} for row in csv.DictReader(handle)]
+
+
+def pointed_at(data: bytes, splunkd: SplunkdStandIn) -> bytes:
+    """The exchange with its getinfo chunk's splunkd address and session key those of `splunkd`."""
+    stream = io.BytesIO(data)
+    first = next(chunked.iter_chunks(stream))
+    first.metadata["searchinfo"].update(splunkd_uri=splunkd.uri, session_key=splunkd.session_key)
+    return chunked.encode_chunk(first.metadata, first.body) + stream.read()
 
 
 def exchange(args: Sequence[str], chunks: Sequence[Sequence[Mapping]], **searchinfo) -> bytes:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from devkit.splunkd import SplunkdStandIn
 from splunk_app.risk.table import COLLECTION
-from splunk_app.splunk.search_command import KV_PAGE_SIZE
+from splunk_app.splunk.risk_store import KV_PAGE_SIZE, VERSION_COLLECTION, KVRiskStore
+from splunk_app.splunk.service import connect
 
-from .harness import exchange, only_error, run
+from .harness import environment, exchange, only_error, run
 
 USERS = KV_PAGE_SIZE * 2 + 500  # three pages
 
@@ -31,7 +34,7 @@ def _doc(number: int) -> dict:
 
 def _search(splunkd: SplunkdStandIn, records: list[dict], *args: str) -> bytes:
     return exchange(
-        ["default_domain=example.com", *args],
+        list(args),
         [records[:2], records[2:]],
         splunkd_uri=splunkd.uri,
         session_key=splunkd.session_key,
@@ -77,9 +80,14 @@ def test_more_users_than_a_page_read_once_in_pages():
         "F",
         "true",
     )
+    assert second["mimecast_match"] == "local_part"  # no option: the table has one mail domain
     assert listed["mimecast_grades"] == ["D", "B"]
     assert (listed["mimecast_safe_grade"], listed["mimecast_watchlist"]) == ("D", "true")
-    assert (unknown["mimecast_safe_grade"], unknown["mimecast_identity"]) == ("unknown", "user99999")
+    assert (unknown["mimecast_safe_grade"], unknown["mimecast_identity"], unknown["mimecast_match"]) == (
+        "unknown",
+        "",
+        "none",
+    )
 
 
 def test_a_missing_collection_stops_the_search_with_one_message():
@@ -102,3 +110,51 @@ def test_an_unreachable_splunkd_stops_the_search_with_one_message():
     with SplunkdStandIn() as splunkd:
         data = _search(splunkd, [{"user": "a@example.com"}])
     assert "could not be reached" in only_error(run(data, None))
+
+
+def _page_reads(splunkd: SplunkdStandIn) -> int:
+    """How many pages of the table were read (not the version checks)."""
+    return sum(
+        request.path.rstrip("/").endswith(f"/{COLLECTION}") and request.query.get("sort") == "_key"
+        for request in splunkd.requests
+    )
+
+
+def test_later_searches_read_the_prepared_table_until_a_writer_changes_it(tmp_path):
+    env = {**environment(), "SPLUNK_HOME": str(tmp_path)}  # the prepared form's folder
+    records = [{"user": "CORP\\user00005"}, {"user": "user00007@example.com"}]
+    with SplunkdStandIn() as splunkd:
+        splunkd.create_collection(COLLECTION, [_doc(number) for number in range(USERS)])
+        splunkd.create_collection(VERSION_COLLECTION)
+        store = KVRiskStore(connect(splunkd.uri, splunkd.session_key))
+        store.save([])  # a writer's run: the table gets a version token
+        grades = []
+        reads = []
+        for _search_number in range(3):
+            before = _page_reads(splunkd)
+            result = run(_search(splunkd, records), None, env=env)
+            assert result.returncode == 0, result.stderr
+            grades.append([record["mimecast_safe_grade"] for record in result.records])
+            reads.append(_page_reads(splunkd) - before)
+            if _search_number == 1:
+                store.save([{**_doc(5), "safe_grade": "D"}])
+        tampered = next(Path(tmp_path).rglob("*.prepared"))
+        tampered.write_bytes(tampered.read_bytes()[:-10])
+        before = _page_reads(splunkd)
+        last = run(_search(splunkd, records), None, env=env)
+        reads.append(_page_reads(splunkd) - before)
+
+    assert reads[:2] == [3, 0]  # the second search read no page of the table
+    assert grades[:2] == [["A", "C"], ["A", "C"]]
+    assert (reads[2], grades[2]) == (3, ["D", "C"])  # the writer changed user00005: read again
+    assert (reads[3], [record["mimecast_safe_grade"] for record in last.records]) == (3, ["D", "C"])
+
+
+def test_without_a_version_token_every_search_reads_the_table(tmp_path):
+    env = {**environment(), "SPLUNK_HOME": str(tmp_path)}
+    with SplunkdStandIn() as splunkd:
+        splunkd.create_collection(COLLECTION, [_doc(number) for number in range(50)])
+        runs = [run(_search(splunkd, [{"user": "user00001"}]), None, env=env) for _ in range(2)]
+        reads = _page_reads(splunkd)
+    assert reads == 2
+    assert [result.records[0]["mimecast_safe_grade"] for result in runs] == ["B", "B"]

@@ -1,0 +1,199 @@
+"""The risk table in a prepared form that a search reads in a fraction of the time the table itself takes.
+
+Most alert searches see a few events, and each used to pay for reading and parsing the whole table. The
+prepared form holds what the search needs: the users' emails as one block of lines (split at C speed into
+the index), their enrichment values as one text with each user's start offset, parsed when the user is
+first met. It is kept in a private cache folder, stamped with the source it was made from (a CSV file's
+path, size, times and inode, or the KV store table's version) and a CRC of its content, and rebuilt when
+either differs: a stale, damaged, truncated, foreign or other-writable file is never used, only replaced.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+import tempfile
+import zlib
+from array import array
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+
+FORMAT = "mimecast-risk-prepared"
+VERSION = 1
+SEP = "\x1f"  # between a user's values; neither it nor a newline may occur in a key or a value
+MAX_HEADER = 1 << 20
+OFFSET = "Q"  # each row's start in the rows' text, as unsigned 64-bit little-endian numbers
+KEEP = 8  # prepared files kept per cache folder (indexers see a new bundle path per knowledge bundle)
+
+
+class Profiles(Mapping):
+    """Email -> enrichment values, cut from the rows' text and parsed the first time a user is looked up."""
+
+    def __init__(self, index: dict[str, int], text: str, offsets: array, width: int) -> None:
+        self._index = index
+        self._text = text
+        self._offsets = offsets
+        self._width = width
+        self._parsed: dict[str, tuple[str, ...]] = {}
+
+    def get(self, key: str, default: object = None) -> tuple[str, ...] | None:  # type: ignore[override]
+        found = self._parsed.get(key)
+        if found is None:
+            number = self._index.get(key)
+            if number is None:
+                return default  # type: ignore[return-value]
+            found = tuple(self._text[self._offsets[number] : self._offsets[number + 1]].split(SEP))
+            if len(found) != self._width:  # only a file forged to pass the CRC gets here
+                return default  # type: ignore[return-value]
+            self._parsed[key] = found
+        return found
+
+    def __getitem__(self, key: str) -> tuple[str, ...]:
+        found = self.get(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._index
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+
+def cache_folder(splunk_home: str | None) -> Path | None:
+    """Where prepared tables are kept: under Splunk's var/run when it is known, else the user's temp folder.
+    None when the folder cannot be made private to this user (another user could write into it)."""
+    if splunk_home:
+        folder = Path(splunk_home) / "var" / "run" / "splunk" / "mimecast_awareness_risk"
+    else:
+        owner = os.getuid() if hasattr(os, "getuid") else "user"
+        folder = Path(tempfile.gettempdir()) / f"mimecast_awareness_risk-{owner}"
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return folder if _private(folder) else None
+    except OSError:
+        return None
+
+
+def _private(path: Path) -> bool:
+    """Owned by this user and writable by no one else (where the platform says so)."""
+    info = path.lstat()
+    if not hasattr(os, "getuid"):
+        return True
+    return info.st_uid == os.getuid() and not info.st_mode & 0o022
+
+
+def file_stamp(handle: object) -> list[int]:
+    """What identifies the content of an open file: size, modification time, inode, change time."""
+    info = os.fstat(handle.fileno())  # type: ignore[attr-defined]
+    return [info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns]
+
+
+def prepared_path(folder: Path, source_name: str) -> Path:
+    return folder / f"{zlib.crc32(source_name.encode('utf-8')):08x}-{len(source_name)}.prepared"
+
+
+def save(
+    path: Path, source: object, profiles: Mapping[str, tuple[str, ...]], domains: Mapping[str, int]
+) -> bool:
+    """Write the prepared form (atomically: readers see the old file or the new one). False when the table
+    holds a character the form cannot carry; the search then reads the table itself every time."""
+    keys = list(profiles)
+    rows = [SEP.join(profiles[key]) for key in keys]
+    if any("\n" in key or SEP in key for key in keys):
+        return False
+    if any(row.count(SEP) != len(profiles[key]) - 1 for key, row in zip(keys, rows)):
+        return False
+    offsets = array(OFFSET, [0])
+    for row in rows:
+        offsets.append(offsets[-1] + len(row))
+    if sys.byteorder != "little":
+        offsets.byteswap()
+    key_block = "\n".join(keys).encode("utf-8")
+    offset_block = offsets.tobytes()
+    row_block = "".join(rows).encode("utf-8")
+    header = {
+        "format": FORMAT,
+        "version": VERSION,
+        "source": source,
+        "users": len(keys),
+        "width": len(profiles[keys[0]]) if keys else 0,
+        "domains": dict(domains),
+        "blocks": [len(key_block), len(offset_block), len(row_block)],
+        "crc": _crc((key_block, offset_block, row_block)),
+    }
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".prepared-", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(json.dumps(header, separators=(",", ":")).encode("utf-8") + b"\n")
+            for block in (key_block, offset_block, row_block):
+                file.write(block)
+        os.replace(temporary, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    _prune(path.parent)
+    return True
+
+
+def load(path: Path, source: object, width: int) -> tuple[Profiles, dict[str, int]] | None:
+    """The prepared table if it was made from exactly `source` and is whole; None otherwise (absent,
+    stale, damaged, truncated, another format or owner)."""
+    try:
+        return _read(path, source, width)
+    except (OSError, ValueError, KeyError, TypeError):  # json, decoding and checks raise ValueError
+        return None
+
+
+def _read(path: Path, source: object, width: int) -> tuple[Profiles, dict[str, int]]:
+    _require(_private(path), "not private to this user")
+    with path.open("rb") as file:
+        header = json.loads(file.readline(MAX_HEADER))
+        _require(isinstance(header, dict), "no header")
+        _require((header.get("format"), header.get("version")) == (FORMAT, VERSION), "another format")
+        _require((header.get("source"), header.get("width")) == (source, width), "made from another table")
+        sizes = [int(size) for size in header["blocks"]]
+        _require(len(sizes) == 3 and min(sizes) >= 0, "bad block sizes")
+        blocks = [file.read(size) for size in sizes]
+        _require([len(block) for block in blocks] == sizes and not file.read(1), "truncated")
+    _require(_crc(blocks) == header["crc"], "damaged")
+    users = int(header["users"])
+    keys = blocks[0].decode("utf-8").split("\n") if users else []
+    offsets = array(OFFSET)
+    offsets.frombytes(blocks[1])
+    if sys.byteorder != "little":
+        offsets.byteswap()
+    text = blocks[2].decode("utf-8")
+    index = dict(zip(keys, range(users)))
+    _require(len(keys) == len(index) == users == len(offsets) - 1, "wrong count")
+    _require(offsets[0] == 0 and offsets[-1] == len(text), "wrong offsets")
+    domains = header["domains"]
+    _require(isinstance(domains, dict) and all(isinstance(n, int) for n in domains.values()), "bad domains")
+    return Profiles(index, text, offsets, width), domains
+
+
+def _crc(blocks: Iterable[bytes]) -> int:
+    crc = 0
+    for block in blocks:
+        crc = zlib.crc32(block, crc)
+    return crc
+
+
+def _require(condition: bool, problem: str) -> None:
+    if not condition:
+        raise ValueError(problem)
+
+
+def _prune(folder: Path) -> None:
+    """Keep the newest KEEP prepared files: each knowledge bundle on an indexer is a new source path."""
+    files = sorted(folder.glob("*.prepared"), key=lambda path: path.stat().st_mtime, reverse=True)
+    for old in files[KEEP:]:
+        with contextlib.suppress(OSError):
+            old.unlink()

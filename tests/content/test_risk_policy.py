@@ -1,0 +1,102 @@
+"""One risk policy: the lookup mimecast_risk_policy is the only place grades become ranks, ES priorities,
+ES risk scores and "risky", and the SPL macro that reads it answers as the Python policy does."""
+
+from __future__ import annotations
+
+import csv
+import re
+
+import pytest
+
+from splunk_app.risk.policy import POLICY_FILE, shipped, watchlisted
+
+from . import spl, spl_eval
+from .test_searches import SEARCHES
+
+MACRO = "mimecast_awareness_risk_policy(2)"
+OUTPUTS = ("policy_rank", "policy_priority", "policy_risk_score", "policy_risky")
+GRADES = [*shipped().grades(), "d", " f ", "unknown", "UNKNOWN", "", "E", None]
+WATCHLIST = ["true", "false", "TRUE", "1", "yes", "no", "", None]
+
+
+def _spl_answers(grade: str | None, listed: str | None) -> tuple[str | None, ...]:
+    stanza = spl.conf("macros.conf")[MACRO]
+    args = [name.strip() for name in stanza["args"].split(",")]
+    search = spl_eval.expand(stanza["definition"], args, ["g", "w"])
+    (record,) = spl_eval.run(search, [{"g": grade, "w": listed}])
+    assert set(record) == {"g", "w", *OUTPUTS}  # the macro leaves only its outputs behind
+    return tuple(record[name] for name in OUTPUTS)
+
+
+@pytest.mark.parametrize("listed", WATCHLIST)
+@pytest.mark.parametrize("grade", GRADES)
+def test_the_spl_macro_and_the_python_policy_agree_for_every_grade_and_no_grade(grade, listed):
+    rule = shipped().rule(grade, watchlisted(listed))
+    expected = (str(rule.rank), rule.priority, str(rule.risk_score), "true" if rule.risky else "false")
+    assert _spl_answers(grade, listed) == expected
+
+
+def test_the_lookup_definition_is_the_file_python_reads():
+    stanza = spl.conf("transforms.conf")["mimecast_risk_policy"]
+    assert stanza["filename"] == POLICY_FILE
+    assert stanza["case_sensitive_match"] == "false"
+    with (spl.ROOT / "lookups" / POLICY_FILE).open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert {(row["grade"].upper(), row["watchlist"] == "true") for row in rows} == set(shipped().rules)
+
+
+GRADE_LITERAL = re.compile(r'"[ABCDF]"|\bcase\([^|]*grade')
+POLICY_FIELDS = re.compile(
+    r"\b(priority|grade_rank|risk_score)\s*=|where\s+.*\b(safe_grade|grade)\b.*\"[A-F]\""
+)
+
+
+@pytest.mark.parametrize(("label", "text"), SEARCHES, ids=[label for label, _ in SEARCHES])
+def test_no_search_maps_grades_itself(label, text):
+    """No grade literal and no case(): a grade becomes a rank, priority, score or "risky" only through the
+    policy macro."""
+    if label == f"macro {MACRO}":
+        assert "lookup mimecast_risk_policy" in text
+        return
+    assert not GRADE_LITERAL.search(text), label
+    if POLICY_FIELDS.search(text):
+        assert f"`{MACRO.split('(', maxsplit=1)[0]}(" in text, (
+            f"{label} sets a policy field without the policy macro"
+        )
+
+
+def test_the_searches_that_need_the_policy_read_it():
+    users = [label for label, text in SEARCHES if "`mimecast_awareness_risk_policy(" in text]
+    assert users == [
+        "savedsearch Mimecast Awareness - Risky user clicked a link",
+        "savedsearch Mimecast Awareness - SAFE grade dropped",
+        "savedsearch Mimecast Awareness - ES identities",
+        "savedsearch Mimecast Awareness - ES human risk score",
+        "savedsearch Mimecast Awareness - Rebuild risk table from events",
+        "dashboard mimecast_awareness_overview ds_kpis",
+        "dashboard mimecast_awareness_overview ds_riskiest",
+        "dashboard mimecast_awareness_overview ds_risky_clicks",
+    ]
+
+
+def test_the_es_identity_feed_lists_aliases_and_writes_no_spreadsheet_formula():
+    search = spl.conf("savedsearches.conf")["Mimecast Awareness - ES identities"]["search"]
+    assert "| lookup mimecast_identity_aliases email OUTPUT alias AS user_aliases" in search
+    assert "| lookup mimecast_identity_aliases email AS mail_domain OUTPUT alias AS domain_names" in search
+    assert 'identity=mvjoin(mvdedup(mvappend(email, local, other_names)), "|")' in search
+    commands = [part.split()[0] for part in spl_eval.pipeline(search)]
+    assert commands[-3:] == ["table", "foreach", "outputlookup"]  # every written field is neutralised
+    assert """if(match('<<FIELD>>', "^[=+@|\\t\\r-]"), "'" . '<<FIELD>>', '<<FIELD>>')""" in search
+
+
+def test_the_alias_table_ships_empty_and_a_disabled_search_fills_it_from_a_named_source():
+    with (spl.ROOT / "lookups" / "mimecast_identity_aliases.csv").open(encoding="utf-8") as handle:
+        assert handle.read() == "alias,email\n"
+    stanza = spl.conf("savedsearches.conf")["Mimecast Awareness - Identity aliases from ES"]
+    assert stanza["disabled"] == "1"
+    assert stanza["search"].startswith("| `mimecast_awareness_identity_source`")
+    assert stanza["search"].rstrip().endswith("| outputlookup mimecast_identity_aliases")
+    assert (
+        "inputlookup identity_lookup_expanded"
+        in spl.conf("macros.conf")["mimecast_awareness_identity_source"]["definition"]
+    )

@@ -1,0 +1,83 @@
+"""The risk policy table: read once, checked row by row, and the only source of grade rank, ES priority,
+ES risk score and who counts as risky."""
+
+from __future__ import annotations
+
+import pytest
+
+from splunk_app.risk.policy import POLICY_FILE, PolicyError, Rule, app_root, read_policy, shipped
+from splunk_app.risk.table import priority_for, risk_rank, table_from_rows
+from splunk_app.splunk.risk_store import risky_query
+
+HEADER = "grade,watchlist,rank,priority,risk_score,risky\n"
+SMALL = HEADER + "A,false,1,low,0,false\nA,true,1,low,20,true\nunknown,false,0,unknown,0,false\n"
+SMALL += "unknown,true,0,unknown,20,true\n"
+
+
+def test_the_shipped_table_is_the_apps_lookup():
+    assert (app_root() / "lookups" / POLICY_FILE).is_file()
+    policy = shipped()
+    assert [(grade, policy.rank(grade), policy.priority(grade)) for grade in policy.grades()] == [
+        ("A", 1, "low"),
+        ("B", 2, "medium"),
+        ("C", 3, "high"),
+        ("D", 4, "critical"),
+        ("F", 5, "critical"),
+    ]
+
+
+@pytest.mark.parametrize("grade", [None, "", "  ", "unknown", "X", "e"])
+def test_no_grade_follows_the_unknown_row(grade):
+    assert shipped().rule(grade) == Rule(0, "unknown", 0, False)
+    assert shipped().rule(grade, True) == Rule(0, "unknown", 20, True)
+    assert priority_for(grade) == "unknown"
+
+
+def test_grades_are_read_in_any_case_and_the_table_priority_and_rank_come_from_it():
+    assert shipped().rule(" d ", False) == Rule(4, "critical", 60, True)
+    table = table_from_rows([{"email": "a@x.com", "safe_grade": "c"}])
+    profile, _how = table.find("a@x.com")
+    assert profile[8] == "high"
+    assert risk_rank(profile)[0] == 3
+
+
+def test_a_changed_policy_changes_who_the_training_input_pulls(tmp_path):
+    path = tmp_path / POLICY_FILE
+    rows = SMALL.replace("A,true,1,low,20,true", "A,true,1,low,20,false") + "F,false,5,high,80,true\n"
+    path.write_text(rows + "F,true,5,high,100,true\n", encoding="utf-8")
+    policy = read_policy(path)
+    assert risky_query(policy) == {"$or": [{"safe_grade": "F"}]}
+    assert risky_query(shipped()) == {
+        "$or": [{"watchlist": "true"}, {"safe_grade": "D"}, {"safe_grade": "F"}]
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("grade,rank\nA,1\n", "has no watchlist, priority, risk_score, risky column"),
+        (SMALL + "B,false,2,urgent,20,false\n", "row 6: priority must be one of"),
+        (SMALL + "B,false,two,medium,20,false\n", "row 6: rank and risk_score must be whole numbers"),
+        (SMALL + "B,false,2,medium,20,maybe\n", "row 6: watchlist and risky must be true or false"),
+        (SMALL + "B,false,2,medium,-5,false\n", "row 6: rank must be 0 to 100"),
+        (SMALL + "a,false,1,low,0,false\n", "row 6: a second row for A off the watch list"),
+        (SMALL + "B,false,2,medium,20,false\n", "needs a row for B on the watch list"),
+        (SMALL.replace("unknown,true,0,unknown,20,true\n", ""), "needs a row for unknown on the watch list"),
+        (
+            SMALL.replace("A,true,1,low", "A,true,2,low"),
+            "grade A has another rank or priority on the watch list",
+        ),
+    ],
+)
+def test_a_bad_policy_table_is_refused_naming_the_row(tmp_path, text, says):
+    path = tmp_path / POLICY_FILE
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(PolicyError, match=says) as raised:
+        read_policy(path)
+    assert str(tmp_path) not in str(raised.value)
+
+
+def test_an_unreadable_policy_says_so_without_its_path(tmp_path):
+    with pytest.raises(PolicyError, match=r"cannot read mimecast_risk_policy\.csv") as raised:
+        read_policy(tmp_path / "absent.csv")
+    assert str(tmp_path) not in str(raised.value)
