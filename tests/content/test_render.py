@@ -65,6 +65,7 @@ def test_every_panel_draws_its_sample_and_reports_nothing_wrong(report, view):
 
 
 @pytest.mark.parametrize("view", VIEWS)
-def test_a_picture_is_written(report, view):
+def test_a_whole_picture_is_written(report, view):
+    assert not report[view]["cut"], f"{view} is taller than render.mjs's window: raise HEIGHT"
     picture = render.OUTPUT / f"{view}.png"
     assert picture.stat().st_size > 10_000
