@@ -101,9 +101,9 @@ function inspectPanels(ids) {
         // A table wider than its panel hides columns behind a scroll bar.
         const scroller = type === 'splunk.table' ? item.querySelector('table')?.parentElement : null;
         const hiddenColumns = scroller ? scroller.scrollWidth > scroller.clientWidth + 1 : false;
-        // A header too narrow for its label breaks a word across lines ("Accoun/t").
-        const brokenHeaders = [];
-        for (const header of item.querySelectorAll('thead th')) {
+        // A column too narrow for its header or values breaks a word across lines ("Accoun/t", "a@example.co/m").
+        const brokenWords = [];
+        for (const header of item.querySelectorAll('thead th, tbody td')) {
             const walker = document.createTreeWalker(header, NodeFilter.SHOW_TEXT);
             for (let node = walker.nextNode(); node; node = walker.nextNode()) {
                 for (const word of node.textContent.matchAll(/\S+/g)) {
@@ -112,13 +112,13 @@ function inspectPanels(ids) {
                     range.setEnd(node, word.index + word[0].length);
                     const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
                     if (lines.size > 1) {
-                        brokenHeaders.push(header.innerText.trim());
+                        brokenWords.push(header.innerText.trim());
                     }
                 }
             }
         }
         const rect = item.getBoundingClientRect();
-        return { id, type, drawn: true, messages, content, hiddenColumns, brokenHeaders, width: rect.width, height: rect.height, text: item.innerText.slice(0, 300) };
+        return { id, type, drawn: true, messages, content, hiddenColumns, brokenWords, width: rect.width, height: rect.height, text: item.innerText.slice(0, 300) };
     });
 }
 
