@@ -45,18 +45,23 @@ test: $(BIN)/.ready .venv39/bin/.ready .venv313/bin/.ready lint package .venv-in
 	.venv313/bin/pytest -p no:cacheprovider $(PORTABLE_TESTS)
 
 # The dashboard render test (tests/content/test_render.py): Splunk's Dashboard Studio npm packages, pinned by
-# the lock file, in a git-ignored folder, and Debian's chromium (CI runs as root; elsewhere install it yourself).
+# the lock file, in a git-ignored folder, and Debian's chromium (and Node.js when missing: CI runs as root;
+# elsewhere install them yourself).
 RENDER := tests/content/render
+apt-install = command -v $(1) >/dev/null || { apt-get update -qq && apt-get install -y -qq $(2); }
 $(RENDER)/node_modules/.package-lock.json: $(RENDER)/package.json $(RENDER)/package-lock.json
+	@$(call apt-install,npm,nodejs npm)
 	cd $(RENDER) && npm ci --no-audit --no-fund --loglevel=error
 
 render-tools: $(RENDER)/node_modules/.package-lock.json
-	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+	@$(call apt-install,chromium,chromium)
 
-# The README's pictures: render the dashboards and keep the PNGs under docs/.
+# The README's pictures: render the dashboards and keep the PNGs under docs/, in 256 colours (a third the size).
 dashboard-pictures: $(BIN)/.ready render-tools
 	$(BIN)/pytest -q -p no:cacheprovider tests/content/test_render.py
+	@$(call apt-install,pngquant,pngquant)
 	mkdir -p docs/dashboards && cp build/dashboards/*.png docs/dashboards/
+	pngquant --force --quality 80-95 --ext .png docs/dashboards/*.png
 
 # The Splunk app: UCC builds dist/TA-mimecast-awareness-<version>.tgz (tests/package inspects and runs it).
 .venv-build/bin/.ready: packaging/build-requirements.txt

@@ -1,7 +1,9 @@
-"""The Dashboard Studio overview parses and is wired together: every panel, input and token resolves."""
+"""The Dashboard Studio views parse and are wired together: every panel, input and token resolves; the
+overview shows what the SOC needs the way an analyst reads it."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -37,28 +39,47 @@ def test_it_has_the_panels_the_soc_needs():
     assert titles >= PANELS
 
 
-def test_every_visualization_and_input_uses_an_existing_data_source():
-    sources = set(DEFINITION["dataSources"])
-    users = {**DEFINITION["visualizations"], **DEFINITION["inputs"]}
+VIEWS = {path.stem: dashboard.load(path)[1] for path in dashboard.views()}
+
+
+@pytest.mark.parametrize("view", sorted(VIEWS))
+def test_every_visualization_and_input_uses_an_existing_data_source(view):
+    definition = VIEWS[view]
+    sources = set(definition["dataSources"])
+    users = {**definition["visualizations"], **definition.get("inputs", {})}
     for name, item in users.items():
         for source in item.get("dataSources", {}).values():
             assert source in sources, f"{name} uses unknown data source {source}"
 
 
-def test_every_data_source_is_used():
+@pytest.mark.parametrize("view", sorted(VIEWS))
+def test_every_data_source_is_used(view):
+    definition = VIEWS[view]
     used = {
         source
-        for item in [*DEFINITION["visualizations"].values(), *DEFINITION["inputs"].values()]
+        for item in [*definition["visualizations"].values(), *definition.get("inputs", {}).values()]
         for source in item.get("dataSources", {}).values()
     }
-    assert used == set(DEFINITION["dataSources"])
+    assert used == set(definition["dataSources"])
 
 
-def test_the_layout_places_every_visualization_and_input_once():
-    layout = DEFINITION["layout"]
+@pytest.mark.parametrize("view", sorted(VIEWS))
+def test_the_layout_places_every_visualization_and_input_once(view):
+    definition = VIEWS[view]
+    layout = definition["layout"]
     placed = [block["item"] for grid in layout["layoutDefinitions"].values() for block in grid["structure"]]
-    assert sorted(placed) == sorted(DEFINITION["visualizations"])
-    assert sorted(layout["globalInputs"]) == sorted(DEFINITION["inputs"])
+    assert sorted(placed) == sorted(definition["visualizations"])
+    assert sorted(layout["globalInputs"]) == sorted(definition.get("inputs", {}))
+
+
+@pytest.mark.parametrize("view", sorted(VIEWS))
+def test_every_token_a_search_uses_is_set_by_an_input_of_its_view(view):
+    definition = VIEWS[view]
+    tokens = {item["options"]["token"] for item in definition.get("inputs", {}).values()}
+    for name, source in definition["dataSources"].items():
+        text = json.dumps(source)
+        for token in re.findall(r"\$([\w.]+)\$", text):
+            assert token.split(".")[0] in tokens, f"{name} uses unset token ${token}$"
 
 
 def test_a_time_picker_and_an_account_filter_drive_every_search():
@@ -72,20 +93,14 @@ def test_a_time_picker_and_an_account_filter_drive_every_search():
             assert 'mc_account="$account$"' in source["options"]["query"], name
 
 
-@pytest.mark.parametrize("name", sorted(DEFINITION["dataSources"]))
-def test_every_token_a_search_uses_is_set_by_an_input(name):
-    tokens = {item["options"]["token"] for item in DEFINITION["inputs"].values()}
-    query = DEFINITION["dataSources"][name]["options"]["query"]
-    for token in re.findall(r"\$([\w.]+)\$", query):
-        assert token.split(".")[0] in tokens, f"{name} uses unset token ${token}$"
-
-
-def test_single_values_read_a_field_their_search_makes():
-    for name, viz in DEFINITION["visualizations"].items():
+@pytest.mark.parametrize("view", sorted(VIEWS))
+def test_single_values_read_a_field_their_search_makes(view):
+    definition = VIEWS[view]
+    for name, viz in definition["visualizations"].items():
         major = viz.get("options", {}).get("majorValue")
         if major:
             field = re.search(r"seriesByName\('([^']+)'\)", major).group(1)
-            query = DEFINITION["dataSources"][viz["dataSources"]["primary"]]["options"]["query"]
+            query = definition["dataSources"][viz["dataSources"]["primary"]]["options"]["query"]
             made = re.search(rf"\bas {field}\b|\beval {field}=|, {field}=", query)
             assert made, f"{name} reads {field}, which its search does not make"
 

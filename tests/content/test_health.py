@@ -81,7 +81,9 @@ def test_summary_lines_give_splunk_the_fields_the_dashboard_reads():
 
 def test_stale_is_one_rule_shared_by_the_dashboard_and_the_alert():
     rule = MACROS["mimecast_awareness_input_health"]["definition"]
-    assert 'now() - last_completed > 2 * interval, "yes", "no")' in rule
+    assert 'now() - last_completed > 2 * period, "yes", "no")' in rule
+    # The interval in seconds, or for a cron schedule the usual gap between runs: never a null that hides.
+    assert "period=coalesce(tonumber(interval), usual_gap, 86400)" in rule
     assert 'outcome="success" OR outcome="partial"' in rule
     users = [
         name for name in DEFINITION["dataSources"] if "`mimecast_awareness_input_health`" in _query(name)

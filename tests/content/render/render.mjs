@@ -1,8 +1,9 @@
 // The Node half of the render test: bundle page.jsx with esbuild, then in ONE headless Chromium session
 // validate each dashboard's definition as shipped, draw it fed with sample results, report every panel's
 // state and write a PNG. Usage: node render.mjs <job.json>; the job names the dashboards and the output
-// folder, where report.json and <name>.png are written. Nothing leaves the browser: every request is answered
-// here (the page, and the two splunkd REST calls the time picker makes) or refused.
+// folder, where report.json and <name>.png are written ("keepDom": true also keeps each page's HTML, to debug).
+// Nothing leaves the browser: every request is answered here (the page, and the two splunkd REST calls the
+// time picker makes) or refused.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,8 +31,16 @@ await esbuild.build({
     logLevel: 'error',
 });
 // Splunk Web's page config: the time picker draws only when it finds splunkd behind Splunk Web.
-const SPLUNK_CONFIG = { SPLUNKD_PATH: '/en-US/splunkd/__raw', MRSPARKLE_ROOT_PATH: '', LOCALE: 'en-US', APP: 'TA-mimecast-awareness', VERSION_LABEL: '10.0.0', USERNAME: 'analyst', MRSPARKLE_PORT_NUMBER: '8000',
-    SERVER_ZONEINFO: '### SERIALIZED TIMEZONE FORMAT 1.0;Y0 NW 55 54 43;$' };
+const SPLUNK_CONFIG = {
+    SPLUNKD_PATH: '/en-US/splunkd/__raw',
+    MRSPARKLE_ROOT_PATH: '',
+    MRSPARKLE_PORT_NUMBER: '8000',
+    LOCALE: 'en-US',
+    APP: 'TA-mimecast-awareness',
+    VERSION_LABEL: '10.2.0',
+    USERNAME: 'analyst',
+    SERVER_ZONEINFO: '### SERIALIZED TIMEZONE FORMAT 1.0;Y0 NW 55 54 43;$', // UTC
+};
 const FILES = {
     '/': ['text/html', `<!doctype html><html><head><meta charset="utf-8"><link rel="stylesheet" href="/page.css"><script>window.$C = ${JSON.stringify(SPLUNK_CONFIG)};</script></head><body style="margin:0"><div id="root"></div><script src="/page.js"></script></body></html>`],
     '/page.css': ['text/css', fs.readFileSync(path.join(BUILD, 'page.css'))],
@@ -75,6 +84,11 @@ function inspectPanels(ids) {
         const messages = [...item.querySelectorAll('[data-test="message"], [data-test-type="error"], [role="alert"]')]
             .map((node) => node.innerText.trim())
             .filter(Boolean);
+        // A panel's warning or error (no results, a field not found, a search error) shows as a status icon.
+        for (const icon of item.querySelectorAll('[data-test="status-icon-container"]')) {
+            const label = icon.querySelector('[aria-label]')?.getAttribute('aria-label') || 'unlabelled';
+            messages.push(`status icon: ${label}`);
+        }
         let content;
         if (type === 'splunk.singlevalue') {
             const major = (item.querySelector('[data-test="majorValue"]')?.textContent || '').trim();
@@ -87,9 +101,9 @@ function inspectPanels(ids) {
         // A table wider than its panel hides columns behind a scroll bar.
         const scroller = type === 'splunk.table' ? item.querySelector('table')?.parentElement : null;
         const hiddenColumns = scroller ? scroller.scrollWidth > scroller.clientWidth + 1 : false;
-        // A header too narrow for its label breaks a word across lines ("Accoun/t").
-        const brokenHeaders = [];
-        for (const header of item.querySelectorAll('thead th')) {
+        // A column too narrow for its header or values breaks a word across lines ("Accoun/t", "a@example.co/m").
+        const brokenWords = [];
+        for (const header of item.querySelectorAll('thead th, tbody td')) {
             const walker = document.createTreeWalker(header, NodeFilter.SHOW_TEXT);
             for (let node = walker.nextNode(); node; node = walker.nextNode()) {
                 for (const word of node.textContent.matchAll(/\S+/g)) {
@@ -98,13 +112,13 @@ function inspectPanels(ids) {
                     range.setEnd(node, word.index + word[0].length);
                     const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
                     if (lines.size > 1) {
-                        brokenHeaders.push(header.innerText.trim());
+                        brokenWords.push(header.innerText.trim());
                     }
                 }
             }
         }
         const rect = item.getBoundingClientRect();
-        return { id, type, drawn: true, messages, content, hiddenColumns, brokenHeaders, width: rect.width, height: rect.height, text: item.innerText.slice(0, 300) };
+        return { id, type, drawn: true, messages, content, hiddenColumns, brokenWords, width: rect.width, height: rect.height, text: item.innerText.slice(0, 300) };
     });
 }
 
@@ -135,17 +149,6 @@ try {
         await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
         const ids = Object.keys(dashboard.sampled.visualizations || {});
         const panels = await page.evaluate(inspectPanels, ids);
-        // A panel's warning or error sits behind a status icon: open each and read what it says.
-        for (const panel of panels) {
-            const icons = await page.$$(`[data-test="viz-item"][data-id="${panel.id}"] [data-test="status-icon-container"] button`);
-            for (const icon of icons) {
-                await icon.click();
-                await new Promise((resolve) => setTimeout(resolve, 300));
-                const said = await page.evaluate(() => [...document.querySelectorAll('[data-test-popover-id], [role="dialog"], [role="tooltip"]')].map((node) => node.innerText.trim()).filter(Boolean).join(' | '));
-                panel.messages.push(`status icon: ${said || '(no text)'}`);
-                await page.keyboard.press('Escape');
-            }
-        }
         const rendered = await page.evaluate(() => window.rendered);
         const renderErrors = await page.evaluate(() => window.renderErrors);
         const height = await page.evaluate(() => document.getElementById('root').getBoundingClientRect().height);
@@ -157,7 +160,8 @@ try {
         if (job.keepDom) {
             fs.writeFileSync(path.join(job.outDir, `${dashboard.name}.html`), await page.content());
         }
-        report[dashboard.name] = { validation, rendered, renderErrors, consoleErrors, panels };
+        const cut = height > HEIGHT; // taller than the window: the picture would be cut off
+        report[dashboard.name] = { validation, rendered, renderErrors, consoleErrors, panels, cut };
         await page.close();
     }
 } finally {
