@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from xml.sax.saxutils import escape
 
 from devkit.loopback import Reply, Server
-from splunk_app import APP_ID
+from splunk_app import ADMIN_CAPABILITY, APP_ID
 
 MASK = "********"
 BATCH_SAVE_LIMIT = 1000  # limits.conf [kvstore] max_documents_per_batch_save
@@ -69,9 +69,15 @@ class _HttpError(Exception):
 class SplunkdStandIn:
     """splunkd's REST API on 127.0.0.1 and a free port; use as a context manager."""
 
-    def __init__(self, app: str = APP_ID, session_key: str | None = None) -> None:
+    def __init__(
+        self,
+        app: str = APP_ID,
+        session_key: str | None = None,
+        capabilities: tuple[str, ...] = ("admin_all_objects", ADMIN_CAPABILITY, "list_storage_passwords"),
+    ) -> None:
         self.app = app
         self.session_key = session_key or secrets.token_hex(20)
+        self.capabilities = capabilities  # what authentication/current-context says the caller may do
         self.faults = StandInFaults()
         self._state = _State()
         self._lock = threading.Lock()
@@ -185,6 +191,9 @@ class SplunkdStandIn:
             raise _HttpError(400, "the stand-in answers feeds only with output_mode=json (no Atom XML)")
         if endpoint[:2] == ["server", "info"] and method == "GET":
             return 200, self._feed("server-info", [("server-info", _SERVER_INFO)])
+        if endpoint[:2] == ["authentication", "current-context"] and method == "GET":
+            context = {"username": "caller", "roles": [], "capabilities": list(self.capabilities)}
+            return 200, self._feed("current-context", [("context", context)])
         if endpoint[:1] == ["messages"]:
             return self._messages(method, endpoint[1:], query)
         if endpoint[:1] and endpoint[0].startswith("configs") and len(endpoint) >= 2:

@@ -69,6 +69,15 @@ def get_json(service: client.Service, path: str, what: str, **query: Any) -> Any
     return request(service, "GET", path, what, output_mode="json", **query)
 
 
+def caller_capabilities(service: client.Service) -> frozenset[str]:
+    """What the user behind the session key may do, as splunkd says (authentication/current-context)."""
+    answer = get_json(service, "authentication/current-context", "the caller's capabilities")
+    entries = answer.get("entry") if isinstance(answer, dict) else None
+    content = entries[0].get("content") if isinstance(entries, list) and entries else None
+    found = content.get("capabilities") if isinstance(content, dict) else None
+    return frozenset(str(name) for name in found) if isinstance(found, list) else frozenset()
+
+
 def _reason(err: binding.HTTPError) -> str:
     """splunkd's own words from the error body (JSON with output_mode=json, else XML), or the reason."""
     try:
