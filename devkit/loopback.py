@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import ssl
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -86,8 +87,10 @@ class _HttpServer(ThreadingHTTPServer):
     allow_reuse_address = True
     serve: Serve
 
-    def __init__(self, address: tuple[str, int]) -> None:
+    def __init__(self, address: tuple[str, int], tls: ssl.SSLContext | None = None) -> None:
         super().__init__(address, _Handler)
+        if tls is not None:
+            self.socket = tls.wrap_socket(self.socket, server_side=True)
         self.lock = threading.Lock()
         self.connections: set[socket.socket] = set()
 
@@ -100,10 +103,14 @@ class _HttpServer(ThreadingHTTPServer):
 
 
 class Server:
-    """Runs `serve` behind HTTP on 127.0.0.1:`port` (0 = any free port) in a background thread."""
+    """Runs `serve` behind HTTP on 127.0.0.1:`port` (0 = any free port) in a background thread; behind
+    HTTPS when given a server-side `tls` context."""
 
-    def __init__(self, serve: Serve, port: int = 0, name: str = "loopback") -> None:
+    def __init__(
+        self, serve: Serve, port: int = 0, name: str = "loopback", tls: ssl.SSLContext | None = None
+    ) -> None:
         self._serve = serve
+        self._tls = tls
         self._name = name
         self._wanted_port = port
         self._http: _HttpServer | None = None
@@ -118,7 +125,7 @@ class Server:
     def start(self) -> None:
         if self._http is not None:
             return
-        self._http = _HttpServer(("127.0.0.1", self._wanted_port))
+        self._http = _HttpServer(("127.0.0.1", self._wanted_port), self._tls)
         self._http.serve = self._serve
         self._thread = threading.Thread(
             target=self._http.serve_forever, kwargs={"poll_interval": 0.05}, name=self._name, daemon=True

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import ssl
 import threading
 import uuid
 from collections.abc import Mapping
@@ -74,6 +75,7 @@ class SplunkdStandIn:
         app: str = APP_ID,
         session_key: str | None = None,
         capabilities: tuple[str, ...] = ("admin_all_objects", ADMIN_CAPABILITY, "list_storage_passwords"),
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.app = app
         self.session_key = session_key or secrets.token_hex(20)
@@ -81,7 +83,8 @@ class SplunkdStandIn:
         self.faults = StandInFaults()
         self._state = _State()
         self._lock = threading.Lock()
-        self._server = Server(self._serve, name="splunkd stand-in")
+        self._scheme = "https" if tls is not None else "http"
+        self._server = Server(self._serve, name="splunkd stand-in", tls=tls)
 
     def __enter__(self) -> SplunkdStandIn:
         self._server.start()
@@ -93,7 +96,7 @@ class SplunkdStandIn:
     @property
     def uri(self) -> str:
         """splunkd's management URI, as splunkd passes it to scripts (`server_uri`)."""
-        return f"http://127.0.0.1:{self._server.port}"
+        return f"{self._scheme}://127.0.0.1:{self._server.port}"
 
     @property
     def requests(self) -> list[StandInRequest]:
