@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Union
 from urllib.parse import urlsplit
 
-from splunk_app.inputs.catalogue import CATALOG
+from splunk_app.inputs.catalogue import CATALOGUE
 from splunk_app.mimecast import ENDPOINTS, Client, HmacCredentials, OAuth2Credentials, Proxy
 from splunk_app.mimecast.errors import (
     ApiError,
@@ -59,17 +59,6 @@ BASE_URL_RULE = (
     "backslash or spaces); http:// only for a simulated tenant on this machine."
 )
 API2_SUFFIX = ".services.mimecast.com"
-# The call that shows whether a data set can be pulled: its input's first request, one record long.
-PROBES = {
-    "safe_score": "safe_score_details",
-    "safe_score_summary": "safe_score_summary",
-    "watchlist": "watchlist_details",
-    "performance": "performance_details",
-    "training": "training_details",
-    "queue": "queue",
-    "campaign": "campaigns",
-    "phishing": "phishing_campaigns",
-}
 API1_ONLY = "available only through an API 1.0 application (HMAC keys); OAuth 2.0 accounts cannot pull it"
 # Removing a made-up address from a made-up group changes nothing, and Mimecast only answers it (with a
 # fail[] entry for the unknown group) to a role that has Directories | Groups | Edit.
@@ -143,21 +132,21 @@ def check_account(fields: Mapping[str, str], proxy: Proxy | None = None) -> Chec
     oauth = isinstance(credentials, OAuth2Credentials)
     pulls: list[str] = []
     refused: list[tuple[str, str]] = []
-    for input_type in CATALOG.values():
-        endpoint = ENDPOINTS[PROBES.get(input_type.data_set, "safe_score_summary")]
+    for data_set in CATALOGUE.values():  # each data set's own first call, one record long
+        endpoint = ENDPOINTS[data_set.endpoint]
         if oauth and endpoint.api1_only:
-            refused.append((input_type.title, API1_ONLY))
+            refused.append((data_set.title, API1_ONLY))
             continue
         try:
             _probe(client, endpoint.name)
         except MissingPermission:
-            refused.append((input_type.title, "the API application's role lacks the permission"))
+            refused.append((data_set.title, "the API application's role lacks the permission"))
         except ApiError as err:
-            refused.append((input_type.title, f"Mimecast answered {err.code or f'HTTP {err.status}'}"))
+            refused.append((data_set.title, f"Mimecast answered {err.code or f'HTTP {err.status}'}"))
         except MimecastError as err:
             return explain(err, base_url, credentials, proxy)
         else:
-            pulls.append(input_type.title)
+            pulls.append(data_set.title)
     groups = _may_manage_groups(client)
     if not pulls and not groups:
         return explain(MissingPermission("no data set", endpoint="check"), base_url, credentials, proxy)

@@ -12,7 +12,7 @@ from devkit.loopback import Server
 from devkit.proxy import forward_proxy, not_a_gateway
 from devkit.simulator import Faults, SimulatedTenant
 from splunk_app.account_check import check_account, explain, submitted_fields
-from splunk_app.inputs.catalogue import CATALOG
+from splunk_app.inputs.catalogue import CATALOGUE
 from splunk_app.mimecast import HmacCredentials, OAuth2Credentials, Proxy
 from splunk_app.mimecast.errors import ApiError, BadCredentials, MimecastError, RateLimited, TlsError
 
@@ -70,8 +70,8 @@ def test_a_working_account_says_what_it_can_pull_and_that_it_may_manage_groups(
     tenant.clear_requests()
     result = check_account(fields(tenant))
     assert result.ok, result.message
-    titles = [input_type.title for input_type in CATALOG.values()]
-    campaigns = CATALOG["mimecast_at_campaign"].title
+    titles = [data_set.title for data_set in CATALOGUE.values()]
+    campaigns = CATALOGUE["mimecast_at_campaign"].title
     if fields is oauth2_fields:
         assert list(result.pulls) == [title for title in titles if title != campaigns]
         assert [title for title, _ in result.refused] == [campaigns]
@@ -99,7 +99,7 @@ def test_an_account_without_the_group_permission_is_saved_and_says_so(tenant: Si
 
 
 def test_an_account_meant_only_for_the_alert_actions_passes(tenant: SimulatedTenant) -> None:
-    tenant.faults = Faults(missing_permission=len(CATALOG))  # every data set refused, the group call not
+    tenant.faults = Faults(missing_permission=len(CATALOGUE))  # every data set refused, the group call not
     result = check_account(hmac_fields(tenant))
     assert result.ok, result.message
     assert result.pulls == () and result.manages_groups is True
@@ -110,7 +110,7 @@ def test_an_account_that_can_do_one_data_set_names_the_others(tenant: SimulatedT
     tenant.faults = Faults(missing_permission=1, path="get-queue")
     result = check_account(hmac_fields(tenant))
     assert result.ok
-    assert [title for title, _ in result.refused] == [CATALOG["mimecast_at_queue"].title]
+    assert [title for title, _ in result.refused] == [CATALOGUE["mimecast_at_queue"].title]
 
 
 @pytest.mark.parametrize(
@@ -131,7 +131,7 @@ def test_wrong_credentials(tenant: SimulatedTenant, fields, wrong: dict[str, str
 
 
 def test_missing_awareness_training_permission(tenant: SimulatedTenant) -> None:
-    tenant.faults = Faults(missing_permission=len(CATALOG) + 1)
+    tenant.faults = Faults(missing_permission=len(CATALOGUE) + 1)
     result = check_account(oauth2_fields(tenant))
     assert result.problem == "missing_permission"
     assert "Awareness Training | Dashboard | Read" in result.message
