@@ -169,3 +169,56 @@ def test_a_good_account_passes_the_check_and_goes_on_to_uccs_save(
         "status": 400,
         "message": '"default" is not allowed for entity name',
     }
+
+
+def oauth_fields(tenant: SimulatedTenant, **changes: str) -> dict[str, str]:
+    return {
+        "auth_type": "oauth2",
+        "base_url": tenant.base_url,
+        "client_id": tenant.keys.client_id,
+        "client_secret": tenant.keys.client_secret,
+        **changes,
+    }
+
+
+def test_a_caller_without_the_capability_is_refused_before_any_call(
+    splunk_python: str, stub: Path, installed_app: Path, tenant: SimulatedTenant
+) -> None:
+    tenant.clear_requests()
+    with SplunkdStandIn(capabilities=("search", "list_storage_passwords")) as splunkd:
+        answer = save(splunk_python, stub, installed_app, splunkd, oauth_fields(tenant))
+        writes = [r for r in splunkd.requests if r.method == "POST"]
+    assert answer["refused"] == "RestError" and answer["status"] == 403, answer
+    assert "edit_mimecast_awareness" in answer["message"]
+    assert tenant.requests == [] and writes == []
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "http://HOST\\@127.0.0.1",
+        "https://evil.example/path",
+        "https://user:pw@evil.example",
+        "http://10.0.0.1",
+    ],
+)
+def test_uccs_own_validation_runs_before_the_check_calls_out(
+    splunk_python: str, stub: Path, installed_app: Path, tenant: SimulatedTenant, base_url: str
+) -> None:
+    tenant.clear_requests()
+    with SplunkdStandIn() as splunkd:
+        answer = save(splunk_python, stub, installed_app, splunkd, oauth_fields(tenant, base_url=base_url))
+    assert answer["refused"] == "RestError" and answer["status"] == 400, answer
+    assert "Not matching the pattern" in answer["message"], answer  # UCC's validator, before any call
+    assert tenant.requests == []
+
+
+def test_save_without_checking_makes_no_call(
+    splunk_python: str, stub: Path, installed_app: Path, tenant: SimulatedTenant
+) -> None:
+    tenant.clear_requests()
+    with SplunkdStandIn() as splunkd:
+        fields = oauth_fields(tenant, client_secret="not-yet-valid", skip_check="1")
+        answer = save(splunk_python, stub, installed_app, splunkd, fields, name="default")
+    assert tenant.requests == []
+    assert answer["message"] == '"default" is not allowed for entity name'  # UCC's own save was reached
