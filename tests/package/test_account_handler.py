@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from workshop.config.test_account_check import oauth2_fields
 
 from devkit.simulator import SimulatedTenant
 from devkit.splunkd import SplunkdStandIn
@@ -171,22 +172,12 @@ def test_a_good_account_passes_the_check_and_goes_on_to_uccs_save(
     }
 
 
-def oauth_fields(tenant: SimulatedTenant, **changes: str) -> dict[str, str]:
-    return {
-        "auth_type": "oauth2",
-        "base_url": tenant.base_url,
-        "client_id": tenant.keys.client_id,
-        "client_secret": tenant.keys.client_secret,
-        **changes,
-    }
-
-
 def test_a_caller_without_the_capability_is_refused_before_any_call(
     splunk_python: str, stub: Path, installed_app: Path, tenant: SimulatedTenant
 ) -> None:
     tenant.clear_requests()
     with SplunkdStandIn(capabilities=("search", "list_storage_passwords")) as splunkd:
-        answer = save(splunk_python, stub, installed_app, splunkd, oauth_fields(tenant))
+        answer = save(splunk_python, stub, installed_app, splunkd, oauth2_fields(tenant))
         writes = [r for r in splunkd.requests if r.method == "POST"]
     assert answer["refused"] == "RestError" and answer["status"] == 403, answer
     assert "edit_mimecast_awareness" in answer["message"]
@@ -207,7 +198,7 @@ def test_uccs_own_validation_runs_before_the_check_calls_out(
 ) -> None:
     tenant.clear_requests()
     with SplunkdStandIn() as splunkd:
-        answer = save(splunk_python, stub, installed_app, splunkd, oauth_fields(tenant, base_url=base_url))
+        answer = save(splunk_python, stub, installed_app, splunkd, oauth2_fields(tenant, base_url=base_url))
     assert answer["refused"] == "RestError" and answer["status"] == 400, answer
     assert "Not matching the pattern" in answer["message"], answer  # UCC's validator, before any call
     assert tenant.requests == []
@@ -218,7 +209,7 @@ def test_save_without_checking_makes_no_call(
 ) -> None:
     tenant.clear_requests()
     with SplunkdStandIn() as splunkd:
-        fields = oauth_fields(tenant, client_secret="not-yet-valid", skip_check="1")
+        fields = oauth2_fields(tenant, client_secret="not-yet-valid", skip_check="1")
         answer = save(splunk_python, stub, installed_app, splunkd, fields, name="default")
     assert tenant.requests == []
     assert answer["message"] == '"default" is not allowed for entity name'  # UCC's own save was reached
