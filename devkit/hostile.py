@@ -1,9 +1,9 @@
 """A hostile Mimecast on 127.0.0.1: what an attacker, a broken gateway or a broken proxy could answer.
 
 It signs callers in as the simulated tenant does (the tenant answers /oauth/token and checks HMAC), then
-answers every API call with one chosen `behaviour`. Answers built from the tenant's own page keep its
-records (so the lone-surrogate and non-finite cases carry real users); the rest are made here. Every answer
-is deterministic, and the big ones are streamed, never held in memory.
+answers every API call with one chosen `behaviour` (one of BEHAVIOURS). Answers built from the tenant's own
+page keep its records (so the lone-surrogate and non-finite cases carry real users); the rest are made here.
+Every answer is deterministic, and the big ones are streamed, never held in memory.
 """
 
 from __future__ import annotations
@@ -75,6 +75,13 @@ def _drip(body: bytes, pause: float) -> Iterator[bytes]:
         for index in range(len(body)):
             time.sleep(pause)
             yield body[index : index + 1]
+
+
+def _header_drip(pause: float) -> Iterator[bytes]:
+    yield b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Drip: "
+    while True:
+        time.sleep(pause)
+        yield b"a"
 
 
 def _poisoned(genuine: bytes, poison: Callable[[dict[str, Any]], None]) -> bytes:
@@ -205,6 +212,7 @@ BEHAVIOURS: dict[str, Behaviour] = {
         _failure(429, "err_rate_limit_exceeded", "Too many requests").body,
     ),
     "slow_drip": lambda s, h, b, g: Reply(200, dict(JSON), stream=_drip(g.body, 0.2)),
+    "slow_headers": lambda s, h, b, g: Reply(200, raw=_header_drip(0.2)),
     "redirect": lambda s, h, b, g: Reply(
         302, {"Location": "http://127.0.0.1:9/elsewhere", "Content-Type": "application/json"}, g.body
     ),

@@ -17,13 +17,15 @@ from typing import Callable
 @dataclass
 class Reply:
     """An answer: `body` with its Content-Length, or, when `stream` is set, its pieces as they come (no
-    Content-Length, the connection closed at the end), for answers that drip or never end."""
+    Content-Length, the connection closed at the end), for answers that drip or never end; `raw` replaces
+    the whole answer, status line and headers included, with its pieces as they come."""
 
     status: int
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
     cut: bool = False
     stream: Iterable[bytes] | None = None
+    raw: Iterable[bytes] | None = None
 
 
 Serve = Callable[[str, str, Mapping[str, str], bytes], Reply]
@@ -37,6 +39,10 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length > 0 else b""
         reply = self.server.serve(self.command, self.path, self.headers, body)
+        if reply.raw is not None:
+            self.close_connection = True
+            self._write_pieces(reply.raw)
+            return
         self.send_response(reply.status)
         for name, value in reply.headers.items():
             self.send_header(name, value)
@@ -59,6 +65,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Connection", "close")
         self.end_headers()
         self.close_connection = True
+        self._write_pieces(pieces)
+
+    def _write_pieces(self, pieces: Iterable[bytes]) -> None:
         try:
             for piece in pieces:
                 self.wfile.write(piece)

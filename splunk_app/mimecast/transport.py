@@ -8,8 +8,11 @@ within `Limits.request_seconds` however slowly it drips.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import re
+import socket
+import threading
 import time
 import zlib
 from collections.abc import Mapping
@@ -18,6 +21,8 @@ from typing import Any, Callable
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.util import parse_url
 
 from splunk_app import USER_AGENT
@@ -121,6 +126,71 @@ def _shown(text: str) -> str:
     return ascii(text[:200])
 
 
+class _Watch:
+    """The deadline of the request in flight on this thread: every connection it sends on gets a timer that
+    shuts the socket down when the time is up, so even response headers that trickle in a byte at a time
+    (which a per-read timeout never ends) stop at the deadline."""
+
+    current = threading.local()
+
+    def __init__(self, seconds: float) -> None:
+        self.ends = time.monotonic() + seconds
+        self.fired = False
+        self._timers: list[threading.Timer] = []
+
+    def arm(self, connection: Any) -> None:
+        timer = threading.Timer(max(0.0, self.ends - time.monotonic()), self._cut, (connection,))
+        timer.daemon = True
+        timer.start()
+        self._timers.append(timer)
+
+    def disarm(self) -> None:
+        for timer in self._timers:
+            timer.cancel()
+
+    def _cut(self, connection: Any) -> None:
+        sock = getattr(connection, "sock", None)
+        if sock is not None:
+            self.fired = True
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+
+class _Watched:
+    """A connection pool whose every request is watched by the thread's `_Watch` (urllib3 1.x and 2.x both
+    send each request through `_make_request` with its connection)."""
+
+    def _make_request(self, conn: Any, *args: Any, **kwargs: Any) -> Any:
+        watch = getattr(_Watch.current, "watch", None)
+        if watch is not None:
+            watch.arm(conn)
+        return super()._make_request(conn, *args, **kwargs)  # type: ignore[misc]
+
+
+class _WatchedPool(_Watched, HTTPConnectionPool):
+    pass
+
+
+class _WatchedTlsPool(_Watched, HTTPSConnectionPool):
+    pass
+
+
+_POOLS = {"http": _WatchedPool, "https": _WatchedTlsPool}
+
+
+class _WatchedAdapter(HTTPAdapter):
+    """requests' adapter, with the watched pools for direct and proxied connections alike."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _POOLS
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        manager.pool_classes_by_scheme = _POOLS
+        return manager
+
+
 @dataclass(frozen=True)
 class HttpResponse:
     status: int
@@ -153,6 +223,8 @@ class Transport:
         self._session.trust_env = False
         self._session.verify = True
         self._session.headers["User-Agent"] = USER_AGENT
+        for prefix in ("https://", "http://"):
+            self._session.mount(prefix, _WatchedAdapter())
         self._proxies: dict[str, str] = {}
         self._proxy_secrets: tuple[str, ...] = ()
         if proxy is not None:
@@ -179,22 +251,27 @@ class Transport:
         prepared = self._session.prepare_request(
             requests.Request("POST", url, data=body, headers={**headers, "Accept-Encoding": "gzip, deflate"})
         )
+        watch = _Watch.current.watch = _Watch(budget)
         try:
-            response = self._session.get_adapter(url).send(
-                prepared,
-                stream=True,
-                timeout=(min(connect, budget), min(read, budget)),
-                verify=True,
-                proxies=self._proxies,
-            )
-        except requests.exceptions.RequestException as err:
-            raise self._network_error(endpoint, url, err) from err
-        try:
-            content = self._read(endpoint, url, response, deadline, budget)
-        except (OSError, http.client.HTTPException, requests.exceptions.RequestException) as err:
-            raise self._network_error(endpoint, url, err) from err
+            try:
+                response = self._session.get_adapter(url).send(
+                    prepared,
+                    stream=True,
+                    timeout=(min(connect, budget), min(read, budget)),
+                    verify=True,
+                    proxies=self._proxies,
+                )
+                try:
+                    content = self._read(endpoint, url, response, deadline, budget)
+                finally:
+                    response.close()
+            except (OSError, http.client.HTTPException, requests.exceptions.RequestException) as err:
+                if watch.fired:
+                    raise _out_of_time(endpoint, url, budget, None) from err
+                raise self._network_error(endpoint, url, err) from err
         finally:
-            response.close()
+            watch.disarm()
+            _Watch.current.watch = None
         return HttpResponse(response.status_code, response.headers, content)
 
     def _read(
@@ -213,12 +290,7 @@ class Transport:
         wire = 0
         while True:
             if self._clock() > deadline:
-                raise NetworkError(
-                    f"{endpoint}: {host} took longer than {budget:.0f} s to send its answer; check the "
-                    "network path (proxy, firewall), or Mimecast's status if this keeps happening.",
-                    endpoint=endpoint,
-                    status=response.status_code,
-                )
+                raise _out_of_time(endpoint, url, budget, response.status_code)
             chunk = read_once(READ_SIZE)
             if not chunk:
                 break
@@ -296,6 +368,15 @@ def _single_reads(raw: Any) -> Callable[[int], bytes]:
         if callable(method):
             return method
     return raw.read
+
+
+def _out_of_time(endpoint: str, url: str, budget: float, status: int | None) -> NetworkError:
+    return NetworkError(
+        f"{endpoint}: {urlsplit(url).hostname} took longer than {budget:.0f} s to send its answer; check the "
+        "network path (proxy, firewall), or Mimecast's status if this keeps happening.",
+        endpoint=endpoint,
+        status=status,
+    )
 
 
 def _too_large(endpoint: str, host: str | None, limit: int) -> TooLarge:

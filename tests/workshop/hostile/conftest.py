@@ -11,9 +11,9 @@ import pytest
 from devkit.hostile import FORGED_LINE, HostileMimecast
 
 MEMORY_CAP_MB = 768
-# The behaviours a bin script meets with its default bounds in a test's time: a slow drip waits out the
-# 300 s request deadline and endless tokens the 20,000-page cap, so those two are driven through the client
-# with small bounds instead (tests/workshop/mimecast/test_hostile.py).
+# The behaviours a bin script meets with its default bounds in a test's time: a slow drip (of the body or
+# of the headers) waits out the 300 s request deadline and endless tokens the 20,000-page cap, so those
+# three are driven through the client with small bounds instead (tests/workshop/mimecast/test_hostile.py).
 BIN_BEHAVIOURS = (
     "huge_page",
     "oversized",

@@ -40,6 +40,7 @@ EXPECTED: dict[str, type[MimecastError] | None] = {
     "hour_reset": OutOfTime,
     "hour_429": RateLimited,
     "slow_drip": NetworkError,
+    "slow_headers": NetworkError,
     "redirect": ApiError,
     "echo_credentials": BadCredentials,
     "newline_errors": ApiError,
