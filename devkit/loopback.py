@@ -1,10 +1,12 @@
-"""The workshop's one HTTP server: threaded HTTP/1.1 on 127.0.0.1 that hands each request to one function
-and writes its reply, or half of it before closing the connection when the reply says `cut`. The simulated
-tenant, the splunkd stand-in and the test proxies all run on it."""
+"""The workshop's one HTTP server: threaded HTTP/1.1 (or HTTPS, given a server TLS context) on 127.0.0.1
+that hands each request to one function and writes its reply, or half of it before closing the connection
+when the reply says `cut`, or relays bytes both ways when the reply opens a `tunnel` (a proxy's CONNECT).
+The simulated tenant, the splunkd stand-in and the test proxies all run on it."""
 
 from __future__ import annotations
 
 import contextlib
+import select
 import socket
 import ssl
 import threading
@@ -18,12 +20,14 @@ from typing import Callable
 class Reply:
     """An answer: `body` with its Content-Length, or, when `stream` is set, its pieces as they come (no
     Content-Length, the connection closed at the end), for answers that drip or never end; `raw` replaces
-    the whole answer, status line and headers included, with its pieces as they come."""
+    the whole answer, status line and headers included, with its pieces as they come; `tunnel` answers a
+    CONNECT and relays to that address."""
 
     status: int
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
     cut: bool = False
+    tunnel: tuple[str, int] | None = None
     stream: Iterable[bytes] | None = None
     raw: Iterable[bytes] | None = None
 
@@ -39,6 +43,9 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length > 0 else b""
         reply = self.server.serve(self.command, self.path, self.headers, body)
+        if reply.tunnel is not None:
+            self._relay(reply.tunnel)
+            return
         if reply.raw is not None:
             self.close_connection = True
             self._write_pieces(reply.raw)
@@ -75,7 +82,31 @@ class _Handler(BaseHTTPRequestHandler):
         except OSError:
             return  # the client gave up, as it should on an answer that never ends
 
-    do_POST = do_GET = do_PUT = do_DELETE = do_PATCH = _handle
+    do_POST = do_GET = do_PUT = do_DELETE = do_PATCH = do_CONNECT = _handle
+
+    def _relay(self, address: tuple[str, int]) -> None:
+        """Answers a CONNECT with 200, then copies bytes both ways until either side closes."""
+        self.close_connection = True
+        try:
+            upstream = socket.create_connection(address, timeout=10)
+        except OSError:
+            self.send_error(502, "cannot reach the tunnel's target")
+            return
+        with upstream:
+            self.send_response(200, "Connection established")
+            self.end_headers()
+            self.wfile.flush()
+            ends = {self.connection: upstream, upstream: self.connection}
+            with contextlib.suppress(OSError):  # either side hanging up ends the tunnel
+                while True:
+                    readable, _, _ = select.select(list(ends), [], [], 30)
+                    if not readable:
+                        return
+                    for end in readable:
+                        data = end.recv(65536)
+                        if not data:
+                            return
+                        ends[end].sendall(data)
 
     def setup(self) -> None:
         super().setup()
@@ -96,12 +127,25 @@ class _HttpServer(ThreadingHTTPServer):
     allow_reuse_address = True
     serve: Serve
 
-    def __init__(self, address: tuple[str, int], tls: ssl.SSLContext | None = None) -> None:
+    def __init__(self, address: tuple[str, int], tls: ssl.SSLContext | None) -> None:
         super().__init__(address, _Handler)
-        if tls is not None:
-            self.socket = tls.wrap_socket(self.socket, server_side=True)
         self.lock = threading.Lock()
         self.connections: set[socket.socket] = set()
+        self.tls = tls
+
+    def finish_request(self, request: socket.socket, client_address: tuple[str, int]) -> None:
+        """The TLS handshake happens here, in the request's own thread, so a stalled client blocks no one."""
+        if self.tls is None:
+            super().finish_request(request, client_address)
+            return
+        request.settimeout(10)
+        try:
+            secure = self.tls.wrap_socket(request, server_side=True)
+        except (ssl.SSLError, OSError):
+            return  # the client refused our certificate (or left): nothing to serve
+        with secure:
+            secure.settimeout(None)
+            super().finish_request(secure, client_address)
 
     def close_connections(self) -> None:
         """Ends kept-alive connections too, so a stopped tenant answers nobody."""
@@ -113,7 +157,7 @@ class _HttpServer(ThreadingHTTPServer):
 
 class Server:
     """Runs `serve` behind HTTP on 127.0.0.1:`port` (0 = any free port) in a background thread; behind
-    HTTPS when given a server-side `tls` context."""
+    HTTPS when `tls` (a server-side context holding a certificate) is given."""
 
     def __init__(
         self, serve: Serve, port: int = 0, name: str = "loopback", tls: ssl.SSLContext | None = None

@@ -66,6 +66,22 @@ GROUP_PROBE = {"id": "mimecast-at-permission-check", "emailAddress": "permission
 
 
 @dataclass(frozen=True)
+class Where:
+    """Where the person reading the answer sets the base URL, the proxy and the company CA."""
+
+    base_url: str
+    proxy: str
+    ca_bundle: str
+
+
+CONFIGURATION_PAGE = Where(
+    base_url="the Base URL",
+    proxy="the Configuration page's Proxy tab",
+    ca_bundle="the Configuration page's Company CA tab (PEM)",
+)
+
+
+@dataclass(frozen=True)
 class CheckResult:
     """`problem` names what is wrong (None when the account works); `message` says it in words.
     `pulls` lists the data sets the account can pull, `refused` those it cannot (with why), and
@@ -108,8 +124,14 @@ def submitted_fields(saved: Mapping[str, str], payload: Mapping[str, str]) -> di
     return fields
 
 
-def check_account(fields: Mapping[str, str], proxy: Proxy | None = None) -> CheckResult:
-    """Try the account with real calls and say what, if anything, is wrong, or what it can do."""
+def check_account(
+    fields: Mapping[str, str],
+    proxy: Proxy | None = None,
+    ca_bundle: str | None = None,
+    where: Where = CONFIGURATION_PAGE,
+) -> CheckResult:
+    """Try the account with real calls and say what, if anything, is wrong, or what it can do;
+    `ca_bundle` is the company CA (PEM) trusted beside the public roots."""
     if not (fields.get("base_url") or "").strip():
         return CheckResult("incomplete", "Enter the Base URL of your Mimecast API gateway.")
     try:
@@ -126,6 +148,7 @@ def check_account(fields: Mapping[str, str], proxy: Proxy | None = None) -> Chec
         proxy=proxy,
         timeout=CHECK_TIMEOUT,
         retry=CHECK_RETRY,
+        ca_bundle=ca_bundle,
         run_seconds=CHECK_SECONDS,
         max_pages=1,
     )
@@ -144,12 +167,13 @@ def check_account(fields: Mapping[str, str], proxy: Proxy | None = None) -> Chec
         except ApiError as err:
             refused.append((data_set.title, f"Mimecast answered {err.code or f'HTTP {err.status}'}"))
         except MimecastError as err:
-            return explain(err, base_url, credentials, proxy)
+            return explain(err, base_url, credentials, proxy, where)
         else:
             pulls.append(data_set.title)
     groups = _may_manage_groups(client)
     if not pulls and not groups:
-        return explain(MissingPermission("no data set", endpoint="check"), base_url, credentials, proxy)
+        missing = MissingPermission("no data set", endpoint="check")
+        return explain(missing, base_url, credentials, proxy, where)
     return CheckResult(
         None, _abilities(base_url, pulls, refused, groups), tuple(pulls), tuple(refused), groups
     )
@@ -192,9 +216,15 @@ def _abilities(base_url: str, pulls: list[str], refused: list[tuple[str, str]], 
     return " ".join(parts)
 
 
-def explain(err: MimecastError, base_url: str, credentials: Credentials, proxy: Proxy | None) -> CheckResult:
+def explain(
+    err: MimecastError,
+    base_url: str,
+    credentials: Credentials,
+    proxy: Proxy | None,
+    where: Where = CONFIGURATION_PAGE,
+) -> CheckResult:
     """The plain-words answer for one client error."""
-    at = _Attempt(urlsplit(base_url).hostname or base_url, credentials, proxy)
+    at = _Attempt(urlsplit(base_url).hostname or base_url, credentials, proxy, where)
     for kind, answer in _ANSWERS:
         if isinstance(err, kind):
             result = answer(err, at)
@@ -208,27 +238,42 @@ class _Attempt:
     host: str
     credentials: Credentials
     proxy: Proxy | None
+    where: Where
 
 
 def _insecure(err: MimecastError, at: _Attempt) -> CheckResult:
     return CheckResult("insecure_url", BASE_URL_RULE)
 
 
+def _proxy_malformed(err: MimecastError, at: _Attempt) -> CheckResult | None:
+    if at.proxy is None or not (isinstance(err, ProxyError) and err.endpoint == "proxy"):
+        return None
+    return CheckResult(
+        "proxy_invalid",
+        f"The proxy {at.proxy.url!r} is not a URL like http://host:port: fix {at.where.proxy}.",
+    )
+
+
 def _proxy_refused(err: MimecastError, at: _Attempt) -> CheckResult | None:
     if at.proxy is None or not (isinstance(err, ProxyError) or err.status == 407):
         return None
+    why = (
+        "asked for other credentials (HTTP 407) on the way to"
+        if err.status == 407 or "407" in str(err)
+        else "could not be reached, or refused the connection to"
+    )
     return CheckResult(
         "proxy_refused",
-        f"The proxy {_proxy_host(at.proxy)} refused the connection to {at.host}: check the Proxy tab "
-        "(host, port, username, password) and that the proxy allows HTTPS to Mimecast.",
+        f"The proxy {_proxy_host(at.proxy)} {why} {at.host}: check its host, port, username and password "
+        f"({at.where.proxy}) and that it allows HTTPS to Mimecast.",
     )
 
 
 def _tls(err: MimecastError, at: _Attempt) -> CheckResult:
     return CheckResult(
         "tls_unverified",
-        f"The TLS certificate of {at.host} could not be verified. If a proxy inspects TLS, Splunk's Python "
-        "must trust its CA; verification is never turned off.",
+        f"The TLS certificate of {at.host} could not be verified. If a proxy inspects TLS, add its CA "
+        f"certificate in {at.where.ca_bundle}; verification is never turned off.",
     )
 
 
@@ -236,8 +281,8 @@ def _unreachable(err: MimecastError, at: _Attempt) -> CheckResult:
     via = f" through the proxy {_proxy_host(at.proxy)}" if at.proxy is not None else ""
     return CheckResult(
         "unreachable",
-        f"Cannot reach {at.host}{via}: check the Base URL, DNS and the firewall (outbound HTTPS), "
-        "or configure the Proxy tab.",
+        f"Cannot reach {at.host}{via}: check {at.where.base_url}, DNS and the firewall (outbound HTTPS), "
+        f"or set a proxy ({at.where.proxy}).",
     )
 
 
@@ -290,6 +335,7 @@ def _not_a_gateway(err: MimecastError, at: _Attempt) -> CheckResult | None:
 # In order: the first answer that applies wins.
 _ANSWERS = (
     (InsecureUrl, _insecure),
+    (ProxyError, _proxy_malformed),
     (MimecastError, _proxy_refused),
     (TlsError, _tls),
     (NetworkError, _unreachable),
@@ -322,4 +368,6 @@ def _gateway_mismatch(host: str, oauth: bool) -> str | None:
 
 def _proxy_host(proxy: Proxy) -> str:
     parts = urlsplit(proxy.url)
-    return f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
+    if not parts.hostname:
+        return repr(proxy.url)
+    return f"{parts.hostname}:{parts.port}" if parts.port else parts.hostname

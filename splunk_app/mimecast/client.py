@@ -61,6 +61,7 @@ class Client:
         retry: RetryPolicy | None = None,
         rand: Callable[[], float] = random.random,
         transport: Transport | None = None,
+        ca_bundle: str | None = None,
         limits: Limits | None = None,
         run_seconds: float = RUN_SECONDS,
         max_pages: int = MAX_PAGES,
@@ -72,7 +73,7 @@ class Client:
             else OAuth2Auth(credentials, self._fetch_token, clock)
         )
         self._transport = transport or Transport(
-            proxy, timeout, secrets=credentials.secrets(), limits=limits, clock=clock
+            proxy, timeout, secrets=credentials.secrets(), ca_bundle=ca_bundle, limits=limits, clock=clock
         )
         self._proxy_secrets = (proxy.password,) if proxy is not None and proxy.password else ()
         self._sleep = sleep

@@ -12,6 +12,7 @@ import contextlib
 import http.client
 import re
 import socket
+import ssl
 import threading
 import time
 import zlib
@@ -35,6 +36,7 @@ from splunk_app.mimecast.errors import (
     TooLarge,
     scrub,
 )
+from splunk_app.mimecast.trust import trust_context
 
 # The only hosts http:// may name: this machine, where the simulated tenant runs.
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]"})
@@ -178,14 +180,25 @@ class _WatchedTlsPool(_Watched, HTTPSConnectionPool):
 _POOLS = {"http": _WatchedPool, "https": _WatchedTlsPool}
 
 
-class _WatchedAdapter(HTTPAdapter):
-    """requests' adapter, with the watched pools for direct and proxied connections alike."""
+class _Adapter(HTTPAdapter):
+    """requests' adapter with the watched pools for direct and proxied connections alike, and, when given
+    one, a single SSL context for every connection: to Mimecast, through a proxy's tunnel, and to an HTTPS
+    proxy itself (the company CA bundle)."""
+
+    def __init__(self, context: ssl.SSLContext | None = None) -> None:
+        self._context = context
+        super().__init__()
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        if self._context is not None:
+            kwargs["ssl_context"] = self._context
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = _POOLS
 
     def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        if self._context is not None:
+            proxy_kwargs.setdefault("ssl_context", self._context)
+            proxy_kwargs.setdefault("proxy_ssl_context", self._context)
         manager = super().proxy_manager_for(proxy, **proxy_kwargs)
         manager.pool_classes_by_scheme = _POOLS
         return manager
@@ -203,7 +216,8 @@ class Transport:
     User-Agent.
 
     `session` may be passed in (tests, connection reuse). Environment proxies are ignored so that the
-    add-on's own proxy setting is the one that applies.
+    add-on's own proxy setting is the one that applies. `ca_bundle` (PEM text) adds a company CA to the
+    public roots, for Mimecast and for an HTTPS proxy alike.
     """
 
     def __init__(
@@ -212,6 +226,7 @@ class Transport:
         timeout: tuple[float, float] = (10.0, 120.0),
         session: requests.Session | None = None,
         secrets: tuple[str, ...] = (),
+        ca_bundle: str | None = None,
         *,
         limits: Limits | None = None,
         clock: Callable[[], float] = time.monotonic,
@@ -223,8 +238,9 @@ class Transport:
         self._session.trust_env = False
         self._session.verify = True
         self._session.headers["User-Agent"] = USER_AGENT
+        adapter = _Adapter(trust_context(ca_bundle) if ca_bundle else None)
         for prefix in ("https://", "http://"):
-            self._session.mount(prefix, _WatchedAdapter())
+            self._session.mount(prefix, adapter)
         self._proxies: dict[str, str] = {}
         self._proxy_secrets: tuple[str, ...] = ()
         if proxy is not None:
@@ -324,8 +340,8 @@ class Transport:
         if isinstance(err, requests.exceptions.SSLError):
             return TlsError(
                 f"{endpoint}: the TLS certificate of {host} could not be verified ({detail}); "
-                "if a TLS-inspecting proxy is in the way, its CA must be trusted by Splunk's "
-                "Python. Verification stays on.",
+                "if a TLS-inspecting proxy is in the way, add its CA certificate to the add-on's "
+                "company CA bundle. Verification stays on.",
                 endpoint=endpoint,
             )
         if isinstance(err, (requests.exceptions.Timeout, TimeoutError)):

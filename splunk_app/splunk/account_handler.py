@@ -20,7 +20,7 @@ from splunk_app import ADMIN_CAPABILITY
 from splunk_app.account_check import check_account, submitted_fields
 from splunk_app.splunk.logs import get_logger, summary_line
 from splunk_app.splunk.service import SplunkdError, caller_capabilities, connect
-from splunk_app.splunk.settings import load_proxy
+from splunk_app.splunk.settings import load_ca_bundle, load_proxy
 
 WRITE_CAPABILITIES = frozenset({ADMIN_CAPABILITY, "admin_all_objects"})
 SKIP_CHECK = "skip_check"
@@ -67,9 +67,12 @@ class AccountHandler(AdminExternalHandler):
             return
         try:
             proxy = load_proxy(service)
+            ca_bundle = load_ca_bundle(service)
         except SplunkdError as err:
-            raise RestError(400, f"Cannot read the proxy settings to check the account: {err}") from err
-        result = check_account(submitted_fields(saved, self.payload), proxy)
+            raise RestError(
+                400, f"Cannot read the proxy or company CA settings to check the account: {err}"
+            ) from err
+        result = check_account(submitted_fields(saved, self.payload), proxy, ca_bundle)
         log.info(
             summary_line(
                 "check",

@@ -159,7 +159,13 @@ class Report:
 
 def _client(service: Any, account_name: str) -> Client:
     account = settings.load_account(service, account_name)
-    return Client(account.base_url, account.credentials, proxy=settings.load_proxy(service), retry=RETRIES)
+    return Client(
+        account.base_url,
+        account.credentials,
+        proxy=settings.load_proxy(service),
+        retry=RETRIES,
+        ca_bundle=settings.load_ca_bundle(service),
+    )
 
 
 def _group_cache() -> actions.GroupCache | None:

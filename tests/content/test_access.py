@@ -24,6 +24,8 @@ SHARED_WITH_ALL = {"props", "eventtypes", "tags", "macros"}
 PERSONAL = (
     "collections/mimecast_user_risk",
     "transforms/mimecast_user_risk",
+    "transforms/mimecast_user_risk_csv",
+    "lookups/mimecast_user_risk.csv",
     "transforms/mimecast_es_identities",
     "lookups/mimecast_es_identities.csv",
     "commands/mimecastrisk",
@@ -55,6 +57,11 @@ def test_human_risk_data_is_read_only_by_the_two_roles_and_admins(stanza: str) -
 def test_accounts_proxy_and_actions_are_for_administrators(stanza: str) -> None:
     assert stanza in META, f"default.meta does not name {stanza}"
     assert roles(stanza, "read") == SPLUNK_ADMINS | {ADMIN}
+
+
+def test_every_lookup_of_transforms_conf_is_named() -> None:
+    for stanza in spl.conf("transforms.conf"):
+        assert f"transforms/{stanza}" in META, f"default.meta does not name transforms/{stanza}"
 
 
 def test_no_stanza_shares_anything_else_with_every_role() -> None:
