@@ -10,7 +10,7 @@ import select
 import socket
 import ssl
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
@@ -18,11 +18,18 @@ from typing import Callable
 
 @dataclass
 class Reply:
+    """An answer: `body` with its Content-Length, or, when `stream` is set, its pieces as they come (no
+    Content-Length, the connection closed at the end), for answers that drip or never end; `raw` replaces
+    the whole answer, status line and headers included, with its pieces as they come; `tunnel` answers a
+    CONNECT and relays to that address."""
+
     status: int
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
     cut: bool = False
     tunnel: tuple[str, int] | None = None
+    stream: Iterable[bytes] | None = None
+    raw: Iterable[bytes] | None = None
 
 
 Serve = Callable[[str, str, Mapping[str, str], bytes], Reply]
@@ -39,9 +46,16 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.tunnel is not None:
             self._relay(reply.tunnel)
             return
+        if reply.raw is not None:
+            self.close_connection = True
+            self._write_pieces(reply.raw)
+            return
         self.send_response(reply.status)
         for name, value in reply.headers.items():
             self.send_header(name, value)
+        if reply.stream is not None:
+            self._send_stream(reply.stream)
+            return
         self.send_header("Content-Length", str(len(reply.body)))
         if reply.cut:
             self.send_header("Connection", "close")
@@ -53,6 +67,20 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         self.wfile.write(reply.body)
+
+    def _send_stream(self, pieces: Iterable[bytes]) -> None:
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.close_connection = True
+        self._write_pieces(pieces)
+
+    def _write_pieces(self, pieces: Iterable[bytes]) -> None:
+        try:
+            for piece in pieces:
+                self.wfile.write(piece)
+                self.wfile.flush()
+        except OSError:
+            return  # the client gave up, as it should on an answer that never ends
 
     do_POST = do_GET = do_PUT = do_DELETE = do_PATCH = do_CONNECT = _handle
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import ssl
 import threading
 import uuid
 from collections.abc import Mapping
@@ -19,7 +20,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from xml.sax.saxutils import escape
 
 from devkit.loopback import Reply, Server
-from splunk_app import APP_ID
+from splunk_app import ADMIN_CAPABILITY, APP_ID
 
 MASK = "********"
 BATCH_SAVE_LIMIT = 1000  # limits.conf [kvstore] max_documents_per_batch_save
@@ -70,13 +71,21 @@ class _HttpError(Exception):
 class SplunkdStandIn:
     """splunkd's REST API on 127.0.0.1 and a free port; use as a context manager."""
 
-    def __init__(self, app: str = APP_ID, session_key: str | None = None) -> None:
+    def __init__(
+        self,
+        app: str = APP_ID,
+        session_key: str | None = None,
+        capabilities: tuple[str, ...] = ("admin_all_objects", ADMIN_CAPABILITY, "list_storage_passwords"),
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
         self.app = app
         self.session_key = session_key or secrets.token_hex(20)
+        self.capabilities = capabilities  # what authentication/current-context says the caller may do
         self.faults = StandInFaults()
         self._state = _State()
         self._lock = threading.Lock()
-        self._server = Server(self._serve, name="splunkd stand-in")
+        self._scheme = "https" if tls is not None else "http"
+        self._server = Server(self._serve, name="splunkd stand-in", tls=tls)
 
     def __enter__(self) -> SplunkdStandIn:
         self._server.start()
@@ -88,7 +97,7 @@ class SplunkdStandIn:
     @property
     def uri(self) -> str:
         """splunkd's management URI, as splunkd passes it to scripts (`server_uri`)."""
-        return f"http://127.0.0.1:{self._server.port}"
+        return f"{self._scheme}://127.0.0.1:{self._server.port}"
 
     @property
     def requests(self) -> list[StandInRequest]:
@@ -189,6 +198,9 @@ class SplunkdStandIn:
             return 200, self._feed(
                 "server-info", [("server-info", {**_SERVER_INFO, "kvStoreStatus": status})]
             )
+        if endpoint[:2] == ["authentication", "current-context"] and method == "GET":
+            context = {"username": "caller", "roles": [], "capabilities": list(self.capabilities)}
+            return 200, self._feed("current-context", [("context", context)])
         if endpoint[:1] == ["messages"]:
             return self._messages(method, endpoint[1:], query)
         if endpoint[:1] and endpoint[0].startswith("configs") and len(endpoint) >= 2:

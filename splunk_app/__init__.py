@@ -3,3 +3,6 @@
 __version__ = "1.0.0"
 APP_ID = "TA-mimecast-awareness"
 USER_AGENT = f"{APP_ID}/{__version__}"
+# The capability every change to the add-on's configuration (accounts, proxy, logging, inputs) needs: shipped
+# in default/authorize.conf to the add-on's admin role and Splunk's admin, required in globalConfig.json.
+ADMIN_CAPABILITY = "edit_mimecast_awareness"

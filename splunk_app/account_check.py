@@ -1,8 +1,10 @@
 """The account check the Configuration page runs on save (and `mimecast-at check` from a shell).
 
-One real call, get-safe-score-summary, with the submitted fields and the proxy settings, and an answer an
-administrator can act on: which field or which Mimecast setting is wrong, in plain words. Nothing here
-knows about splunkd; the REST handler and the CLI pass the fields in.
+Real calls with the submitted fields and the proxy settings: one small page of each data set's endpoint
+and one harmless group call, and an answer an administrator can act on: which field or which Mimecast
+setting is wrong, in plain words, or what the account can do (which data sets it can pull, whether it may
+manage groups for the alert actions). Nothing here knows about splunkd; the REST handler and the CLI pass
+the fields in. Every call is bounded: short timeouts, one retry at most, and a deadline for the whole check.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from dataclasses import dataclass
 from typing import Union
 from urllib.parse import urlsplit
 
-from splunk_app.mimecast import Client, HmacCredentials, OAuth2Credentials, Proxy
+from splunk_app.inputs.catalogue import CATALOGUE
+from splunk_app.mimecast import ENDPOINTS, Client, HmacCredentials, OAuth2Credentials, Proxy
 from splunk_app.mimecast.errors import (
     ApiError,
     BadCredentials,
@@ -27,6 +30,7 @@ from splunk_app.mimecast.errors import (
     TlsError,
 )
 from splunk_app.mimecast.retry import RetryPolicy
+from splunk_app.mimecast.transport import check_base_url
 
 Credentials = Union[OAuth2Credentials, HmacCredentials]
 
@@ -48,8 +52,17 @@ ENCRYPTED = ("client_secret", "app_key", "access_key", "secret_key")
 UNCHANGED = ("", "******", "********")
 # The administrator is waiting on the Save button: short timeouts, one retry at most.
 CHECK_TIMEOUT = (10.0, 30.0)
-CHECK_RETRY = RetryPolicy(max_retries=1, max_elapsed=20.0, base_delay=1.0, max_delay=5.0)
+CHECK_RETRY = RetryPolicy(max_retries=1, max_elapsed=20.0, base_delay=1.0, max_delay=5.0, max_rate_wait=5.0)
+CHECK_SECONDS = 60.0
+BASE_URL_RULE = (
+    "The Base URL must be https://host or https://host:port and nothing else (no path, user name, query, "
+    "backslash or spaces); http:// only for a simulated tenant on this machine."
+)
 API2_SUFFIX = ".services.mimecast.com"
+API1_ONLY = "available only through an API 1.0 application (HMAC keys); OAuth 2.0 accounts cannot pull it"
+# Removing a made-up address from a made-up group changes nothing, and Mimecast only answers it (with a
+# fail[] entry for the unknown group) to a role that has Directories | Groups | Edit.
+GROUP_PROBE = {"id": "mimecast-at-permission-check", "emailAddress": "permission-check@example.invalid"}
 
 
 @dataclass(frozen=True)
@@ -70,10 +83,15 @@ CONFIGURATION_PAGE = Where(
 
 @dataclass(frozen=True)
 class CheckResult:
-    """`problem` names what is wrong (None when the account works); `message` says it in words."""
+    """`problem` names what is wrong (None when the account works); `message` says it in words.
+    `pulls` lists the data sets the account can pull, `refused` those it cannot (with why), and
+    `manages_groups` whether it may change group membership (None when that could not be learnt)."""
 
     problem: str | None
     message: str
+    pulls: tuple[str, ...] = ()
+    refused: tuple[tuple[str, str], ...] = ()
+    manages_groups: bool | None = None
 
     @property
     def ok(self) -> bool:
@@ -112,28 +130,90 @@ def check_account(
     ca_bundle: str | None = None,
     where: Where = CONFIGURATION_PAGE,
 ) -> CheckResult:
-    """Try the account with one get-safe-score-summary call and say what, if anything, is wrong;
+    """Try the account with real calls and say what, if anything, is wrong, or what it can do;
     `ca_bundle` is the company CA (PEM) trusted beside the public roots."""
-    base_url = (fields.get("base_url") or "").strip().rstrip("/")
-    if not base_url:
+    if not (fields.get("base_url") or "").strip():
         return CheckResult("incomplete", "Enter the Base URL of your Mimecast API gateway.")
+    try:
+        base_url = check_base_url(fields.get("base_url") or "")
+    except InsecureUrl:
+        return CheckResult("insecure_url", BASE_URL_RULE)
     try:
         credentials = credentials_from_fields(fields)
     except ValueError as err:
         return CheckResult("incomplete", str(err))
+    client = Client(
+        base_url,
+        credentials,
+        proxy=proxy,
+        timeout=CHECK_TIMEOUT,
+        retry=CHECK_RETRY,
+        ca_bundle=ca_bundle,
+        run_seconds=CHECK_SECONDS,
+        max_pages=1,
+    )
+    oauth = isinstance(credentials, OAuth2Credentials)
+    pulls: list[str] = []
+    refused: list[tuple[str, str]] = []
+    for data_set in CATALOGUE.values():  # each data set's own first call, one record long
+        endpoint = ENDPOINTS[data_set.endpoint]
+        if oauth and endpoint.api1_only:
+            refused.append((data_set.title, API1_ONLY))
+            continue
+        try:
+            _probe(client, endpoint.name)
+        except MissingPermission:
+            refused.append((data_set.title, "the API application's role lacks the permission"))
+        except ApiError as err:
+            refused.append((data_set.title, f"Mimecast answered {err.code or f'HTTP {err.status}'}"))
+        except MimecastError as err:
+            return explain(err, base_url, credentials, proxy, where)
+        else:
+            pulls.append(data_set.title)
+    groups = _may_manage_groups(client)
+    if not pulls and not groups:
+        missing = MissingPermission("no data set", endpoint="check")
+        return explain(missing, base_url, credentials, proxy, where)
+    return CheckResult(
+        None, _abilities(base_url, pulls, refused, groups), tuple(pulls), tuple(refused), groups
+    )
+
+
+def _probe(client: Client, endpoint: str) -> None:
+    if ENDPOINTS[endpoint].shape == "first":
+        client.post(endpoint, data=[])
+    else:
+        client.post(endpoint, data=[], meta={"pagination": {"pageSize": 1}})
+
+
+def _may_manage_groups(client: Client) -> bool | None:
+    """True when Mimecast executes a group change for this account, False when it refuses for want of the
+    permission, None when it could not be learnt (the data sets' answer stands)."""
     try:
-        client = Client(
-            base_url,
-            credentials,
-            proxy=proxy,
-            timeout=CHECK_TIMEOUT,
-            retry=CHECK_RETRY,
-            ca_bundle=ca_bundle,
+        client.post("remove_group_member", data=[GROUP_PROBE])
+    except MissingPermission:
+        return False
+    except ApiError as err:
+        return err.status is not None and err.status < 300  # executed, with a fail[] for the unknown group
+    except MimecastError:
+        return None
+    return True
+
+
+def _abilities(base_url: str, pulls: list[str], refused: list[tuple[str, str]], groups: bool | None) -> str:
+    parts = [f"Connected to {base_url}."]
+    parts.append(f"It can pull: {'; '.join(pulls)}." if pulls else "It can pull no Awareness Training data.")
+    if refused:
+        parts.append("It cannot pull: " + "; ".join(f"{title} ({why})" for title, why in refused) + ".")
+    if groups:
+        parts.append("It may manage groups (Directories | Groups | Edit), as the alert actions need.")
+    elif groups is False:
+        parts.append(
+            "It may not manage groups: the alert actions need the Directories | Groups | Edit permission."
         )
-        client.post("safe_score_summary", data=[])
-    except MimecastError as err:
-        return explain(err, base_url, credentials, proxy, where)
-    return CheckResult(None, f"Connected to {base_url}: the account can read Awareness Training data.")
+    else:
+        parts.append("Whether it may manage groups could not be learnt.")
+    return " ".join(parts)
 
 
 def explain(
@@ -162,7 +242,7 @@ class _Attempt:
 
 
 def _insecure(err: MimecastError, at: _Attempt) -> CheckResult:
-    return CheckResult("insecure_url", f"The Base URL for {at.host} must start with https://.")
+    return CheckResult("insecure_url", BASE_URL_RULE)
 
 
 def _proxy_malformed(err: MimecastError, at: _Attempt) -> CheckResult | None:

@@ -15,11 +15,13 @@ from splunk_app.mimecast.errors import (
     MimecastError,
     MissingPermission,
     NetworkError,
+    OutOfTime,
     ProxyError,
     RateLimited,
     TlsError,
+    TooLarge,
 )
-from splunk_app.mimecast.transport import Proxy
+from splunk_app.mimecast.transport import Limits, Proxy
 
 __all__ = [
     "ENDPOINTS",
@@ -29,14 +31,17 @@ __all__ = [
     "HmacCredentials",
     "InsecureUrl",
     "KeysExpired",
+    "Limits",
     "MalformedResponse",
     "MimecastError",
     "MissingPermission",
     "NetworkError",
     "OAuth2Credentials",
+    "OutOfTime",
     "Page",
     "Proxy",
     "ProxyError",
     "RateLimited",
     "TlsError",
+    "TooLarge",
 ]

@@ -111,6 +111,7 @@ class OAuth2Auth:
         self._clock = clock
         self._token: str | None = None
         self._valid_until = 0.0
+        self._issued: list[str] = []  # every token this account received, to mask wherever one is echoed
 
     def form(self) -> dict[str, str]:
         return {
@@ -122,6 +123,7 @@ class OAuth2Auth:
     def headers(self, path: str) -> dict[str, str]:
         if self._token is None or self._clock() >= self._valid_until:
             self._token, lifetime = self._fetch(self.form())
+            self._issued.append(self._token)
             self._valid_until = self._clock() + max(0.0, lifetime - REFRESH_MARGIN)
         return {"Authorization": f"Bearer {self._token}"}
 
@@ -133,7 +135,7 @@ class OAuth2Auth:
         return False
 
     def secrets(self) -> tuple[str, ...]:
-        return (*self.credentials.secrets(), *((self._token,) if self._token else ()))
+        return (*self.credentials.secrets(), *self._issued)
 
 
 Auth = Union[HmacAuth, OAuth2Auth]

@@ -22,13 +22,17 @@ from splunk_app.mimecast.auth import (
     OAuth2Auth,
 )
 from splunk_app.mimecast.endpoints import Endpoint, records_of, resolve
-from splunk_app.mimecast.errors import BadCredentials, MalformedResponse, MimecastError, scrub
+from splunk_app.mimecast.errors import BadCredentials, MalformedResponse, MimecastError, OutOfTime, scrub
 from splunk_app.mimecast.ratelimit import RateLimiter, reset_seconds
 from splunk_app.mimecast.retry import RetryPolicy, retry_delay, should_retry
-from splunk_app.mimecast.transport import HttpResponse, Proxy, Transport, check_base_url
+from splunk_app.mimecast.transport import HttpResponse, Limits, Proxy, Transport, check_base_url
 
 LOG = logging.getLogger(__name__)
 MAX_PAGE_SIZE = 500
+# Bounds on one run of a client (an input run, an alert action, an account check): its time in all, and the
+# pages of one paged call (20,000 pages of 500 is ten million records, far beyond any tenant).
+RUN_SECONDS = 6 * 3600.0
+MAX_PAGES = 20_000
 TOKEN_ENDPOINT = Endpoint("oauth_token", TOKEN_PATH, "token")
 
 
@@ -58,6 +62,9 @@ class Client:
         rand: Callable[[], float] = random.random,
         transport: Transport | None = None,
         ca_bundle: str | None = None,
+        limits: Limits | None = None,
+        run_seconds: float = RUN_SECONDS,
+        max_pages: int = MAX_PAGES,
     ) -> None:
         self.base_url = check_base_url(base_url)
         self._auth: Auth = (
@@ -66,14 +73,17 @@ class Client:
             else OAuth2Auth(credentials, self._fetch_token, clock)
         )
         self._transport = transport or Transport(
-            proxy, timeout, secrets=credentials.secrets(), ca_bundle=ca_bundle
+            proxy, timeout, secrets=credentials.secrets(), ca_bundle=ca_bundle, limits=limits, clock=clock
         )
         self._proxy_secrets = (proxy.password,) if proxy is not None and proxy.password else ()
         self._sleep = sleep
         self._clock = clock
         self._retry = retry or RetryPolicy()
         self._rand = rand
-        self._limiter = RateLimiter(clock, sleep)
+        self._limiter = RateLimiter(clock, sleep, max_wait=self._retry.max_rate_wait)
+        self._run_seconds = run_seconds
+        self._run_ends = clock() + run_seconds
+        self._max_pages = max_pages
         self.requests_made = 0
 
     def __repr__(self) -> str:
@@ -90,10 +100,13 @@ class Client:
         return self._call(target, body, "application/json", signed=True)
 
     def pages(self, endpoint: str, data: list[Any] | None = None, page_size: int = 500) -> Iterator[Page]:
-        """The endpoint's pages, fetched one at a time as they are consumed."""
+        """The endpoint's pages, fetched one at a time as they are consumed. A next-page token already
+        seen in this call (A->B->A as much as A->A) or more than `max_pages` pages end it with
+        MalformedResponse, after the pages before were handed on."""
         target = resolve(endpoint)
         size = max(1, min(int(page_size), MAX_PAGE_SIZE))
         token: str | None = None
+        seen: set[str] = set()
         number = 0
         while True:
             pagination: dict[str, Any] = {"pageSize": size}
@@ -102,12 +115,20 @@ class Client:
             payload = self.post(target.name, data, {"pagination": pagination})
             number += 1
             next_token, total = _pagination(target, payload)
-            if next_token is not None and next_token == token:
+            if next_token is not None and (next_token in seen or next_token == token):
                 raise MalformedResponse(
-                    f"{target.name}: page {number} points to itself as the next page; Mimecast's paging "
+                    f"{target.name}: page {number} points back to a page already read; Mimecast's paging "
                     "is broken for this call, try again later.",
                     endpoint=target.name,
                 )
+            if next_token is not None and number >= self._max_pages:
+                raise MalformedResponse(
+                    f"{target.name}: still more pages after {number}, the most one call may have; Mimecast's "
+                    "paging is broken for this call, or the page size is too small.",
+                    endpoint=target.name,
+                )
+            if token:
+                seen.add(token)
             yield Page(records_of(target, payload), number, next_token, total)
             if next_token is None:
                 return
@@ -142,6 +163,7 @@ class Client:
         retries = 0
         refreshed = False
         while True:
+            self._check_run_time(target, 0.0)
             headers = {"Content-Type": content_type, "Accept": "application/json"}
             if signed:
                 headers.update(self._auth.headers(target.path))
@@ -163,6 +185,7 @@ class Client:
                 if not should_retry(err, retries, self._clock() - started, delay, self._retry):
                     raise
                 retries += 1
+                self._check_run_time(target, delay)
                 LOG.warning(
                     "%s: %s; trying again in %.1f s (retry %d of %d)",
                     target.name,
@@ -176,7 +199,9 @@ class Client:
     def _attempt(self, target: Endpoint, body: bytes, headers: dict[str, str]) -> dict:
         self._limiter.wait()
         self.requests_made += 1
-        response = self._transport.post(target.name, self.base_url + target.path, body, headers)
+        response = self._transport.post(
+            target.name, self.base_url + target.path, body, headers, self._run_ends - self._clock()
+        )
         self._limiter.observe(response.headers)
         return self._check(target, response, headers.get("x-mc-req-id"))
 
@@ -186,7 +211,13 @@ class Client:
         payload = errors.parse_body(target.name, response.status, response.body, text, request_id)
         retry_after = reset_seconds(response.headers) if response.status == 429 else None
         error = errors.from_response(
-            target.name, response.status, payload, request_id=request_id, retry_after=retry_after, body=text
+            target.name,
+            response.status,
+            payload,
+            request_id=request_id,
+            retry_after=retry_after,
+            body=text,
+            secrets=self._secrets(),
         )
         if error is not None:
             raise error
@@ -200,6 +231,15 @@ class Client:
                 body=text,
             )
         return payload
+
+    def _check_run_time(self, target: Endpoint, wait: float) -> None:
+        """OutOfTime when the run's time is up, or would be after waiting `wait` seconds."""
+        if self._clock() + wait >= self._run_ends:
+            raise OutOfTime(
+                f"{target.name}: this run has used its {self._run_seconds:.0f} s; it ends here and the next "
+                "interval resumes where it stopped.",
+                endpoint=target.name,
+            )
 
     def _secrets(self) -> tuple[str, ...]:
         return (*self._auth.secrets(), *self._proxy_secrets)

@@ -13,12 +13,14 @@ AT = "/api/awareness-training"
 @dataclass(frozen=True)
 class Endpoint:
     """`shape` names where records are: "list" = data[], "first" = data[0] (one record),
-    "nested" = data[0][key][]; the token endpoint's "token" has no records."""
+    "nested" = data[0][key][]; the token endpoint's "token" has no records. `api1_only`: not in API 2.0's
+    catalogue, so only API 1.0 (HMAC) keys reach it."""
 
     name: str
     path: str
     shape: str
     key: str = ""
+    api1_only: bool = False
 
 
 def _catalogue(*endpoints: Endpoint) -> dict[str, Endpoint]:
@@ -32,8 +34,8 @@ ENDPOINTS = _catalogue(
     Endpoint("performance_details", f"{AT}/company/get-performance-details", "list"),
     Endpoint("training_details", f"{AT}/user/get-training-details", "first"),
     Endpoint("queue", f"{AT}/queue/get-queue", "list"),
-    Endpoint("campaigns", f"{AT}/campaign/get-campaigns", "nested", "campaigns"),
-    Endpoint("campaign_user_data", f"{AT}/campaign/get-user-data", "nested", "items"),
+    Endpoint("campaigns", f"{AT}/campaign/get-campaigns", "nested", "campaigns", api1_only=True),
+    Endpoint("campaign_user_data", f"{AT}/campaign/get-user-data", "nested", "items", api1_only=True),
     Endpoint("phishing_campaigns", f"{AT}/phishing/campaign/get-campaign", "list"),
     Endpoint("phishing_user_data", f"{AT}/phishing/campaign/get-user-data", "nested", "items"),
     Endpoint("find_groups", "/api/directory/find-groups", "nested", "folders"),

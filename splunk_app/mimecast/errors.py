@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 BODY_LIMIT = 500
+QUOTE_LIMIT = 200  # how much of Mimecast's own fail[] message an error quotes
+MAX_DEPTH = 64  # no Mimecast answer nests deeper than a handful of levels
 MASK = "********"
 _TOKEN_FIELD = re.compile(r'("?(?:access_token|client_secret|refresh_token)"?\s*[:=]\s*"?)[^"&,\s}]+', re.I)
 _BEARER = re.compile(r"(Bearer\s+)\S+", re.I)
@@ -105,6 +107,15 @@ class TlsError(NetworkError):
 
 class InsecureUrl(MimecastError):
     """A base URL that is not https:// (only the local simulated tenant may use http://)."""
+
+
+class TooLarge(MimecastError):
+    """An answer larger (decoded) than the transport's limit, or nested deeper than MAX_DEPTH."""
+
+
+class OutOfTime(MimecastError):
+    """The run's time is up, or Mimecast asked for a wait longer than the cap: the run ends here and the
+    next interval resumes where this one stopped."""
 
 
 @dataclass(frozen=True)
@@ -221,6 +232,11 @@ def _advice(
             f"the rate limit shared by every integration of this administrator is used up; wait "
             f"{wait}, or run inputs less often"
         )
+    elif 300 <= status < 400:
+        advice = (
+            "Mimecast's API does not redirect, so something else answered: check the account's Base URL "
+            "and that no proxy or login portal answers in Mimecast's place"
+        )
     elif status in (404, 405):
         advice = "check that the account's Base URL is a Mimecast API gateway of your region"
     elif status >= 500:
@@ -238,17 +254,20 @@ def from_response(
     request_id: str | None = None,
     retry_after: float | None = None,
     body: str = "",
+    secrets: Iterable[str] = (),
 ) -> MimecastError | None:
-    """The error a response stands for, or None when it succeeded. `body` must already be scrubbed."""
+    """The error a response stands for, or None when it succeeded (2xx and no fail[]). `body` must already
+    be scrubbed; Mimecast's own words are quoted short, scrubbed of `secrets` and tokens, on one line."""
     found = failures(payload)
-    if status < 400 and not found:
+    if 200 <= status < 300 and not found:
         return None
     codes = {f.code for f in found if f.code}
     kind = _kind(status, codes)
     first = found[0] if found else None
     said = f"{first.code}: {first.message}" if first and first.message else (first.code if first else "")
+    said = quoted(said, secrets)
     what = f"Mimecast answered HTTP {status}" + (f" ({said})" if said else "")
-    retryable = retryable_status(status) or (status < 400 and any(f.retryable for f in found))
+    retryable = retryable_status(status) or (status < 300 and any(f.retryable for f in found))
     advice = _advice(kind, status, codes, endpoint, retry_after)
     ref = f" [request id {request_id}]" if request_id else ""
     return kind(
@@ -263,10 +282,44 @@ def from_response(
     )
 
 
+def quoted(text: str, secrets: Iterable[str] = ()) -> str:
+    """Outside words fit to quote in a message: secrets and tokens masked, control characters escaped
+    (one line, no forged log lines), and at most QUOTE_LIMIT characters."""
+    clean = scrub(text, secrets)
+    clean = "".join(c if c.isprintable() else ascii(c)[1:-1] for c in clean)
+    return clean if len(clean) <= QUOTE_LIMIT else clean[:QUOTE_LIMIT] + "..."
+
+
+def depth(value: Any) -> int:
+    """How deeply arrays and objects nest in a parsed JSON value (a scalar is 0), without recursion."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, level)
+        if level > MAX_DEPTH:
+            break
+        stack.extend((child, level + 1) for child in children if isinstance(child, (dict, list)))
+    return deepest
+
+
 def parse_body(endpoint: str, status: int, raw: bytes, body: str, request_id: str | None) -> Any:
-    """The JSON payload of a response; MalformedResponse when it is not JSON."""
+    """The JSON payload of a response; MalformedResponse when it is not JSON, TooLarge when it nests
+    deeper than MAX_DEPTH."""
+    too_deep = TooLarge(
+        f"{endpoint}: the answer (HTTP {status}) nests JSON more than {MAX_DEPTH} levels deep, which no "
+        "Mimecast answer does; check that the Base URL is a Mimecast API gateway.",
+        endpoint=endpoint,
+        status=status,
+        request_id=request_id,
+    )
     try:
-        return json.loads(raw.decode("utf-8"))
+        payload = json.loads(raw.decode("utf-8"))
+    except RecursionError as err:
+        raise too_deep from err
     except (UnicodeDecodeError, ValueError) as err:
         raise MalformedResponse(
             f"{endpoint}: the answer (HTTP {status}) is not JSON; check that the Base URL is a Mimecast API "
@@ -276,3 +329,6 @@ def parse_body(endpoint: str, status: int, raw: bytes, body: str, request_id: st
             request_id=request_id,
             body=body[:BODY_LIMIT],
         ) from err
+    if depth(payload) > MAX_DEPTH:
+        raise too_deep
+    return payload

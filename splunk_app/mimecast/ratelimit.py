@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Callable
 
+from splunk_app.mimecast.errors import OutOfTime
+
 LOW_WATER = 5
 
 
@@ -37,11 +39,16 @@ class RateLimiter:
     """Remembers the last answer's allowance and waits (with the injected sleep) before the next request."""
 
     def __init__(
-        self, clock: Callable[[], float], sleep: Callable[[float], None], low_water: int = LOW_WATER
+        self,
+        clock: Callable[[], float],
+        sleep: Callable[[float], None],
+        low_water: int = LOW_WATER,
+        max_wait: float = float("inf"),
     ) -> None:
         self._clock = clock
         self._sleep = sleep
         self._low_water = low_water
+        self._max_wait = max_wait
         self._remaining: float | None = None
         self._reset_at = 0.0
 
@@ -52,8 +59,16 @@ class RateLimiter:
         self._remaining, self._reset_at = remaining, self._clock() + reset
 
     def wait(self) -> float:
-        """Sleeps as long as pacing asks; returns how long, and counts this request against the allowance."""
+        """Sleeps as long as pacing asks; returns how long, and counts this request against the allowance.
+        OutOfTime, without waiting, when pacing asks for longer than `max_wait`."""
         delay = pacing_delay(self._remaining, self._reset_at - self._clock(), self._low_water)
+        if delay > self._max_wait:
+            raise OutOfTime(
+                f"rate limit: Mimecast asks to wait {delay:.0f} s before the next call, longer than the "
+                f"{self._max_wait:.0f} s this add-on waits; the run ends here, the next interval resumes.",
+                endpoint="rate_limit",
+                retry_after=delay,
+            )
         if delay > 0:
             self._sleep(delay)
         if self._remaining is not None:

@@ -11,19 +11,26 @@ from splunk_app.mimecast.errors import MimecastError
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Bounds on retrying one logical call: how many retries, how long in all, how long per wait."""
+    """Bounds on retrying one logical call: how many retries, how long in all, how long per back-off, and
+    the longest wait Mimecast's rate limit may ask for (past it the run ends and the next one resumes)."""
 
     max_retries: int = 5
     max_elapsed: float = 300.0
     base_delay: float = 1.0
     max_delay: float = 60.0
+    max_rate_wait: float = 120.0
 
 
 def should_retry(
     error: MimecastError, retries_done: int, elapsed: float, delay: float, policy: RetryPolicy
 ) -> bool:
     """Retry only what may work later, and only within the policy's count and total time."""
-    return error.retryable and retries_done < policy.max_retries and elapsed + delay <= policy.max_elapsed
+    return (
+        error.retryable
+        and retries_done < policy.max_retries
+        and elapsed + delay <= policy.max_elapsed
+        and delay <= policy.max_rate_wait
+    )
 
 
 def backoff_delay(retry_number: int, policy: RetryPolicy) -> float:

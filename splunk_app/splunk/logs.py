@@ -7,7 +7,9 @@ import os
 import re
 import sys
 import threading
+import unicodedata
 from logging.handlers import RotatingFileHandler
+from typing import Any
 
 PREFIX = "ta_mimecast_awareness"
 LIBRARY = "splunk_app"  # the package's own module loggers (the client's retry warnings) share the file
@@ -53,11 +55,39 @@ def scrub(text: str) -> str:
     return _PATTERNS[2].sub(lambda m: m.group(1) + MASK + m.group(3), text)
 
 
+def escape_controls(text: str, keep_newlines: bool = False) -> str:
+    """`text` with control characters and line separators written as escapes (`\\n`, `\\x1b`), so that a
+    value from outside (a Mimecast error, a group name, a result's field) cannot start a forged log line."""
+    return "".join(
+        char
+        if (keep_newlines and char == "\n") or unicodedata.category(char) not in ("Cc", "Zl", "Zp")
+        else ascii(char)[1:-1]
+        for char in text
+    )
+
+
+def _indented(text: str) -> str:
+    """A traceback whose every line after the first starts with white space: no line of it can begin with a
+    time stamp, so Splunk keeps it in the one event, whatever an exception's message says."""
+    first, *rest = escape_controls(text, keep_newlines=True).split("\n")
+    return "\n".join([first, *(line if line[:1].isspace() else "\t" + line for line in rest)])
+
+
 class ScrubbingFormatter(logging.Formatter):
-    """Formats the whole line, traceback included, then scrubs it: no call site can leak a secret."""
+    """Formats the whole line, traceback included, then scrubs it: no call site can leak a secret. The line
+    itself is one line (control characters escaped); a traceback's lines are indented."""
 
     def format(self, record: logging.LogRecord) -> str:
         return scrub(super().format(record))
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return escape_controls(super().formatMessage(record))
+
+    def formatException(self, ei: Any) -> str:
+        return _indented(super().formatException(ei))
+
+    def formatStack(self, stack_info: str) -> str:
+        return _indented(super().formatStack(stack_info))
 
 
 def get_logger(component: str) -> logging.Logger:

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from workshop.config.test_account_check import oauth2_fields
 
 from devkit.simulator import SimulatedTenant
 from devkit.splunkd import SplunkdStandIn
@@ -169,3 +170,46 @@ def test_a_good_account_passes_the_check_and_goes_on_to_uccs_save(
         "status": 400,
         "message": '"default" is not allowed for entity name',
     }
+
+
+def test_a_caller_without_the_capability_is_refused_before_any_call(
+    splunk_python: str, stub: Path, installed_app: Path, tenant: SimulatedTenant
+) -> None:
+    tenant.clear_requests()
+    with SplunkdStandIn(capabilities=("search", "list_storage_passwords")) as splunkd:
+        answer = save(splunk_python, stub, installed_app, splunkd, oauth2_fields(tenant))
+        writes = [r for r in splunkd.requests if r.method == "POST"]
+    assert answer["refused"] == "RestError" and answer["status"] == 403, answer
+    assert "edit_mimecast_awareness" in answer["message"]
+    assert tenant.requests == [] and writes == []
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "http://HOST\\@127.0.0.1",
+        "https://evil.example/path",
+        "https://user:pw@evil.example",
+        "http://10.0.0.1",
+    ],
+)
+def test_uccs_own_validation_runs_before_the_check_calls_out(
+    splunk_python: str, stub: Path, installed_app: Path, tenant: SimulatedTenant, base_url: str
+) -> None:
+    tenant.clear_requests()
+    with SplunkdStandIn() as splunkd:
+        answer = save(splunk_python, stub, installed_app, splunkd, oauth2_fields(tenant, base_url=base_url))
+    assert answer["refused"] == "RestError" and answer["status"] == 400, answer
+    assert "Not matching the pattern" in answer["message"], answer  # UCC's validator, before any call
+    assert tenant.requests == []
+
+
+def test_save_without_checking_makes_no_call(
+    splunk_python: str, stub: Path, installed_app: Path, tenant: SimulatedTenant
+) -> None:
+    tenant.clear_requests()
+    with SplunkdStandIn() as splunkd:
+        fields = oauth2_fields(tenant, client_secret="not-yet-valid", skip_check="1")
+        answer = save(splunk_python, stub, installed_app, splunkd, fields, name="default")
+    assert tenant.requests == []
+    assert answer["message"] == '"default" is not allowed for entity name'  # UCC's own save was reached

@@ -58,7 +58,7 @@ def test_real_recorded_training_campaign_exchange():
     assert len(pages) == 1
     assert pages[0].total_count == 2 and pages[0].next_token is None
     emails = [r["email"] for r in pages[0].records]
-    assert emails == ["max.daum@jupiterone.mime-api.com", "mdaum1993@gmail.com"]
+    assert emails == ["pat.placeholder@tenant.example", "personal.placeholder@mailbox.example"]
     assert pages[0].records[1]["results"] == {"forQuestion1": "SENT"}
 
 

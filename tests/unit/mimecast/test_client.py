@@ -29,9 +29,11 @@ class ScriptedTransport:
     def __init__(self, *answers) -> None:
         self.answers = list(answers)
         self.sent: list[tuple[str, bytes, dict]] = []
+        self.budgets: list[float | None] = []
 
-    def post(self, endpoint, url, body, headers):
+    def post(self, endpoint, url, body, headers, seconds=None):
         self.sent.append((url, body, dict(headers)))
+        self.budgets.append(seconds)
         status, payload, headers = self.answers.pop(0)
         raw = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
         return HttpResponse(status, headers, raw)
@@ -63,7 +65,7 @@ def test_a_page_that_points_to_itself_stops_the_loop():
     client, _, _ = client_with(ok([{"a": 1}], {"next": "t1"}), ok([{"a": 2}], {"next": "t1"}))
     pages = client.pages("queue")
     assert next(pages).records == [{"a": 1}]
-    with pytest.raises(MalformedResponse, match="points to itself"):
+    with pytest.raises(MalformedResponse, match="points back to a page already read"):
         next(pages)
 
 

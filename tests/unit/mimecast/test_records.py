@@ -14,8 +14,8 @@ UTC = timezone.utc
 @pytest.mark.parametrize(
     ("record", "expected"),
     [
-        ({"emailAddress": "Max.Daum@Example.COM"}, "max.daum@example.com"),
-        ({"email": " MDAUM1993@gmail.com "}, "mdaum1993@gmail.com"),
+        ({"emailAddress": "Pat.Placeholder@Example.COM"}, "pat.placeholder@example.com"),
+        ({"email": " PERSONAL.Placeholder@Mailbox.example "}, "personal.placeholder@mailbox.example"),
         ({"emailAddress": "", "email": "b@x.io"}, "b@x.io"),
         ({"name": "no email"}, None),
         ({"email": None}, None),

@@ -136,3 +136,47 @@ def test_hidden_values_are_masked_anywhere_even_in_tracebacks(monkeypatch, capsy
 def test_component_names_stay_file_names():
     with pytest.raises(ValueError, match="letters, digits"):
         logs.get_logger("../etc/passwd")
+
+
+FORGED = "1999-01-01 00:00:00,000 CRITICAL pid=1 | forged=yes"
+
+
+def _lines_of(tmp_path, component):
+    path = tmp_path / "var" / "log" / "splunk" / f"ta_mimecast_awareness_{component}.log"
+    return path.read_text(encoding="utf-8").split("\n")
+
+
+@pytest.mark.parametrize(
+    "outside",
+    [
+        f"bad group\n{FORGED}",
+        f"bad group\r\n{FORGED}",
+        f"bad group\r{FORGED}",
+        f"bad group\u2028{FORGED}",
+        f"bad group\x85{FORGED}",
+        f"bad \x1b[31mgroup\x00\n{FORGED}",
+    ],
+)
+def test_outside_values_cannot_forge_a_log_line(tmp_path, monkeypatch, component, outside):
+    monkeypatch.setenv("SPLUNK_HOME", str(tmp_path))
+    logs.get_logger(component).warning("group %s refused: %s", outside, "rid\nx")
+
+    lines = [line for line in _lines_of(tmp_path, component) if line]
+    assert len(lines) == 1, lines
+    assert not any(ord(c) < 32 or c in "\x7f\x85\u2028\u2029" for c in lines[0])
+    assert "\\n" in lines[0] or "\\r" in lines[0] or "\\u2028" in lines[0] or "\\x85" in lines[0]
+
+
+def test_an_exception_message_cannot_forge_a_line_inside_a_traceback(tmp_path, monkeypatch, component):
+    monkeypatch.setenv("SPLUNK_HOME", str(tmp_path))
+    try:
+        raise ValueError(f"Mimecast said\n{FORGED}\r\x1b[0m")
+    except ValueError:
+        logs.get_logger(component).exception("the run failed")
+
+    lines = [line for line in _lines_of(tmp_path, component) if line]
+    assert lines[0].endswith("| the run failed")
+    assert all(line[:1].isspace() for line in lines[2:]), lines
+    assert lines[1].startswith("Traceback")
+    assert not any(line.startswith("1999") for line in lines)
+    assert not any("\x1b" in line or "\r" in line for line in lines)

@@ -12,6 +12,7 @@ from devkit.loopback import Server
 from devkit.proxy import forward_proxy, not_a_gateway
 from devkit.simulator import Faults, SimulatedTenant
 from splunk_app.account_check import check_account, explain, submitted_fields
+from splunk_app.inputs.catalogue import CATALOGUE
 from splunk_app.mimecast import HmacCredentials, OAuth2Credentials, Proxy
 from splunk_app.mimecast.errors import ApiError, BadCredentials, MimecastError, RateLimited, TlsError
 
@@ -62,12 +63,54 @@ def free_port() -> int:
 
 
 @pytest.mark.parametrize("fields", [oauth2_fields, hmac_fields], ids=["oauth2", "hmac"])
-def test_a_working_account_passes_with_one_summary_call(tenant: SimulatedTenant, fields) -> None:
+def test_a_working_account_says_what_it_can_pull_and_that_it_may_manage_groups(
+    tenant: SimulatedTenant, fields
+) -> None:
+    members_before = {group: tenant.group_members(group) for group in ("High Risk Users",)}
     tenant.clear_requests()
     result = check_account(fields(tenant))
     assert result.ok, result.message
+    titles = [data_set.title for data_set in CATALOGUE.values()]
+    campaigns = CATALOGUE["mimecast_at_campaign"].title
+    if fields is oauth2_fields:
+        assert list(result.pulls) == [title for title in titles if title != campaigns]
+        assert [title for title, _ in result.refused] == [campaigns]
+        assert "API 1.0" in result.message and "OAuth 2.0 accounts cannot pull it" in result.message
+    else:
+        assert list(result.pulls) == titles and result.refused == ()
+    assert result.manages_groups is True and "may manage groups" in result.message
     api_calls = [r.path for r in tenant.requests if r.path.startswith("/api/")]
-    assert api_calls == ["/api/awareness-training/company/get-safe-score-summary"]
+    assert len(api_calls) == len(result.pulls) + 1  # one small page per data set, one group call
+    assert all(
+        call.body["meta"]["pagination"]["pageSize"] == 1
+        for call in tenant.requests
+        if call.path.startswith("/api/awareness")
+        and "summary" not in call.path
+        and "training-details" not in call.path
+    )
+    assert {group: tenant.group_members(group) for group in members_before} == members_before
+
+
+def test_an_account_without_the_group_permission_is_saved_and_says_so(tenant: SimulatedTenant) -> None:
+    tenant.faults = Faults(missing_permission=1, path="remove-group-member")
+    result = check_account(hmac_fields(tenant))
+    assert result.ok and result.manages_groups is False
+    assert "Directories | Groups | Edit" in result.message
+
+
+def test_an_account_meant_only_for_the_alert_actions_passes(tenant: SimulatedTenant) -> None:
+    tenant.faults = Faults(missing_permission=len(CATALOGUE))  # every data set refused, the group call not
+    result = check_account(hmac_fields(tenant))
+    assert result.ok, result.message
+    assert result.pulls == () and result.manages_groups is True
+    assert "It can pull no Awareness Training data" in result.message
+
+
+def test_an_account_that_can_do_one_data_set_names_the_others(tenant: SimulatedTenant) -> None:
+    tenant.faults = Faults(missing_permission=1, path="get-queue")
+    result = check_account(hmac_fields(tenant))
+    assert result.ok
+    assert [title for title, _ in result.refused] == [CATALOGUE["mimecast_at_queue"].title]
 
 
 @pytest.mark.parametrize(
@@ -88,7 +131,7 @@ def test_wrong_credentials(tenant: SimulatedTenant, fields, wrong: dict[str, str
 
 
 def test_missing_awareness_training_permission(tenant: SimulatedTenant) -> None:
-    tenant.faults = Faults(missing_permission=1)
+    tenant.faults = Faults(missing_permission=len(CATALOGUE) + 1)
     result = check_account(oauth2_fields(tenant))
     assert result.problem == "missing_permission"
     assert "Awareness Training | Dashboard | Read" in result.message

@@ -1,0 +1,92 @@
+"""Need to know: who may read the human-risk data, and who may change the add-on's configuration."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from splunk_app import ADMIN_CAPABILITY
+
+from . import spl
+
+ROOT = Path(__file__).resolve().parents[2]
+META = spl.read_conf(ROOT / "metadata" / "default.meta")
+AUTHORIZE = spl.conf("authorize.conf")
+CONFIG = json.loads((ROOT / "globalConfig.json").read_text())
+ANALYST, ADMIN = "mimecast_awareness_analyst", "mimecast_awareness_admin"
+SPLUNK_ADMINS = {"admin", "sc_admin"}
+# What describes the sourcetypes (no personal data) is the only thing every role may read.
+SHARED_WITH_ALL = {"props", "eventtypes", "tags", "macros"}
+# Human-risk data and what reads or acts on it: the two roles and Splunk's admins, nobody else.
+PERSONAL = (
+    "collections/mimecast_user_risk",
+    "transforms/mimecast_user_risk",
+    "transforms/mimecast_user_risk_csv",
+    "lookups/mimecast_user_risk.csv",
+    "transforms/mimecast_es_identities",
+    "lookups/mimecast_es_identities.csv",
+    "commands/mimecastrisk",
+)
+ADMINISTRATORS_ONLY = ("alert_actions", "ta_mimecast_awareness_account", "ta_mimecast_awareness_settings")
+
+
+def roles(stanza: str, right: str) -> set[str]:
+    """The roles a default.meta stanza (or, when it says nothing, the default stanza) grants `right`."""
+    access = META.get(stanza, {}).get("access") or META[""]["access"]
+    found = re.search(rf"{right}\s*:\s*\[([^\]]*)\]", access)
+    assert found, f"[{stanza}] access grants no {right}"
+    return {role.strip() for role in found.group(1).split(",")}
+
+
+def test_the_default_is_the_two_roles_and_not_exported() -> None:
+    assert roles("", "read") == SPLUNK_ADMINS | {ADMIN, ANALYST}
+    assert META[""].get("export") == "none"
+
+
+@pytest.mark.parametrize("stanza", PERSONAL)
+def test_human_risk_data_is_read_only_by_the_two_roles_and_admins(stanza: str) -> None:
+    assert stanza in META, f"default.meta does not name {stanza}"
+    assert roles(stanza, "read") == SPLUNK_ADMINS | {ADMIN, ANALYST}
+    assert ANALYST not in roles(stanza, "write")
+
+
+@pytest.mark.parametrize("stanza", ADMINISTRATORS_ONLY)
+def test_accounts_proxy_and_actions_are_for_administrators(stanza: str) -> None:
+    assert stanza in META, f"default.meta does not name {stanza}"
+    assert roles(stanza, "read") == SPLUNK_ADMINS | {ADMIN}
+
+
+def test_every_lookup_of_transforms_conf_is_named() -> None:
+    for stanza in spl.conf("transforms.conf"):
+        assert f"transforms/{stanza}" in META, f"default.meta does not name transforms/{stanza}"
+
+
+def test_no_stanza_shares_anything_else_with_every_role() -> None:
+    for stanza in META:
+        if "*" in roles(stanza, "read"):
+            assert stanza in SHARED_WITH_ALL, f"[{stanza}] is readable by every role"
+        assert "*" not in roles(stanza, "write"), stanza
+
+
+def test_the_two_roles_ship_and_only_the_admin_role_may_change_the_configuration() -> None:
+    assert f"capability::{ADMIN_CAPABILITY}" in AUTHORIZE
+    analyst, admin = AUTHORIZE[f"role_{ANALYST}"], AUTHORIZE[f"role_{ADMIN}"]
+    assert analyst.get("srchIndexesAllowed") == "mimecast"
+    assert ADMIN_CAPABILITY not in analyst
+    assert admin.get("importRoles") == ANALYST
+    assert admin.get(ADMIN_CAPABILITY) == "enabled"
+    assert AUTHORIZE["role_admin"].get(ADMIN_CAPABILITY) == "enabled"
+    assert "admin_all_objects" not in admin and "importRoles" not in AUTHORIZE["role_admin"]
+
+
+@pytest.mark.parametrize("page", ["configuration", "inputs"])
+def test_every_change_to_configuration_and_inputs_needs_the_capability(page: str) -> None:
+    capabilities = CONFIG["pages"][page]["capabilities"]
+    assert {capabilities[method] for method in ("post", "put", "delete")} == {ADMIN_CAPABILITY}
+
+
+def test_reading_account_and_proxy_settings_needs_the_capability_too() -> None:
+    assert CONFIG["pages"]["configuration"]["capabilities"]["get"] == ADMIN_CAPABILITY
