@@ -369,9 +369,28 @@ def failure(key: dict[str, Any], code: str, message: str) -> dict[str, Any]:
     return {"key": key, "errors": [{"code": code, "message": message, "retryable": False}]}
 
 
-def _members(change: Callable[[dict[str, Any]], dict[str, Any]], data: list[Any]) -> Answer:
+# Mimecast's limits on the group calls (items a call, bytes of request body; 0 = none), kept here apart from
+# the client's own copy so that a client that ignores them is refused as the real API refuses it. The answer
+# to a call over a limit (HTTP 400, err_validation_failed) is this simulator's choice of wording.
+MEMBER_LIMITS = {
+    "/api/directory/add-group-member": (500, 0),
+    "/api/directory/remove-group-member": (10, 2048),
+}
+
+
+def check_body_size(path: str, size: int) -> None:
+    """A request body over the endpoint's byte limit is refused whole, nothing applied."""
+    limit = MEMBER_LIMITS.get(path, (0, 0))[1]
+    if limit and size > limit:
+        raise invalid(f"the request body is {size} bytes; this endpoint takes at most {limit}")
+
+
+def _members(change: Callable[[dict[str, Any]], dict[str, Any]], data: list[Any], path: str) -> Answer:
     if not data:
         raise invalid("data needs at least one {id, emailAddress}")
+    most = MEMBER_LIMITS[path][0]
+    if len(data) > most:
+        raise invalid(f"data holds {len(data)} items; this endpoint takes 1 to {most}")
     answer = Answer([])
     for item in data:
         try:
@@ -382,11 +401,11 @@ def _members(change: Callable[[dict[str, Any]], dict[str, Any]], data: list[Any]
 
 
 def add_group_member(view: View, data: list[Any], paging: Paging) -> Answer:
-    return _members(view.directory.add, data)
+    return _members(view.directory.add, data, "/api/directory/add-group-member")
 
 
 def remove_group_member(view: View, data: list[Any], paging: Paging) -> Answer:
-    return _members(view.directory.remove, data)
+    return _members(view.directory.remove, data, "/api/directory/remove-group-member")
 
 
 ROUTES: dict[str, Callable[[View, list[Any], Paging], Answer]] = {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import time
@@ -11,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 from urllib.parse import urlencode
 
-from splunk_app.mimecast import errors
+from splunk_app.mimecast import endpoints, errors
 from splunk_app.mimecast.auth import (
     DEFAULT_TOKEN_LIFETIME,
     TOKEN_PATH,
@@ -57,8 +56,10 @@ class Client:
         retry: RetryPolicy | None = None,
         rand: Callable[[], float] = random.random,
         transport: Transport | None = None,
+        account_code: str = "",
     ) -> None:
         self.base_url = check_base_url(base_url)
+        self.account_code = account_code.strip()
         self._auth: Auth = (
             HmacAuth(credentials)
             if isinstance(credentials, HmacCredentials)
@@ -79,12 +80,20 @@ class Client:
     def post(self, endpoint: str, data: list[Any] | None = None, meta: dict[str, Any] | None = None) -> dict:
         """One logical call: the parsed answer, or a MimecastError once retries are spent."""
         target = resolve(endpoint)
-        envelope: dict[str, Any] = {}
-        if meta is not None:
-            envelope["meta"] = meta
-        envelope["data"] = [] if data is None else data
-        body = json.dumps(envelope, separators=(",", ":")).encode()
+        body = endpoints.body([] if data is None else data, self._meta(meta))
         return self._call(target, body, "application/json", signed=True)
+
+    def batches(self, endpoint: str, items: list[Any]) -> Iterator[tuple[list[Any], bool]]:
+        """The items cut into as few calls of `post` as the endpoint's limits allow (this account's meta
+        included in the body size), as (items, fits); an item that fits no call comes alone, fits False.
+        A post's per-item failures are in its answer's fail[] (`errors.item_failures`)."""
+        return endpoints.batches(resolve(endpoint), items, self._meta(None))
+
+    def _meta(self, meta: dict[str, Any] | None) -> dict[str, Any] | None:
+        """meta with the account code that managed service providers' accounts send on every call."""
+        if not self.account_code:
+            return meta
+        return {**(meta or {}), "accountCode": self.account_code}
 
     def pages(self, endpoint: str, data: list[Any] | None = None, page_size: int = 500) -> Iterator[Page]:
         """The endpoint's pages, fetched one at a time as they are consumed."""
@@ -183,7 +192,13 @@ class Client:
         payload = errors.parse_body(target.name, response.status, response.body, text, request_id)
         retry_after = reset_seconds(response.headers) if response.status == 429 else None
         error = errors.from_response(
-            target.name, response.status, payload, request_id=request_id, retry_after=retry_after, body=text
+            target.name,
+            response.status,
+            payload,
+            request_id=request_id,
+            retry_after=retry_after,
+            body=text,
+            per_item=target.max_items > 0,
         )
         if error is not None:
             raise error

@@ -140,6 +140,20 @@ def failures(payload: Any) -> list[Failure]:
     return found
 
 
+def item_failures(payload: Any) -> list[tuple[Any, Failure]]:
+    """(key, first error) of each fail[] entry when every entry names its item; [] otherwise."""
+    fail = payload.get("fail") if isinstance(payload, Mapping) else None
+    if not isinstance(fail, list) or not fail:
+        return []
+    found = []
+    for item in fail:
+        if not isinstance(item, Mapping) or "key" not in item:
+            return []
+        errors = failures({"fail": [item]})
+        found.append((item["key"], errors[0] if errors else Failure(None, "", False)))
+    return found
+
+
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
@@ -238,10 +252,13 @@ def from_response(
     request_id: str | None = None,
     retry_after: float | None = None,
     body: str = "",
+    per_item: bool = False,
 ) -> MimecastError | None:
-    """The error a response stands for, or None when it succeeded. `body` must already be scrubbed."""
+    """The error a response stands for, or None when it succeeded. `body` must already be scrubbed. With
+    `per_item` (calls that take a list of items), fail[] entries that each name their item (`key`) are
+    outcomes of those items, not a failure of the call."""
     found = failures(payload)
-    if status < 400 and not found:
+    if status < 400 and (not found or (per_item and item_failures(payload))):
         return None
     codes = {f.code for f in found if f.code}
     kind = _kind(status, codes)
