@@ -124,7 +124,9 @@ class MimecastInput(Script):
             proxy = load_proxy(service)
             if proxy is not None:
                 logs.hide(proxy.password)
-            client = Client(account.base_url, account.credentials, proxy=proxy)
+            client = Client(
+                account.base_url, account.credentials, proxy=proxy, account_code=account.account_code
+            )
             checkpoint = Checkpoint(
                 metadata["checkpoint_dir"],
                 stanza,

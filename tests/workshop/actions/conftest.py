@@ -22,13 +22,25 @@ BIN = Path(__file__).resolve().parents[3] / "bin"
 ACCOUNTS = "ta_mimecast_awareness_account"
 SETTINGS = "ta_mimecast_awareness_settings"
 GROUP = "High Risk Users"
+RISK_TABLE = "mimecast_user_risk"
+CONTAINMENT = "mimecast_containment"
+# The tenant's own people as the risk table knows them; the actions act on no one else.
+KNOWN = (
+    "ann@simulated.example",
+    "bob@simulated.example",
+    "cy@simulated.example",
+    "a@simulated.example",
+    "b@simulated.example",
+    *(f"u{i}@simulated.example" for i in range(600)),
+)
 
 
 @dataclass
 class ActionRun:
     status: int
     stderr: str
-    lines: list[str]  # the action's log lines of this run
+    lines: list[str]  # the action's log lines of this run, but its summary line
+    summary: str = ""  # the run's structured summary line (`mc_summary=...`)
 
     def outcomes(self) -> list[tuple[str, str]]:
         """(mc_user, outcome) per line that reports one."""
@@ -70,6 +82,8 @@ def splunkd(tenant):
             },
         )
         standin.set_conf(SETTINGS, "logging", {"loglevel": "INFO"})
+        standin.create_collection(RISK_TABLE, [{"_key": email, "email": email} for email in KNOWN])
+        standin.create_collection(CONTAINMENT)
         yield standin
 
 
@@ -83,7 +97,9 @@ def splunk_home(tmp_path):
 @pytest.fixture
 def run_action(tmp_path, splunkd, splunk_home, tenant):
     """run_action(action, rows, **configuration) -> ActionRun; `payload=` replaces the stdin text, `python=`
-    and `bin_dir=` choose the interpreter (with its flags) and the scripts (the repository's by default)."""
+    and `bin_dir=` choose the interpreter (with its flags) and the scripts (the repository's by default).
+    The configuration acts for real (dry_run 0) unless a test says otherwise; a parameter given as None is
+    left out, as an alert that never set it."""
     runs = []
 
     def run(
@@ -114,7 +130,11 @@ def run_action(tmp_path, splunkd, splunk_home, tenant):
             "server_uri": splunkd.uri,
             "session_key": splunkd.session_key,
             "sid": dispatch.name,
-            "configuration": {"account": "prod", "group": GROUP, **configuration},
+            "configuration": {
+                key: value
+                for key, value in {"account": "prod", "group": GROUP, "dry_run": "0", **configuration}.items()
+                if value is not None
+            },
         }
         env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
         env["SPLUNK_HOME"] = str(splunk_home)
@@ -140,7 +160,10 @@ def run_action(tmp_path, splunkd, splunk_home, tenant):
         ):
             assert secret not in everything
         runs.append(done)
-        return ActionRun(done.returncode, done.stderr, lines)
+        summaries = [line for line in lines if "| mc_summary=" in line]
+        assert len(summaries) <= 1, lines
+        rest = [line for line in lines if line not in summaries]
+        return ActionRun(done.returncode, done.stderr, rest, "".join(summaries))
 
     return run
 
