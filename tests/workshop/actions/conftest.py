@@ -97,7 +97,8 @@ def splunk_home(tmp_path):
 @pytest.fixture
 def run_action(tmp_path, splunkd, splunk_home, tenant):
     """run_action(action, rows, **configuration) -> ActionRun; `payload=` replaces the stdin text, `python=`
-    and `bin_dir=` choose the interpreter (with its flags) and the scripts (the repository's by default).
+    and `bin_dir=` choose the interpreter (with its flags) and the scripts (the repository's by default);
+    `fields=` replaces top-level fields of the payload (search_name, sid, owner...).
     The configuration acts for real (dry_run 0) unless a test says otherwise; a parameter given as None is
     left out, as an alert that never set it."""
     runs = []
@@ -109,6 +110,7 @@ def run_action(tmp_path, splunkd, splunk_home, tenant):
         payload: str | None = None,
         python: tuple[str, ...] = (sys.executable,),
         bin_dir: Path = BIN,
+        fields: dict[str, str] | None = None,
         **configuration,
     ) -> ActionRun:
         dispatch = tmp_path / "dispatch" / f"scheduler__admin__search__RMD5_at_1700000000_{len(runs)}"
@@ -135,6 +137,7 @@ def run_action(tmp_path, splunkd, splunk_home, tenant):
                 for key, value in {"account": "prod", "group": GROUP, "dry_run": "0", **configuration}.items()
                 if value is not None
             },
+            **(fields or {}),
         }
         env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
         env["SPLUNK_HOME"] = str(splunk_home)
@@ -170,3 +173,9 @@ def run_action(tmp_path, splunkd, splunk_home, tenant):
 
 def rows_for(*emails: str, field: str = "user") -> list[dict[str, str]]:
     return [{field: email, "_raw": f"click by {email}"} for email in emails]
+
+
+def audit_events(splunk_home: Path) -> list[dict]:
+    """The audit events the runs wrote to the spool folder that the shipped batch input indexes."""
+    folder = splunk_home / "var" / "spool" / "ta_mimecast_awareness" / "audit"
+    return [json.loads(path.read_text()) for path in sorted(folder.glob("*.json"))] if folder.exists() else []
