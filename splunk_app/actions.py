@@ -75,6 +75,7 @@ class Outcome:
     outcome: str
     detail: str = ""
     code: str = ""  # Mimecast's error code, when a failure came with one
+    group: str = ""  # the group, when it is not the run's own (the sweep's users are in many)
 
     @property
     def ok(self) -> bool:
@@ -283,25 +284,30 @@ def sweep(context: Context, revert_sid: str = "") -> Iterator[Outcome]:
         if record.already_member:
             context.store.delete(record.key)  # type: ignore[union-attr]
             if not revert_sid:
-                yield Outcome("", record.user, "released", "in the group before the action: left there")
+                note = "in the group before the action: left there"
+                yield Outcome("", record.user, "released", note, "", record.group)
             continue
         groups.setdefault((record.account, record.group_id), []).append(record)
     word = "reverted" if revert_sid else "expired"
-    for (account, group_id), held in groups.items():
-        by_user = {record.user: record for record in held}
-        targets = [Target(record.user, "") for record in held]
-        group = Group(group_id, held[0].group)
+    for (account, group_id), kept in groups.items():
+        by_user = {record.user: record for record in kept}
+        targets = [Target(record.user, "") for record in kept]
+        group = Group(group_id, kept[0].group)
         try:
             client = context.client_for(account)
         except Exception as err:
-            yield from _failed(targets, f"account {account!r}: {err}", "")
+            for record in kept:
+                yield Outcome("", record.user, "failed", f"account {account!r}: {err}", "", record.group)
             continue
         for removal in act(client, "remove", group, targets, dry_run=False):
             record = by_user[removal.email or ""]
-            outcome = removal
+            outcome = Outcome("", record.user, removal.outcome, removal.detail, removal.code, group.name)
             if removal.outcome in ("removed", "not_member"):
                 context.store.delete(record.key)  # type: ignore[union-attr]
-                outcome = Outcome("", record.user, word, removal.outcome)
+                since = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(record.added_at))
+                left = "" if removal.outcome == "removed" else "; had already left the group"
+                held = f"contained since {since} by {record.search_name!r} (sid {record.sid}){left}"
+                outcome = Outcome("", record.user, word, held, "", group.name)
             _audit(context, record_run(record, context.run), group, outcome, attempted=word)
             yield outcome
 

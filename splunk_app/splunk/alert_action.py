@@ -184,6 +184,7 @@ class Report:
     def outcome(self, outcome: actions.Outcome, group: str) -> None:
         self.all_ok = self.all_ok and outcome.ok
         self.counts[outcome.outcome] += 1
+        group = outcome.group or group
         words = SIGNATURES[outcome.outcome].format(email=outcome.email, group=group, detail=outcome.detail)
         signature = words.strip() if outcome.email else outcome.detail
         level = {"failed": logging.ERROR, "skipped": logging.WARNING}.get(outcome.outcome, logging.INFO)
@@ -226,7 +227,7 @@ class Report:
                 users=sum(n for key, n in self.counts.items() if key != "skipped"),
                 **{key: self.counts[key] for key in sorted(self.counts)},
                 duration=round(time.monotonic() - started, 3),
-                error_class=self._error_class,
+                **({"error_class": self._error_class} if self._error_class else {}),
             ),
         )
         return status
