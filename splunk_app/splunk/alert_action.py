@@ -30,7 +30,7 @@ from splunk_app.mimecast.retry import RetryPolicy
 from splunk_app.risk.table import COLLECTION as RISK_TABLE
 from splunk_app.risk.table import ENRICH_FIELDS, table_from_rows
 from splunk_app.splunk import kvstore, logs, settings
-from splunk_app.splunk.audit import AuditSpool, spool_folder
+from splunk_app.splunk.audit import AuditSpool
 from splunk_app.splunk.containment_store import KVContainmentStore
 from splunk_app.splunk.service import SplunkdError, connect
 
@@ -122,7 +122,7 @@ def _context(service: Any, action: str, payload: dict[str, Any]) -> actions.Cont
         resolve=_resolver(service),
         run=run,
         store=KVContainmentStore(service),
-        audit=AuditSpool(spool_folder(home)) if home else (lambda event: None),
+        audit=AuditSpool(home) if home else (lambda event: None),
         cache=_group_cache(),
     )
 

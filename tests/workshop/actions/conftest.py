@@ -177,5 +177,5 @@ def rows_for(*emails: str, field: str = "user") -> list[dict[str, str]]:
 
 def audit_events(splunk_home: Path) -> list[dict]:
     """The audit events the runs wrote to the spool folder that the shipped batch input indexes."""
-    folder = splunk_home / "var" / "spool" / "ta_mimecast_awareness" / "audit"
+    folder = splunk_home / "var" / "spool" / "splunk" / "ta_mimecast_awareness_audit"
     return [json.loads(path.read_text()) for path in sorted(folder.glob("*.json"))] if folder.exists() else []
