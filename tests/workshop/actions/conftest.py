@@ -35,6 +35,40 @@ KNOWN = (
 )
 
 
+# A stand-in for Splunk_SA_CIM's cim_actions (the real one needs Splunk's own Python libraries) with the
+# same interface and behaviour: ModularAction(payload JSON, logger, name); update(result) takes the result's
+# rid and the notable it came from (orig_sid, orig_rid); action_mode is "saved" for a scheduler sid, else
+# "adhoc"; message() logs one `sendmodaction - key="value" ...` line, empty values left out.
+FAKE_CIM_ACTIONS = """
+import json
+import logging
+
+
+class ModularAction:
+    def __init__(self, settings, logger, action_name="unknown"):
+        self.settings = json.loads(settings)
+        self.logger = logger
+        self.action_name = action_name
+        self.sid = self.settings.get("sid")
+        self.action_mode = "saved" if "scheduler" in str(self.sid) else "adhoc"
+        self.user = self.settings.get("user") or self.settings.get("owner")
+        self.rid = self.orig_sid = self.orig_rid = ""
+
+    def update(self, result):
+        self.orig_sid = result.get("orig_sid", "")
+        self.orig_rid = result.get("orig_rid", "")
+        self.rid = str(result["rid"])
+
+    def message(self, signature, status=None, rids=None, level=logging.INFO, **kwargs):
+        fields = dict(kwargs, signature=signature, action_name=self.action_name, sid=self.sid,
+                      search_name=self.settings.get("search_name") or "",
+                      orig_sid=self.orig_sid, rid=self.rid, orig_rid=self.orig_rid, user=self.user,
+                      action_mode=self.action_mode, action_status=status or "")
+        self.logger.log(level, "sendmodaction - " + " ".join(
+            '%s="%s"' % (key, fields[key]) for key in sorted(fields) if fields[key] != ""))
+"""
+
+
 @dataclass
 class ActionRun:
     status: int

@@ -5,42 +5,14 @@ For an ad hoc response on a notable event, ES dispatches a search of the form
 param.<name>=...`: splunkd then runs the action with a sid that is not a scheduler sid (cim_actions calls that
 action_mode "adhoc"), no saved search name, the analyst as owner, and one result that names the notable
 event it came from. cim_actions.ModularAction.update(result) takes orig_sid and orig_rid from the result, and
-ES links each `sendmodaction` line to the notable through them. The stand-in below keeps that interface
-(update from the result, action_mode from the sid); the real module needs Splunk's own Python libraries."""
+ES links each `sendmodaction` line to the notable through them (conftest's FAKE_CIM_ACTIONS keeps that
+interface)."""
 
 from __future__ import annotations
 
 import re
 
-from .conftest import CONTAINMENT, GROUP, audit_events
-
-FAKE_CIM_ACTIONS = """
-import json
-import logging
-
-
-class ModularAction:
-    def __init__(self, settings, logger, action_name="unknown"):
-        self.settings = json.loads(settings)
-        self.logger = logger
-        self.action_name = action_name
-        self.sid = self.settings.get("sid")
-        self.action_mode = "saved" if "scheduler" in str(self.sid) else "adhoc"
-        self.user = self.settings.get("user") or self.settings.get("owner")
-        self.rid = self.orig_sid = self.orig_rid = ""
-
-    def update(self, result):
-        self.orig_sid = result.get("orig_sid", "")
-        self.orig_rid = result.get("orig_rid", "")
-        self.rid = str(result["rid"])
-
-    def message(self, signature, status=None, rids=None, level=logging.INFO, **kwargs):
-        fields = dict(kwargs, signature=signature, action_name=self.action_name, sid=self.sid,
-                      orig_sid=self.orig_sid, rid=self.rid, orig_rid=self.orig_rid, user=self.user,
-                      action_mode=self.action_mode, action_status=status or "")
-        self.logger.log(level, "sendmodaction - " + " ".join(
-            '%s="%s"' % (key, fields[key]) for key in sorted(fields) if fields[key] != ""))
-"""
+from .conftest import CONTAINMENT, FAKE_CIM_ACTIONS, GROUP, audit_events
 
 NOTABLE_SID = "scheduler__admin__SplunkEnterpriseSecuritySuite__RMD5a1b2c3d4e5f6_at_1732869000_77"
 ADHOC_SID = "1732870012.4242"
