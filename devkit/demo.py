@@ -485,10 +485,8 @@ def _auth_label(account: str) -> str:
 
 
 def _log_summary(stderr: str) -> list[str]:
-    """The input's own log lines about its snapshot (it logs to stderr outside Splunk), without the prefix."""
-    return [
-        line.split(" | ", 1)[-1].split("): ", 1)[-1] for line in stderr.splitlines() if ": snapshot " in line
-    ]
+    """The input's run summary (it logs to stderr outside Splunk), from its outcome on."""
+    return [line[line.index("outcome=") :] for line in stderr.splitlines() if "mc_summary=input " in line]
 
 
 def _pages_text(requests: list[Any]) -> str:

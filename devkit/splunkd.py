@@ -47,6 +47,7 @@ class StandInFaults:
     """Failures to answer with, settable at any time."""
 
     kvstore_unavailable: bool = False  # every KV store call answers 503, as while the KV store starts
+    kvstore_disabled: bool = False  # no KV store at all, as on a heavy forwarder: server/info says so too
     unauthorized: bool = False  # every call answers 401, as after the session key expired
 
 
@@ -184,7 +185,10 @@ class SplunkdStandIn:
         if endpoint[:3] != ["storage", "collections", "data"] and query.get("output_mode") != "json":
             raise _HttpError(400, "the stand-in answers feeds only with output_mode=json (no Atom XML)")
         if endpoint[:2] == ["server", "info"] and method == "GET":
-            return 200, self._feed("server-info", [("server-info", _SERVER_INFO)])
+            status = "disabled" if self.faults.kvstore_disabled else _SERVER_INFO["kvStoreStatus"]
+            return 200, self._feed(
+                "server-info", [("server-info", {**_SERVER_INFO, "kvStoreStatus": status})]
+            )
         if endpoint[:1] == ["messages"]:
             return self._messages(method, endpoint[1:], query)
         if endpoint[:1] and endpoint[0].startswith("configs") and len(endpoint) >= 2:
@@ -192,6 +196,8 @@ class SplunkdStandIn:
         if endpoint[:2] == ["storage", "passwords"]:
             return self._passwords(method, endpoint[2:], query)
         if endpoint[:3] == ["storage", "collections", "data"] and len(endpoint) >= 4:
+            if self.faults.kvstore_disabled:
+                raise _HttpError(503, "KV Store is disabled. Please enable it to start the data store.")
             if self.faults.kvstore_unavailable:
                 raise _HttpError(503, "KV Store is initializing. Please try again later.")
             return self._kvstore(method, endpoint[3], endpoint[4:], query, body)

@@ -22,6 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import ucc_inputs  # noqa: E402 -- beside this file
+
 from splunk_app import APP_ID, __version__  # noqa: E402
 
 APP_FOLDERS = ("bin", "default", "lookups", "metadata", "static")
@@ -86,7 +88,13 @@ def stage(work: Path) -> Path:
     app_conf.read(ROOT / "default" / "app.conf")
     author = app_conf["launcher"]["author"]
     (source / "app.manifest").write_text(json.dumps(manifest(__version__, author), indent=4) + "\n")
-    shutil.copy(ROOT / "globalConfig.json", work / "globalConfig.json")
+    # The Inputs page and the inputs' defaults come from the data-set catalogue, never from a hand copy.
+    (source / "default" / "inputs.conf").write_text(
+        ucc_inputs.inputs_conf() + "\n" + ucc_inputs.audit_input()
+    )
+    config = json.loads((ROOT / "globalConfig.json").read_text())
+    config["pages"]["inputs"]["services"] = ucc_inputs.services()
+    (work / "globalConfig.json").write_text(json.dumps(config, indent=4) + "\n")
     return source
 
 

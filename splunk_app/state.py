@@ -144,6 +144,12 @@ class Checkpoint:
     def __len__(self) -> int:
         return len(self._table)
 
+    def __enter__(self) -> Checkpoint:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        """Nothing is held open between calls: every change is already on disk."""
+
     def __contains__(self, key: str) -> bool:
         fingerprint = _fingerprint(key)
         return self._table.find(fingerprint) >= 0

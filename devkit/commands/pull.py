@@ -17,8 +17,8 @@ import time
 from typing import IO, Any
 
 from devkit.commands.check import ENV
-from splunk_app.inputs import runner as collect
-from splunk_app.inputs.catalogue import CATALOG
+from splunk_app.inputs import runner
+from splunk_app.inputs.catalogue import CATALOGUE, by_name
 from splunk_app.inputs.events import Event
 from splunk_app.mimecast import Client, HmacCredentials, MimecastError, OAuth2Credentials
 from splunk_app.state import Checkpoint
@@ -43,7 +43,7 @@ class JsonLinesSink:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    data_sets = [input_type.data_set for input_type in CATALOG.values()]
+    data_sets = [data_set.name for data_set in CATALOGUE.values()]
     parser.add_argument("data_set", choices=data_sets, help="which input's data to pull")
     parser.add_argument(
         "--base-url", required=True, help="the gateway, e.g. https://api.services.mimecast.com"
@@ -89,25 +89,21 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _pull(client: Client, args: argparse.Namespace, stream: IO[str]) -> collect.Outcome:
+def _pull(client: Client, args: argparse.Namespace, stream: IO[str]) -> runner.Outcome:
+    data_set = by_name(args.data_set)
+    users = [user for user in args.users.split(",") if user.strip()]
+    # Every setting at its default (modules included), a whole snapshot: a fresh checkpoint, everyone due.
+    values = {"page_size": args.page_size, "include_user_details": True, "max_users_per_run": len(users)}
     with tempfile.TemporaryDirectory(prefix="mimecast-pull-") as folder:
-        checkpoint = Checkpoint(folder, f"pull://{args.data_set}", 3600.0)
+        checkpoint = Checkpoint(folder, f"pull://{data_set.name}", 3600.0)
+        snapshot = runner.new_snapshot(args.account, time.time())
         sink = JsonLinesSink(stream)
-        snapshot = collect.new_snapshot(args.account, time.time())
-        common = (client, checkpoint, sink, snapshot)
-        if args.data_set == "training":
-            users = [user for user in args.users.split(",") if user.strip()]
-            return collect.training(*common, users=users, max_users=len(users))
-        if args.data_set == "safe_score_summary":
-            return collect.safe_score_summary(*common)
-        if args.data_set == "performance":
-            return collect.performance(
-                *common, page_size=args.page_size, options={"includeUserDetails": True}
-            )
-        return getattr(collect, args.data_set)(*common, page_size=args.page_size)
+        return runner.run(
+            data_set, values, client=client, checkpoint=checkpoint, sink=sink, snapshot=snapshot, users=users
+        )
 
 
-def _pull_to_file(client: Client, args: argparse.Namespace, path: str) -> collect.Outcome:
+def _pull_to_file(client: Client, args: argparse.Namespace, path: str) -> runner.Outcome:
     folder = os.path.dirname(os.path.abspath(path))
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=".pull-", suffix=".part")
     try:

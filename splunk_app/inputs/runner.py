@@ -1,19 +1,19 @@
-"""One function per data set: pull it page by page, write the events that are due, checkpoint each page.
+"""The one runner: pull any data set page by page, write the events that are due, checkpoint each page.
 
-Every function takes its collaborators (the Mimecast client, the checkpoint, the event sink, the
-snapshot that carries the clock's time) so it runs the same under splunkd, in `mimecast-at pull` and in a
-test with fakes. Per page: the due events are written and flushed, then the page is committed; so a run
-killed anywhere repeats at most that page, and memory holds one page, never the whole snapshot.
+It takes its collaborators (the Mimecast client, the checkpoint, the event sink, the snapshot that carries
+the clock's time, the risk table) so it runs the same under splunkd, in `mimecast-at pull` and in a test
+with fakes. Per page: the due events are written and flushed, then the page is committed; so a run killed
+anywhere repeats at most that page, and memory holds one page, never the whole snapshot.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from splunk_app.inputs import events as ev
+from splunk_app.inputs.dataset import CAMPAIGNS, PER_USER, USERS, DataSet
 from splunk_app.inputs.events import Event, Snapshot, content_hash, user_key
 from splunk_app.mimecast import MimecastError
 from splunk_app.risk.sync import RiskStore, Spool, SyncResult, row_from, sync
@@ -34,12 +34,11 @@ class RiskTable:
 
     store: RiskStore
     spool: Spool
-    remove_missing: bool = True  # False for a filtered input: its snapshot is not the whole tenant
 
 
 @dataclass
 class Outcome:
-    """What a run did, for its closing log line and for tests."""
+    """What a run did, for its summary line and for tests."""
 
     records: int = 0
     events: int = 0
@@ -57,12 +56,23 @@ def new_snapshot(account: str, now: float) -> Snapshot:
 
 @dataclass
 class _Run:
-    """The three collaborators every data set writes through, and the tally of what it did."""
+    """What every loop writes through, and the tally of what it did."""
 
+    data_set: DataSet
+    values: Mapping[str, Any]
+    client: Any
     checkpoint: Checkpoint
     sink: Sink
     snapshot: Snapshot
     outcome: Outcome = field(default_factory=Outcome)
+
+    def pages(self, endpoint: str, data: list[Any] | None) -> Iterator[list[dict[str, Any]]]:
+        if not self.data_set.paged:
+            yield list(self.client.records(endpoint, data=data))
+            return
+        page_size = int(self.values.get("page_size") or 500)
+        for page in self.client.pages(endpoint, data=data, page_size=page_size):
+            yield page.records
 
     def emit(self, key: str, record: Any, shaped: Iterator[Event], emitted: list[tuple[str, str]]) -> None:
         """Write the record's events if it is due (new, changed, or its full-snapshot time has come)."""
@@ -87,126 +97,105 @@ class _Run:
         return self.outcome
 
 
-def safe_score(
+def run(
+    data_set: DataSet,
+    values: Mapping[str, Any],
+    *,
     client: Any,
     checkpoint: Checkpoint,
     sink: Sink,
     snapshot: Snapshot,
-    *,
-    page_size: int = 500,
     risk: RiskTable | None = None,
+    users: Iterable[str] = (),
 ) -> Outcome:
-    pages = client.pages("safe_score_details", page_size=page_size)
-    return _user_snapshot(_Run(checkpoint, sink, snapshot), pages, "safe_score", ev.safe_score, risk)
+    """Pull one data set with these settings. `risk` (for a data set that feeds the risk table) is synced
+    after a complete snapshot; `users` are the per-user loop's users."""
+    state = _Run(data_set, values, client, checkpoint, sink, snapshot)
+    if data_set.loop == USERS:
+        return _users(state, risk)
+    if data_set.loop == PER_USER:
+        return _per_user(state, users)
+    if data_set.loop == CAMPAIGNS:
+        return _campaigns(state)
+    return _records(state)
 
 
-def watchlist(
-    client: Any,
-    checkpoint: Checkpoint,
-    sink: Sink,
-    snapshot: Snapshot,
-    *,
-    page_size: int = 500,
-    options: dict[str, Any] | None = None,
-    risk: RiskTable | None = None,
-) -> Outcome:
-    pages = client.pages("watchlist_details", data=[options] if options else None, page_size=page_size)
-    return _user_snapshot(_Run(checkpoint, sink, snapshot), pages, "watchlist", ev.watchlist, risk)
-
-
-def performance(
-    client: Any,
-    checkpoint: Checkpoint,
-    sink: Sink,
-    snapshot: Snapshot,
-    *,
-    page_size: int = 500,
-    options: dict[str, Any] | None = None,
-    risk: RiskTable | None = None,
-) -> Outcome:
-    pages = client.pages("performance_details", data=[options] if options else None, page_size=page_size)
-    return _user_snapshot(_Run(checkpoint, sink, snapshot), pages, "performance", ev.performance, risk)
-
-
-def safe_score_summary(client: Any, checkpoint: Checkpoint, sink: Sink, snapshot: Snapshot) -> Outcome:
-    run = _Run(checkpoint, sink, snapshot)
-    emitted: list[tuple[str, str]] = []
-    for record in client.records("safe_score_summary", data=[]):
-        run.emit("summary", record, ev.safe_score_summary(record, snapshot), emitted)
-    run.commit(emitted)
-    return run.finish()
-
-
-def queue(
-    client: Any, checkpoint: Checkpoint, sink: Sink, snapshot: Snapshot, *, page_size: int = 500
-) -> Outcome:
-    run = _Run(checkpoint, sink, snapshot)
-    for page in client.pages("queue", data=[], page_size=page_size):
+def _records(run: _Run) -> Outcome:
+    data_set = run.data_set
+    for records in run.pages(data_set.endpoint, data_set.request(run.values)):
         emitted: list[tuple[str, str]] = []
-        for record in page.records:
-            key = f"module:{record.get('id') or content_hash(record)}"
-            run.emit(key, record, ev.queue_module(record, snapshot), emitted)
+        for record in records:
+            run.emit(data_set.key(record), record, data_set.shape(record, run.snapshot), emitted)
         run.commit(emitted)
     return run.finish()
 
 
-def campaign(
-    client: Any,
-    checkpoint: Checkpoint,
-    sink: Sink,
-    snapshot: Snapshot,
-    *,
-    page_size: int = 500,
-    result_filter: Iterable[str] = (),
-) -> Outcome:
-    """get-campaigns, then get-user-data once per campaign with its id."""
-    run = _Run(checkpoint, sink, snapshot)
-    endpoints = ("campaigns", "campaign_user_data")
-    shapes = (ev.campaign, ev.campaign_result)
-    return _campaigns(run, client, endpoints, shapes, page_size=page_size, result_filter=result_filter)
+def _users(run: _Run, risk: RiskTable | None) -> Outcome:
+    data_set = run.data_set
+    columns = data_set.risk if risk is not None else None
+    try:
+        for records in run.pages(data_set.endpoint, data_set.request(run.values)):
+            emitted: list[tuple[str, str]] = []
+            for record in records:
+                if risk is not None and columns is not None:
+                    row = row_from(columns, record, run.snapshot.time)
+                    if row is not None:
+                        risk.spool.add(row)
+                run.emit(data_set.key(record), record, data_set.shape(record, run.snapshot), emitted)
+            run.commit(emitted)
+        run.finish()
+        if risk is not None and columns is not None:
+            remove_missing = not data_set.filtered(run.values)
+            run.outcome.risk = sync(risk.store, risk.spool.rows(), columns, run.snapshot.time, remove_missing)
+    finally:
+        if risk is not None:
+            risk.spool.close()
+    return run.outcome
 
 
-def phishing(
-    client: Any,
-    checkpoint: Checkpoint,
-    sink: Sink,
-    snapshot: Snapshot,
-    *,
-    page_size: int = 500,
-    result_filter: Iterable[str] = (),
-) -> Outcome:
-    """phishing get-campaign, then phishing get-user-data once per campaign with its id."""
-    run = _Run(checkpoint, sink, snapshot)
-    endpoints = ("phishing_campaigns", "phishing_user_data")
-    shapes = (ev.phishing_campaign, ev.phishing_result)
-    return _campaigns(run, client, endpoints, shapes, page_size=page_size, result_filter=result_filter)
+def _campaigns(run: _Run) -> Outcome:
+    data_set = run.data_set
+    results = data_set.results
+    assert results is not None  # a campaign data set declares its results (DataSet checks it)
+    statuses = [{"fieldName": "status", "value": value} for value in run.values.get(results.statuses) or ()]
+    for campaigns in run.pages(data_set.endpoint, data_set.request(run.values)):
+        emitted: list[tuple[str, str]] = []
+        for record in campaigns:
+            run.emit(data_set.key(record), record, data_set.shape(record, run.snapshot), emitted)
+        run.commit(emitted)
+        for parent in campaigns:
+            if not parent.get("id"):
+                continue
+            request: dict[str, Any] = {"id": parent["id"]}
+            if statuses:
+                request["filterBy"] = statuses
+            for records in run.pages(results.endpoint, [request]):
+                emitted = []
+                for record in records:
+                    key = f"result:{parent['id']}:{user_key(record)}"
+                    run.emit(key, record, results.shape(parent, record, run.snapshot), emitted)
+                run.commit(emitted)
+    return run.finish()
 
 
-def training(
-    client: Any,
-    checkpoint: Checkpoint,
-    sink: Sink,
-    snapshot: Snapshot,
-    *,
-    users: Iterable[str],
-    max_users: int = 100,
-) -> Outcome:
-    """get-training-details for at most `max_users` users (one request each), taking up where the last
-    run stopped so that a long list is covered over several runs within the rate limit."""
-    run = _Run(checkpoint, sink, snapshot)
+def _per_user(run: _Run, users: Iterable[str]) -> Outcome:
+    """At most `max_users_per_run` users (one request each), taking up where the last run stopped, so that a
+    long list is covered over several runs within the rate limit."""
+    data_set = run.data_set
     ordered = sorted({user.strip().lower() for user in users if user and user.strip()})
-    batch = _rotation(ordered, str(checkpoint.extra.get("cursor") or ""), max(1, max_users))
+    limit = max(1, int(run.values.get("max_users_per_run") or len(ordered) or 1))
+    batch = _rotation(ordered, str(run.checkpoint.extra.get("cursor") or ""), limit)
     for email in batch:
         emitted: list[tuple[str, str]] = []
         try:
-            records = list(client.records("training_details", data=[{"emailAddress": email}]))
+            records = list(run.client.records(data_set.endpoint, data=[{"emailAddress": email}]))
         except MimecastError as err:
             if err.code != "err_user_not_found":
                 raise
             run.outcome.skipped.append(email)
             records = []
         for record in records:
-            run.emit(email, record, ev.training(email, record, snapshot), emitted)
+            run.emit(email, record, data_set.shape(email, record, run.snapshot), emitted)
         run.commit(emitted, cursor=email)
     return run.finish(complete=len(batch) == len(ordered))
 
@@ -215,64 +204,3 @@ def _rotation(ordered: list[str], cursor: str, limit: int) -> list[str]:
     """The next `limit` users after `cursor`, wrapping around the sorted list."""
     after = [user for user in ordered if user > cursor]
     return (after + [user for user in ordered if user <= cursor])[:limit]
-
-
-def _user_snapshot(
-    run: _Run,
-    pages: Iterator[Any],
-    data_set: str,
-    shape: Callable[[dict[str, Any], Snapshot], Iterator[Event]],
-    risk: RiskTable | None,
-) -> Outcome:
-    try:
-        for page in pages:
-            emitted: list[tuple[str, str]] = []
-            for record in page.records:
-                if risk is not None:
-                    row = row_from(data_set, record, run.snapshot.time)
-                    if row is not None:
-                        risk.spool.add(row)
-                run.emit(user_key(record), record, shape(record, run.snapshot), emitted)
-            run.commit(emitted)
-        run.finish()
-        if risk is not None:
-            rows = risk.spool.rows()
-            run.outcome.risk = sync(risk.store, rows, data_set, run.snapshot.time, risk.remove_missing)
-    finally:
-        if risk is not None:
-            risk.spool.close()
-    return run.outcome
-
-
-def _campaigns(
-    run: _Run,
-    client: Any,
-    endpoints: tuple[str, str],
-    shapes: tuple[Any, Any],
-    *,
-    page_size: int,
-    result_filter: Iterable[str],
-) -> Outcome:
-    list_endpoint, results_endpoint = endpoints
-    campaign_shape, result_shape = shapes
-    snapshot = run.snapshot
-    filter_by = [{"fieldName": "status", "value": value} for value in result_filter]
-    for page in client.pages(list_endpoint, data=[], page_size=page_size):
-        emitted: list[tuple[str, str]] = []
-        for record in page.records:
-            key = f"campaign:{record.get('id') or content_hash(record)}"
-            run.emit(key, record, campaign_shape(record, snapshot), emitted)
-        run.commit(emitted)
-        for parent in page.records:
-            if not parent.get("id"):
-                continue
-            request: dict[str, Any] = {"id": parent["id"]}
-            if filter_by:
-                request["filterBy"] = filter_by
-            for results in client.pages(results_endpoint, data=[request], page_size=page_size):
-                emitted = []
-                for record in results.records:
-                    key = f"result:{parent['id']}:{user_key(record)}"
-                    run.emit(key, record, result_shape(parent, record, snapshot), emitted)
-                run.commit(emitted)
-    return run.finish()

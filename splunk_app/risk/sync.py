@@ -1,6 +1,6 @@
-"""Keep the risk table current from complete snapshots without the three inputs clobbering each other.
+"""Keep the risk table current from complete snapshots without the inputs clobbering each other.
 
-Each of the SAFE score, watch-list and performance inputs owns some columns of the table. During a run
+Each data set that feeds the table (SAFE score, watch list, performance) owns some columns. During a run
 it spools its rows to disk (sorted runs, so memory stays flat); after a complete snapshot the sorted
 spool is merge-joined with the stored table, read in `_key` order, and every row is saved merged with
 what the other inputs stored. Users the snapshot no longer holds are removed (SAFE score, performance) or
@@ -13,22 +13,41 @@ from __future__ import annotations
 import contextlib
 import heapq
 import json
+import logging
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
-from splunk_app.mimecast.records import email_of, grade_of
+from splunk_app.mimecast.records import email_of
 from splunk_app.risk.table import FIELDS, priority_for
 
 SHARED = ("email", "name", "department", "user_state")
-OWNED = {
-    "safe_score": (*SHARED, "safe_grade", "human_error", "engagement", "knowledge", "sentiment"),
-    "watchlist": (*SHARED, "watchlist", "watchlist_count"),
-    "performance": (*SHARED, "num_correct", "num_incorrect", "num_not_watched"),
-}
+GRADES = ("A", "B", "C", "D", "F")
 SPOOL_RUN = 5000  # rows sorted in memory before they go to disk as one sorted run
+logger = logging.getLogger(__name__)
+
+
+class Unreadable(ValueError):
+    """A record's value that cannot fill its risk column; the column stays empty."""
+
+
+Reader = Callable[[Mapping[str, Any]], Any]
+
+
+@dataclass(frozen=True)
+class RiskColumns:
+    """The risk-table columns one data set owns, how one of its records fills each, and what becomes of a
+    user that a complete snapshot no longer holds: removed from the table, or (`departed` set) kept with
+    these values (the watch list: a user missing from it is simply off it)."""
+
+    columns: Mapping[str, Reader]
+    departed: Mapping[str, Any] | None = None
+
+    @property
+    def owned(self) -> tuple[str, ...]:
+        return (*SHARED, *self.columns)
 
 
 class RiskStore(Protocol):
@@ -44,60 +63,85 @@ class RiskStore(Protocol):
         """Remove rows by `_key`; returns how many keys."""
 
 
-def row_from(data_set: str, record: dict[str, Any], updated: float) -> dict[str, Any] | None:
-    """The columns this data set owns, from one API record; None when the record has no email."""
+def grade(value: Any) -> str:
+    """A SAFE grade column: A, B, C, D or F; empty when Mimecast sent none."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return ""
+    found = value.strip().upper() if isinstance(value, str) else None
+    if found not in GRADES:
+        raise Unreadable(f"{_shown(value)} is not a SAFE grade")
+    return found
+
+
+def number(value: Any) -> int | str:
+    """A count column: a whole number; empty when Mimecast sent none."""
+    if value is None or value == "":
+        return ""
+    try:
+        if isinstance(value, (bool, dict, list)):
+            raise TypeError
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        raise Unreadable(f"{_shown(value)} is not a whole number") from None
+
+
+def field(name: str, kind: Callable[[Any], Any]) -> Reader:
+    """A column read from one field of the record."""
+    return lambda record: kind(record.get(name))
+
+
+def _shown(value: Any) -> str:
+    return repr(value)[:40]
+
+
+def _text(value: Any) -> str:
+    return "" if value is None or isinstance(value, (dict, list)) else str(value)
+
+
+def row_from(risk: RiskColumns, record: Mapping[str, Any], updated: float) -> dict[str, Any] | None:
+    """The columns a data set owns, from one API record; None when the record has no email. A value that
+    cannot be read leaves its column empty, with one WARNING naming the user: the rest of the row stands."""
     email = email_of(record)
     if not email:
         return None
     row: dict[str, Any] = {
         "_key": email,
         "email": email,
-        "name": str(record.get("name") or ""),
-        "department": str(record.get("department") or ""),
-        "user_state": str(record.get("userState") or ""),
+        "name": _text(record.get("name")),
+        "department": _text(record.get("department")),
+        "user_state": _text(record.get("userState")),
         "updated": int(updated),
     }
-    if data_set == "safe_score":
-        for column, field in (
-            ("safe_grade", "risk"),
-            ("human_error", "humanError"),
-            ("engagement", "engagement"),
-            ("knowledge", "knowledge"),
-            ("sentiment", "sentiment"),
-        ):
-            row[column] = grade_of(record.get(field)) or ""
-    elif data_set == "watchlist":
-        count = _number(record.get("watchlistCount"))
-        row["watchlist"] = "true"
-        row["watchlist_count"] = count
-    elif data_set == "performance":
-        row["num_correct"] = _number(record.get("numCorrect"))
-        row["num_incorrect"] = _number(record.get("numIncorrect"))
-        row["num_not_watched"] = _number(record.get("numNotWatched"))
-    else:
-        raise ValueError(f"{data_set} does not feed the risk table")
+    for column, read in risk.columns.items():
+        try:
+            row[column] = read(record)
+        except Unreadable as err:
+            logger.warning(
+                "risk table: %s of user %s cannot be read (%s); it stays empty", column, email, err
+            )
+            row[column] = ""
     return row
 
 
-def merge(stored: dict[str, Any] | None, update: dict[str, Any], data_set: str) -> dict[str, Any]:
+def merge(stored: dict[str, Any] | None, update: dict[str, Any], risk: RiskColumns) -> dict[str, Any]:
     """The stored row with this data set's columns replaced: the other inputs' columns are kept."""
     row = {field: "" for field in FIELDS}
     row["watchlist"] = "false"
     if stored:
         row.update({key: value for key, value in stored.items() if key in FIELDS})
-    row.update({key: update[key] for key in OWNED[data_set] if key in update})
+    row.update({key: update[key] for key in risk.owned if key in update})
     row["_key"] = update["_key"]
     row["updated"] = update["updated"]
     row["priority"] = priority_for(row.get("safe_grade"))
     return row
 
 
-def gone(stored: dict[str, Any], data_set: str, updated: float) -> dict[str, Any] | None:
+def gone(stored: dict[str, Any], risk: RiskColumns, updated: float) -> dict[str, Any] | None:
     """What becomes of a stored user that a complete snapshot no longer holds: None means remove it."""
-    if data_set != "watchlist":
+    if risk.departed is None:
         return None
-    row = merge(stored, {"_key": stored["_key"], "updated": int(updated)}, data_set)
-    row.update(watchlist="false", watchlist_count=0)
+    row = merge(stored, {"_key": stored["_key"], "updated": int(updated)}, risk)
+    row.update(risk.departed)
     return row
 
 
@@ -175,7 +219,7 @@ class Spool:
 
 
 def sync(
-    store: RiskStore, rows: Iterable[dict[str, Any]], data_set: str, updated: float, remove_missing: bool
+    store: RiskStore, rows: Iterable[dict[str, Any]], risk: RiskColumns, updated: float, remove_missing: bool
 ) -> SyncResult:
     """Merge a complete snapshot's rows (in key order) into the stored table."""
     result = SyncResult()
@@ -188,19 +232,19 @@ def sync(
             key = row["_key"]
             while current is not None and current["_key"] < key:
                 if remove_missing:
-                    replacement = gone(current, data_set, updated)
+                    replacement = gone(current, risk, updated)
                     if replacement is None:
                         removals.append(current["_key"])
                     else:
                         yield replacement
                 current = next(stored, None)
             if current is not None and current["_key"] == key:
-                yield merge(current, row, data_set)
+                yield merge(current, row, risk)
                 current = next(stored, None)
             else:
-                yield merge(None, row, data_set)
+                yield merge(None, row, risk)
         while remove_missing and current is not None:
-            replacement = gone(current, data_set, updated)
+            replacement = gone(current, risk, updated)
             if replacement is None:
                 removals.append(current["_key"])
             else:

@@ -16,6 +16,7 @@ import uuid
 from typing import Any
 
 SOURCETYPE = "mimecast:awareness:audit"
+INDEX = "mimecast"  # the add-on's default index, as the inputs' and the macro mimecast_awareness_index
 SPOOL = ("var", "spool", "splunk", "ta_mimecast_awareness_audit")
 ASIDE = ("var", "run", "splunk", "ta_mimecast_awareness", "audit_pending")
 

@@ -106,14 +106,17 @@ SUMMARY_KINDS = ("input", "action", "check", "sweep")
 def summary_line(kind: str, **fields: object) -> str:
     """One run's structured summary: `mc_summary=<kind> key=value ...`, every value quoted where it has to
     be and stripped of quotes, backslashes and control characters, so Splunk's automatic key=value
-    extraction reads it as written and the health dashboard charts it without `rex`."""
+    extraction reads it as written and the health dashboard charts it without `rex`. None leaves a field
+    out (it does not apply to this run)."""
     if kind not in SUMMARY_KINDS:
         raise ValueError(f"summary kind must be one of {', '.join(SUMMARY_KINDS)}, not {kind!r}")
     parts = [f"mc_summary={kind}"]
     for key, value in fields.items():
+        if value is None:  # does not apply to this run
+            continue
         if isinstance(value, float):
             text = f"{value:.3f}"
         else:
-            text = re.sub(r'[\s\x00-\x1f\x7f"\\]+', " ", "" if value is None else str(value)).strip()
+            text = re.sub(r'[\s\x00-\x1f\x7f"\\]+', " ", str(value)).strip()
         parts.append(f"{key}={text}" if re.fullmatch(r"[\w.:@/+-]+", text) else f'{key}="{text}"')
     return " ".join(parts)

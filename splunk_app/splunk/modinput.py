@@ -1,42 +1,42 @@
-"""The modular input runner: splunklib's Script around the collection code, one scheme per input type.
+"""The modular input runner: splunklib's Script around the one runner, one scheme per data set.
 
-splunkd starts `bin/mimecast_at_<type>.py` with `--scheme`, with `--validate-arguments`, or with the
-input definition on stdin; this module answers each. A failure logs one line that names the input, the
-account, what failed and what to do, leaves the checkpoint as the last committed page left it, and the
+splunkd starts `bin/mimecast_at_<data set>.py` with `--scheme`, with `--validate-arguments`, or with the
+input definition on stdin; this module answers each. Every run of a stanza ends with one structured summary
+line (`mc_summary=input ...`, read by the health dashboard); a failure adds one line that names the input,
+the account, what failed and what to do, leaves the checkpoint as the last committed page left it, and the
 input simply runs again at its next interval.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from splunklib.modularinput import Argument, Event, EventWriter, InputDefinition, Scheme, Script
 
 from splunk_app.inputs import events as ev
-from splunk_app.inputs import runner as collect
-from splunk_app.inputs.catalogue import (
-    CATALOG,
-    SPLUNKD_SETTINGS,
-    InputType,
-    InvalidSetting,
-    interval_seconds,
-    is_filtered,
-    parse,
-    request_options,
-)
+from splunk_app.inputs import runner
+from splunk_app.inputs.catalogue import CATALOGUE
+from splunk_app.inputs.dataset import PER_USER, DataSet
+from splunk_app.inputs.settings import SPLUNKD_SETTINGS, InvalidSetting, interval_seconds, parse
 from splunk_app.mimecast import Client, MimecastError
 from splunk_app.risk.sync import Spool
 from splunk_app.splunk import logs
-from splunk_app.splunk.risk_store import KVRiskStore
+from splunk_app.splunk.risk_store import KVRiskStore, kvstore_ready
 from splunk_app.splunk.service import SplunkdError, connect
-from splunk_app.splunk.settings import load_account, load_log_level, load_proxy
+from splunk_app.splunk.settings import SettingsError, load_account, load_log_level, load_proxy
 from splunk_app.state import Checkpoint, file_stem
 
 _DATA_TYPES = {"int": Argument.data_type_number, "bool": Argument.data_type_boolean}
-RISK_DATA_SETS = ("safe_score", "watchlist", "performance")
+
+
+class OutputClosed(Exception):
+    """splunkd closed the input's standard output: it is stopping, or it stopped reading."""
 
 
 class XmlSink:
@@ -49,42 +49,56 @@ class XmlSink:
         self.index = index
 
     def write(self, event: ev.Event) -> None:
-        self.writer.write_event(
-            Event(
-                data=event.text(),
-                stanza=self.stanza,
-                time=f"{event.time:.3f}",
-                sourcetype=event.sourcetype,
-                index=self.index,
+        try:
+            self.writer.write_event(
+                Event(
+                    data=event.text(),
+                    stanza=self.stanza,
+                    time=f"{event.time:.3f}",
+                    sourcetype=event.sourcetype,
+                    index=self.index,
+                )
             )
-        )
+        except (BrokenPipeError, ConnectionResetError) as err:
+            raise OutputClosed(str(err)) from err
 
     def flush(self) -> None:
         """Nothing left to do: every event was flushed as it was written."""
 
 
-class MimecastInput(Script):
-    """One input type. `failures` counts the stanzas that failed, for the exit status."""
+@dataclass
+class Report:
+    """How one stanza's run went: its outcome, and the line that explains a failure."""
 
-    def __init__(self, input_type: InputType, clock: Callable[[], float] = time.time) -> None:
+    outcome: str  # success, partial, skipped or failed
+    problem: str = ""
+    error_class: str = "none"
+    result: runner.Outcome | None = None
+    requests: int = 0
+
+
+class MimecastInput(Script):
+    """One data set's input type. `failures` counts the stanzas that failed, for the exit status."""
+
+    def __init__(self, data_set: DataSet, clock: Callable[[], float] = time.time) -> None:
         super().__init__()
-        self.input_type = input_type
+        self.data_set = data_set
         self.clock = clock
         self.failures = 0
 
     def get_scheme(self) -> Scheme:
-        scheme = Scheme(self.input_type.name)
-        scheme.description = f"Mimecast Awareness Training: {self.input_type.title}"
+        scheme = Scheme(self.data_set.input_type)
+        scheme.description = f"Mimecast Awareness Training: {self.data_set.title}"
         scheme.use_external_validation = True
         scheme.use_single_instance = False
-        for setting in self.input_type.settings:
+        for setting in self.data_set.all_settings:
             if setting.name in SPLUNKD_SETTINGS:
                 continue
             scheme.add_argument(
                 Argument(
                     setting.name,
                     title=setting.name,
-                    description=setting.description,
+                    description=setting.help,
                     data_type=_DATA_TYPES.get(setting.kind, Argument.data_type_string),
                     required_on_create=setting.required,
                     required_on_edit=False,
@@ -95,30 +109,39 @@ class MimecastInput(Script):
     def validate_input(self, definition: Any) -> None:
         """Raise (splunkd shows the message on the input's form) when a setting is wrong."""
         try:
-            parse(self.input_type, definition.parameters)
+            parse(self.data_set.all_settings, definition.parameters)
         except InvalidSetting as err:
-            raise ValueError(f"{self.input_type.title}: {err}") from err
+            raise ValueError(f"{self.data_set.title}: {err}") from err
 
     def stream_events(self, inputs: InputDefinition, ew: EventWriter) -> None:
-        logger = logs.get_logger(self.input_type.data_set)
+        logger = logs.get_logger(self.data_set.name)
         for stanza, params in inputs.inputs.items():
-            problem = self._run_stanza(stanza, params, inputs.metadata, ew, logger)
-            if problem:
+            started = time.monotonic()
+            report = self._run_stanza(stanza, params, inputs.metadata, ew, logger)
+            if report.outcome == "failed":
                 self.failures += 1
-                logger.error("%s", problem)
-                ew.log(EventWriter.ERROR, logs.scrub(problem))
+                logger.error("%s", report.problem)
+                with contextlib.suppress(OSError):  # splunkd.log too, through stderr
+                    ew.log(EventWriter.ERROR, logs.scrub(report.problem))
+            elif report.problem:
+                logger.warning("%s", report.problem)
+            logger.info("%s", _summary(stanza, self.data_set, params, report, time.monotonic() - started))
+            if report.error_class == "output_closed":
+                # Nobody reads this stanza's events, nor the next ones'. What splunklib and Python still write
+                # to stdout (the stream's end, the exit-time flush) goes nowhere instead of into a traceback.
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                return
 
     def _run_stanza(
         self, stanza: str, params: dict[str, Any], metadata: dict[str, Any], ew: EventWriter, logger: Any
-    ) -> str | None:
-        """Run one input; the one-line failure to log, or None."""
-        account_name = str(params.get("account") or "?")
-        where = f"input {stanza!r} (account {account_name!r})"
+    ) -> Report:
+        where = f"input {stanza!r} (account {str(params.get('account') or '?')!r})"
+        client: Client | None = None
         try:
             logs.hide(metadata["session_key"])
             service = connect(metadata["server_uri"], metadata["session_key"])
             logs.set_level(logger, load_log_level(service))
-            values = parse(self.input_type, params)
+            values = parse(self.data_set.all_settings, params)
             account = load_account(service, values["account"])
             logs.hide(*account.credentials.secrets())
             proxy = load_proxy(service)
@@ -127,107 +150,117 @@ class MimecastInput(Script):
             client = Client(
                 account.base_url, account.credentials, proxy=proxy, account_code=account.account_code
             )
-            checkpoint = Checkpoint(
-                metadata["checkpoint_dir"],
-                stanza,
-                values["full_snapshot_hours"] * 3600.0,
-                interval_seconds(values),
-            )
-            sink = XmlSink(ew, stanza, values.get("index"))
-            snapshot = collect.new_snapshot(account.name, self.clock())
-            started = time.monotonic()
-            outcome = self._collect(
-                client,
-                checkpoint,
-                sink,
-                snapshot,
-                values=values,
-                service=service,
-                metadata=metadata,
-                stanza=stanza,
-            )
-        except InvalidSetting as err:
-            return f"{where}: setting is wrong: {_words(err)}. Edit the input on the add-on's Inputs page."
-        except MimecastError as err:
-            return (
-                f"{where}: Mimecast call failed: {_words(err)}. Nothing committed is lost: the input "
-                "resumes at its next interval."
-            )
-        except SplunkdError as err:
-            return (
-                f"{where}: splunkd call failed: {_words(err)}. Events already written are checkpointed; "
-                "the input tries again at its next interval."
-            )
-        except OSError as err:
-            return (
-                f"{where}: cannot use the checkpoint folder {metadata.get('checkpoint_dir')!r}: "
-                f"{_words(err)}. Check its permissions and free space."
-            )
-        except Exception as err:  # the one place an unforeseen failure is logged, with its cause
-            logger.debug("%s: unexpected failure", where, exc_info=True)
-            return (
-                f"{where}: unexpected {type(err).__name__}: {_words(err)}. The checkpoint is consistent "
-                "and the input tries again at its next interval; if this repeats, set the log level to DEBUG "
-                "and report the traceback."
-            )
-        logger.info(
-            "%s: snapshot %s: %d records, %d events written, %d pages, %d gone, %s, %s, %d API requests, "
-            "%.1f s",
-            where,
-            snapshot.snapshot_id,
-            outcome.records,
-            outcome.events,
-            outcome.pages,
-            outcome.gone,
-            "complete" if outcome.complete else "partial (continues next run)",
-            _risk_words(outcome),
-            client.requests_made,
-            time.monotonic() - started,
-        )
+            full_snapshot = values["full_snapshot_hours"] * 3600.0
+            with Checkpoint(
+                metadata["checkpoint_dir"], stanza, full_snapshot, interval_seconds(values)
+            ) as checkpoint:
+                risk, users, skip = self._collaborators(service, values, metadata["checkpoint_dir"], stanza)
+                if skip:
+                    return Report("skipped", f"{where}: {skip}.", "no_users", requests=client.requests_made)
+                if risk is None and self.data_set.risk is not None:
+                    logger.info("%s: risk table not synced: %s", where, _sync_words(values))
+                outcome = runner.run(
+                    self.data_set,
+                    values,
+                    client=client,
+                    checkpoint=checkpoint,
+                    sink=XmlSink(ew, stanza, values.get("index")),
+                    snapshot=runner.new_snapshot(account.name, self.clock()),
+                    risk=risk,
+                    users=users,
+                )
+        except Exception as err:  # every failure becomes one line that says what to do; see _FAILURES
+            if not isinstance(err, _EXPECTED):
+                logger.debug("%s: unexpected failure", where, exc_info=True)
+            return _failure(err, where, metadata.get("checkpoint_dir"), client.requests_made if client else 0)
         for email in outcome.skipped:
             logger.warning(
                 "%s: Mimecast does not know user %s: remove it from the input's users", where, email
             )
-        return None
-
-    def _collect(
-        self,
-        client: Client,
-        checkpoint: Checkpoint,
-        sink: XmlSink,
-        snapshot: ev.Snapshot,
-        *,
-        values: dict[str, Any],
-        service: Any,
-        metadata: dict[str, Any],
-        stanza: str,
-    ) -> collect.Outcome:
-        data_set = self.input_type.data_set
-        page = values.get("page_size") or 500
-        if data_set in RISK_DATA_SETS:
-            risk = collect.RiskTable(
-                KVRiskStore(service),
-                Spool(metadata["checkpoint_dir"], file_stem(stanza) + "-risk-"),
-                remove_missing=not is_filtered(values),
-            )
-            options = request_options(data_set, values)
-            if data_set == "safe_score":
-                return collect.safe_score(client, checkpoint, sink, snapshot, page_size=page, risk=risk)
-            function = collect.watchlist if data_set == "watchlist" else collect.performance
-            return function(client, checkpoint, sink, snapshot, page_size=page, options=options, risk=risk)
-        if data_set == "safe_score_summary":
-            return collect.safe_score_summary(client, checkpoint, sink, snapshot)
-        if data_set == "training":
-            users = values["users"] or list(KVRiskStore(service).training_users())
-            return collect.training(
-                client, checkpoint, sink, snapshot, users=users, max_users=values["max_users_per_run"]
-            )
-        if data_set == "queue":
-            return collect.queue(client, checkpoint, sink, snapshot, page_size=page)
-        function = collect.campaign if data_set == "campaign" else collect.phishing
-        return function(
-            client, checkpoint, sink, snapshot, page_size=page, result_filter=values["result_filter"]
+        return Report(
+            "success" if outcome.complete else "partial", result=outcome, requests=client.requests_made
         )
+
+    def _collaborators(
+        self, service: Any, values: dict[str, Any], folder: str, stanza: str
+    ) -> tuple[runner.RiskTable | None, list[str], str]:
+        """The risk table to sync (None where it is not synced), the per-user loop's users, and why the run
+        cannot go on (empty when it can)."""
+        risk = None
+        if self.data_set.risk is not None and _syncs(values.get("risk_table_sync"), service):
+            risk = runner.RiskTable(KVRiskStore(service), Spool(folder, file_stem(stanza) + "-risk-"))
+        if self.data_set.loop != PER_USER:
+            return risk, [], ""
+        users = list(values.get("users") or ())
+        if users:
+            return risk, users, ""
+        if not kvstore_ready(service):
+            return (
+                risk,
+                [],
+                "no users to pull: the input lists none, and this instance has no KV store (a heavy "
+                "forwarder?) to take the watch-listed and grade D/F users from. List the users in the "
+                "input's Users setting",
+            )
+        return risk, list(KVRiskStore(service).training_users()), ""
+
+
+def _syncs(mode: str | None, service: Any) -> bool:
+    """on: always (a missing KV store is an error); off: never; auto: where this instance has a KV store."""
+    if mode == "on":
+        return True
+    return mode != "off" and kvstore_ready(service)
+
+
+def _sync_words(values: dict[str, Any]) -> str:
+    if values.get("risk_table_sync") == "off":
+        return "risk_table_sync is off"
+    return (
+        "this instance has no KV store (a heavy forwarder?): on the search head, the saved search "
+        "'Mimecast Awareness - Rebuild risk table from events' builds the table from the events"
+    )
+
+
+# What each kind of failure means for the administrator, most specific first: (kind, error class, words).
+_FAILURES: tuple[tuple[type[Exception], str, str], ...] = (
+    (InvalidSetting, "setting", "setting is wrong: {err}. Edit the input on the add-on's Inputs page"),
+    (SettingsError, "configuration", "the account or the add-on's settings are incomplete: {err}"),
+    (
+        MimecastError,
+        "",
+        "Mimecast call failed: {err}. Nothing committed is lost: the input resumes at its next interval",
+    ),
+    (
+        OutputClosed,
+        "output_closed",
+        "splunkd closed the input's output (it is stopping, or restarting the input): the run ends here; the "
+        "page in progress is sent again at the next run",
+    ),
+    (
+        SplunkdError,
+        "splunkd",
+        "splunkd call failed: {err}. Events already written are checkpointed; the input tries again at its "
+        "next interval",
+    ),
+    (
+        OSError,
+        "state",
+        "cannot use the checkpoint folder {folder!r}: {err}. Check its permissions and free space",
+    ),
+)
+_EXPECTED = tuple(kind for kind, _, _ in _FAILURES)
+_UNEXPECTED = (
+    "unexpected {kind}: {err}. Nothing committed is lost and the input tries again at its next interval; if "
+    "this repeats, set the log level to DEBUG and report the traceback"
+)
+
+
+def _failure(err: Exception, where: str, folder: str | None, requests: int) -> Report:
+    """The one line a failed run logs, and its error class for the summary."""
+    found = next(((name, words) for kind, name, words in _FAILURES if isinstance(err, kind)), None)
+    error_class, words = found or ("unexpected", _UNEXPECTED)
+    text = words.format(err=_words(err), folder=folder, kind=type(err).__name__)
+    return Report("failed", f"{where}: {text}.", error_class or type(err).__name__, requests=requests)
 
 
 def _words(err: BaseException) -> str:
@@ -235,14 +268,30 @@ def _words(err: BaseException) -> str:
     return " ".join(str(err).split()).rstrip(".")
 
 
-def _risk_words(outcome: collect.Outcome) -> str:
-    if outcome.risk is None:
-        return "risk table not touched"
-    return f"risk table: {outcome.risk.saved} saved, {outcome.risk.removed} removed"
+def _summary(stanza: str, data_set: DataSet, params: dict[str, Any], report: Report, duration: float) -> str:
+    result = report.result or runner.Outcome()
+    risk = result.risk
+    return logs.summary_line(
+        "input",
+        name=stanza,
+        data_set=data_set.name,
+        account=params.get("account") or "",
+        outcome=report.outcome,
+        records=result.records,
+        events=result.events,
+        pages=result.pages,
+        requests=report.requests,
+        gone=result.gone,
+        risk_saved=risk.saved if risk else None,
+        risk_removed=risk.removed if risk else None,
+        duration=duration,
+        error_class=report.error_class,
+        interval=params.get("interval"),
+    )
 
 
-def main(input_type_name: str, argv: list[str] | None = None) -> int:
+def main(input_type: str, argv: list[str] | None = None) -> int:
     """What a bin/ script calls: run as splunkd asked, exit non-zero when a stanza failed."""
-    script = MimecastInput(CATALOG[input_type_name])
+    script = MimecastInput(CATALOGUE[input_type])
     status = script.run(list(sys.argv if argv is None else argv))
     return status or (1 if script.failures else 0)

@@ -9,6 +9,7 @@ from splunklib import client
 
 from splunk_app.risk.table import COLLECTION
 from splunk_app.splunk import kvstore
+from splunk_app.splunk.service import get_json
 
 # Who the training input pulls when the administrator lists no users.
 TRAINING_QUERY = {"$or": [{"watchlist": "true"}, {"safe_grade": "D"}, {"safe_grade": "F"}]}
@@ -34,3 +35,11 @@ class KVRiskStore:
         """The watch-listed and grade D/F users, by email."""
         for row in kvstore.read(self.service, self.collection, query=TRAINING_QUERY, fields=("_key",)):
             yield str(row["_key"])
+
+
+def kvstore_ready(service: client.Service) -> bool:
+    """Whether this instance has a KV store that answers: `kvStoreStatus` of server/info is `ready`. A heavy
+    forwarder (KV store disabled) or a KV store still starting says otherwise."""
+    answer = get_json(service, "server/info", "read server info (is there a KV store?)")
+    entries = (answer or {}).get("entry") or [{}]
+    return str((entries[0].get("content") or {}).get("kvStoreStatus", "")).lower() == "ready"

@@ -134,8 +134,16 @@ def _stanza(
 
 def _secrets(service: client.Service, conf: str, stanza: str) -> dict[str, str]:
     """The JSON object UCC stored for this stanza's encrypted fields ({} when there is none)."""
-    answer = get_json(service, "storage/passwords", f"read the encrypted fields of {stanza!r}", count=-1)
     wanted = realm(conf)
+    # Only this conf's realm is asked for (as UCC's own solnlib asks): splunkd never hands this process
+    # another app's secrets; the check below stays, should a splunkd ignore the filter.
+    answer = get_json(
+        service,
+        "storage/passwords",
+        f"read the encrypted fields of {stanza!r}",
+        count=-1,
+        search=f"realm={wanted}",
+    )
     parts: dict[int, str] = {}
     whole = None
     for entry in answer.get("entry") or []:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
 import struct
+import sys
 import tarfile
 from pathlib import Path
 
 from splunk_app import APP_ID, __version__
 
-from .conffiles import ROOT, parse_conf
+from .conffiles import ROOT, TARBALL, parse_conf
 
 COMPILED = re.compile(r"\.(so|pyd|pyc|pyo|dll|dylib|exe)$|(^|/)__pycache__(/|$)")
 NOT_SHIPPED = re.compile(
@@ -40,20 +42,19 @@ def test_no_simulator_cli_tests_or_dev_tools(members: list[tarfile.TarInfo]) -> 
     assert "lib/splunklib/__init__.py" in names
 
 
-def test_lib_splunk_app_is_splunk_app_file_for_file(installed_app: Path) -> None:
+def test_lib_splunk_app_is_splunk_app_file_for_file() -> None:
     ours = {
         path.relative_to(ROOT / "splunk_app").as_posix(): path.read_bytes()
         for path in (ROOT / "splunk_app").rglob("*")
         if path.is_file() and not COMPILED.search(str(path))
     }
-    shipped_root = installed_app / "lib" / "splunk_app"
-    # Other tests of the session run this installed copy under Python, which writes __pycache__ beside it;
-    # that the tarball itself holds no compiled file is test_no_compiled_file's job.
-    shipped = {
-        path.relative_to(shipped_root).as_posix(): path.read_bytes()
-        for path in shipped_root.rglob("*")
-        if path.is_file() and not COMPILED.search(str(path))
-    }
+    prefix = f"{APP_ID}/lib/splunk_app/"
+    with tarfile.open(TARBALL) as archive:
+        shipped = {
+            member.name[len(prefix) :]: archive.extractfile(member).read()
+            for member in archive.getmembers()
+            if member.isfile() and member.name.startswith(prefix)
+        }
     assert sorted(shipped) == sorted(ours)
     assert [name for name in ours if shipped[name] != ours[name]] == []
 
@@ -140,3 +141,22 @@ def test_every_input_type_has_its_script(installed_app: Path) -> None:
     schemes = [stanza.split("://")[0] for stanza in spec if "://" in stanza]
     assert len(schemes) == 8
     assert [s for s in schemes if not (installed_app / "bin" / f"{s}.py").is_file()] == []
+
+
+def test_the_inputs_page_and_inputs_conf_are_the_catalogues(installed_app: Path) -> None:
+    """The build writes both from the data-set catalogue; UCC only expands its interval and index fields."""
+    sys.path.insert(0, str(ROOT / "packaging"))
+    import ucc_inputs
+
+    config = installed_app / "appserver" / "static" / "js" / "build" / "globalConfig.json"
+    built = json.loads(config.read_text())
+    services = built["pages"]["inputs"]["services"]
+    expected = ucc_inputs.services()
+    assert [s["name"] for s in services] == [s["name"] for s in expected]
+    for got, wanted in zip(services, expected):
+        assert [e["field"] for e in got["entity"]] == [e["field"] for e in wanted["entity"]]
+        drawn_by_ucc = ("interval", "index")
+        ours = [e for e in wanted["entity"] if e["type"] not in drawn_by_ucc]
+        assert [e for e in got["entity"] if e["field"] in {o["field"] for o in ours}] == ours
+    expected = ucc_inputs.inputs_conf() + "\n" + ucc_inputs.audit_input()
+    assert (installed_app / "default" / "inputs.conf").read_text() == expected

@@ -1,5 +1,5 @@
-"""The collection code with fakes for its collaborators: what each data set requests and writes, emit on
-change, and crash safety in process (the subprocess kill test is in test_bin_inputs)."""
+"""The runner with fakes for its collaborators: what each data set requests and writes, emit on change, and
+crash safety in process (the subprocess kill test is in tests/workshop/inputs)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from collections import Counter
 
 import pytest
 
-from splunk_app.inputs import runner as collect
+from splunk_app.inputs import runner
+from splunk_app.inputs.catalogue import by_name
+from splunk_app.inputs.settings import parse
 from splunk_app.mimecast import MimecastError
 from splunk_app.risk.sync import Spool
 from splunk_app.state import Checkpoint
@@ -21,10 +23,23 @@ def users(n, grade="B", generation=0):
     return [{"emailAddress": f"user{i:03d}@x.com", "risk": grade, "gen": generation} for i in range(n)]
 
 
-def run(kind, client, folder, now, sink=None, **options):
+def run(kind, client, folder, now, sink=None, risk=None, users=(), **settings):
+    """One run of data set `kind` with these settings (as the Inputs page would send them)."""
+    data_set = by_name(kind)
     checkpoint = Checkpoint(str(folder), f"mimecast_at_{kind}://t", 24 * HOUR, HOUR)
     sink = sink if sink is not None else ListSink()
-    outcome = getattr(collect, kind)(client, checkpoint, sink, collect.new_snapshot("acct", now), **options)
+    values = parse(data_set.all_settings, {"account": "acct", **{k: str(v) for k, v in settings.items()}})
+    snapshot = runner.new_snapshot("acct", now)
+    outcome = runner.run(
+        data_set,
+        values,
+        client=client,
+        checkpoint=checkpoint,
+        sink=sink,
+        snapshot=snapshot,
+        risk=risk,
+        users=users,
+    )
     return outcome, sink
 
 
@@ -55,7 +70,11 @@ def test_a_page_is_flushed_before_it_is_committed(tmp_path):
     real_flush, real_commit = sink.flush, checkpoint.commit
     sink.flush = lambda: (order.append("flush"), real_flush())  # type: ignore[method-assign]
     checkpoint.commit = lambda *a, **k: (order.append("commit"), real_commit(*a, **k))  # type: ignore[method-assign]
-    collect.safe_score(client, checkpoint, sink, collect.new_snapshot("acct", 0.0), page_size=2)
+    values = parse(by_name("safe_score").all_settings, {"account": "acct", "page_size": "2"})
+    snapshot = runner.new_snapshot("acct", 0.0)
+    runner.run(
+        by_name("safe_score"), values, client=client, checkpoint=checkpoint, sink=sink, snapshot=snapshot
+    )
     assert order == ["flush", "commit"] * 3
 
 
@@ -105,11 +124,11 @@ def test_a_complete_snapshot_updates_the_risk_table_and_drops_departed_users(tmp
     store = MemoryStore()
     records = users(6, grade="D")
     client = FakeClient({"safe_score_details": lambda data: records})
-    risk = collect.RiskTable(store, Spool(str(tmp_path), "risk-"))
+    risk = runner.RiskTable(store, Spool(str(tmp_path), "risk-"))
     outcome, _ = run("safe_score", client, tmp_path, 0.0, page_size=4, risk=risk)
     assert outcome.risk.saved == 6 and len(store.rows) == 6
     del records[2]
-    risk = collect.RiskTable(store, Spool(str(tmp_path), "risk-"))
+    risk = runner.RiskTable(store, Spool(str(tmp_path), "risk-"))
     outcome, _ = run("safe_score", client, tmp_path, HOUR, page_size=4, risk=risk)
     assert outcome.gone == 1 and "user002@x.com" not in store.rows and len(store.rows) == 5
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".spool")]
@@ -118,7 +137,7 @@ def test_a_complete_snapshot_updates_the_risk_table_and_drops_departed_users(tmp
 def test_a_failed_run_leaves_the_risk_table_alone(tmp_path):
     store = MemoryStore()
     client = FakeClient({"safe_score_details": users(10)}, crash_after=1)
-    risk = collect.RiskTable(store, Spool(str(tmp_path), "risk-"))
+    risk = runner.RiskTable(store, Spool(str(tmp_path), "risk-"))
     with pytest.raises(Crash):
         run("safe_score", client, tmp_path, 0.0, page_size=4, risk=risk)
     assert store.rows == {}
@@ -127,8 +146,8 @@ def test_a_failed_run_leaves_the_risk_table_alone(tmp_path):
 def test_watch_list_and_performance_send_their_options(tmp_path):
     client = FakeClient({"watchlist_details": [], "performance_details": []})
     options = {"filterBy": [{"fieldName": "type", "value": "video_count_0"}]}
-    run("watchlist", client, tmp_path, 0.0, options=options)
-    run("performance", client, tmp_path, 0.0, options={"includeUserDetails": True})
+    run("watchlist", client, tmp_path, 0.0, filter_by="video_count_0")
+    run("performance", client, tmp_path, 0.0)
     assert client.calls == [
         ("watchlist_details", [options]),
         ("performance_details", [{"includeUserDetails": True}]),
@@ -139,7 +158,7 @@ def test_get_user_data_is_called_once_per_campaign_with_its_id(tmp_path):
     campaigns = [{"id": "c1", "name": "One"}, {"id": "c2", "name": "Two"}]
     results = {"c1": [{"email": "a@x.com"}], "c2": [{"email": "a@x.com"}, {"email": "b@x.com"}]}
     client = FakeClient({"campaigns": campaigns, "campaign_user_data": lambda data: results[data[0]["id"]]})
-    _outcome, sink = run("campaign", client, tmp_path, 0.0, result_filter=["incorrect"])
+    _outcome, sink = run("campaign", client, tmp_path, 0.0, result_filter="incorrect")
     assert [call for call in client.calls if call[0] == "campaign_user_data"] == [
         ("campaign_user_data", [{"id": "c1", "filterBy": [{"fieldName": "status", "value": "incorrect"}]}]),
         ("campaign_user_data", [{"id": "c2", "filterBy": [{"fieldName": "status", "value": "incorrect"}]}]),
@@ -172,9 +191,9 @@ def test_training_walks_the_user_list_a_slice_per_run(tmp_path):
 
     client = FakeClient({"training_details": details})
     everyone = [f"u{i}@x.com" for i in range(5)]
-    first, _ = run("training", client, tmp_path, 0.0, users=everyone, max_users=2)
-    second, _ = run("training", client, tmp_path, HOUR, users=everyone, max_users=2)
-    third, _ = run("training", client, tmp_path, 2 * HOUR, users=everyone, max_users=2)
+    first, _ = run("training", client, tmp_path, 0.0, users=everyone, max_users_per_run=2)
+    second, _ = run("training", client, tmp_path, HOUR, users=everyone, max_users_per_run=2)
+    third, _ = run("training", client, tmp_path, 2 * HOUR, users=everyone, max_users_per_run=2)
     assert asked == ["u0@x.com", "u1@x.com", "u2@x.com", "u3@x.com", "u4@x.com", "u0@x.com"]
     assert (first.events, second.events, third.events) == (2, 2, 1)  # u0 unchanged in the third run
     assert not first.complete
@@ -192,7 +211,7 @@ def test_training_skips_a_user_mimecast_does_not_know(tmp_path):
         tmp_path,
         0.0,
         users=["gone@x.com", "here@x.com"],
-        max_users=10,
+        max_users_per_run=10,
     )
     assert outcome.skipped == ["gone@x.com"] and len(sink.events) == 1 and outcome.complete
 

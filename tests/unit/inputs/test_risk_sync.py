@@ -3,6 +3,7 @@ complete snapshot no longer holds."""
 
 from __future__ import annotations
 
+from splunk_app.inputs.catalogue import by_name
 from splunk_app.risk import sync as risk_sync
 from splunk_app.risk.table import FIELDS
 
@@ -11,8 +12,14 @@ from .fakes import MemoryStore
 NOW = 1795001400.0
 
 
+def columns(data_set):
+    return by_name(data_set).risk
+
+
 def rows(data_set, records):
-    return sorted((risk_sync.row_from(data_set, r, NOW) for r in records), key=lambda row: row["_key"])
+    return sorted(
+        (risk_sync.row_from(columns(data_set), r, NOW) for r in records), key=lambda row: row["_key"]
+    )
 
 
 def test_rows_hold_the_data_sets_own_columns():
@@ -23,19 +30,36 @@ def test_rows_hold_the_data_sets_own_columns():
     assert row["safe_grade"] == "D" and row["human_error"] == "" and row["updated"] == int(NOW)
     (row,) = rows("watchlist", [{"email": "a@x.com", "watchlistCount": "3"}])
     assert row["watchlist"] == "true" and row["watchlist_count"] == 3
-    assert risk_sync.row_from("performance", {"name": "no email"}, NOW) is None
+    assert risk_sync.row_from(columns("performance"), {"name": "no email"}, NOW) is None
+
+
+def test_a_column_that_cannot_be_read_stays_empty_with_one_warning_naming_the_user(caplog):
+    record = {"emailAddress": "a@x.com", "risk": float("inf"), "humanError": "B", "knowledge": {"x": 1}}
+    with caplog.at_level("WARNING"):
+        (row,) = rows("safe_score", [record])
+    assert (row["safe_grade"], row["human_error"], row["knowledge"]) == ("", "B", "")
+    assert [r.message.split(" (")[0] for r in caplog.records] == [
+        "risk table: safe_grade of user a@x.com cannot be read",
+        "risk table: knowledge of user a@x.com cannot be read",
+    ]
+    (row,) = rows("performance", [{"email": "b@x.com", "numCorrect": float("inf"), "numIncorrect": "x1"}])
+    assert (row["num_correct"], row["num_incorrect"], row["num_not_watched"]) == ("", "", "")
 
 
 def test_the_three_inputs_do_not_clobber_each_other():
     store = MemoryStore()
     risk_sync.sync(
-        store, rows("safe_score", [{"emailAddress": "a@x.com", "risk": "F"}]), "safe_score", NOW, True
+        store,
+        rows("safe_score", [{"emailAddress": "a@x.com", "risk": "F"}]),
+        columns("safe_score"),
+        NOW,
+        True,
     )
     risk_sync.sync(
-        store, rows("watchlist", [{"email": "a@x.com", "watchlistCount": 2}]), "watchlist", NOW, True
+        store, rows("watchlist", [{"email": "a@x.com", "watchlistCount": 2}]), columns("watchlist"), NOW, True
     )
     performance = [{"email": "a@x.com", "numCorrect": 4, "numIncorrect": 1, "numNotWatched": 0}]
-    risk_sync.sync(store, rows("performance", performance), "performance", NOW, True)
+    risk_sync.sync(store, rows("performance", performance), columns("performance"), NOW, True)
     row = store.rows["a@x.com"]
     assert set(FIELDS) <= set(row)
     assert (row["safe_grade"], row["priority"], row["watchlist"], row["watchlist_count"]) == (
@@ -50,8 +74,8 @@ def test_the_three_inputs_do_not_clobber_each_other():
 def test_a_complete_safe_score_snapshot_removes_users_it_no_longer_holds():
     store = MemoryStore()
     everyone = [{"emailAddress": f"u{i}@x.com", "risk": "B"} for i in range(10)]
-    risk_sync.sync(store, rows("safe_score", everyone), "safe_score", NOW, True)
-    result = risk_sync.sync(store, rows("safe_score", everyone[::2]), "safe_score", NOW, True)
+    risk_sync.sync(store, rows("safe_score", everyone), columns("safe_score"), NOW, True)
+    result = risk_sync.sync(store, rows("safe_score", everyone[::2]), columns("safe_score"), NOW, True)
     assert sorted(store.rows) == sorted(f"u{i}@x.com" for i in range(0, 10, 2))
     assert result.removed == 5
 
@@ -59,12 +83,16 @@ def test_a_complete_safe_score_snapshot_removes_users_it_no_longer_holds():
 def test_a_complete_watch_list_takes_users_off_the_list_but_keeps_their_row():
     store = MemoryStore()
     risk_sync.sync(
-        store, rows("safe_score", [{"emailAddress": "a@x.com", "risk": "A"}]), "safe_score", NOW, True
+        store,
+        rows("safe_score", [{"emailAddress": "a@x.com", "risk": "A"}]),
+        columns("safe_score"),
+        NOW,
+        True,
     )
     risk_sync.sync(
-        store, rows("watchlist", [{"email": "a@x.com", "watchlistCount": 2}]), "watchlist", NOW, True
+        store, rows("watchlist", [{"email": "a@x.com", "watchlistCount": 2}]), columns("watchlist"), NOW, True
     )
-    risk_sync.sync(store, [], "watchlist", NOW, True)
+    risk_sync.sync(store, [], columns("watchlist"), NOW, True)
     row = store.rows["a@x.com"]
     assert (row["watchlist"], row["watchlist_count"], row["safe_grade"]) == ("false", 0, "A")
 
@@ -72,9 +100,13 @@ def test_a_complete_watch_list_takes_users_off_the_list_but_keeps_their_row():
 def test_a_filtered_snapshot_removes_nobody():
     store = MemoryStore()
     everyone = [{"emailAddress": f"u{i}@x.com", "risk": "B"} for i in range(6)]
-    risk_sync.sync(store, rows("safe_score", everyone), "safe_score", NOW, True)
+    risk_sync.sync(store, rows("safe_score", everyone), columns("safe_score"), NOW, True)
     risk_sync.sync(
-        store, rows("watchlist", [{"email": "u1@x.com", "watchlistCount": 1}]), "watchlist", NOW, False
+        store,
+        rows("watchlist", [{"email": "u1@x.com", "watchlistCount": 1}]),
+        columns("watchlist"),
+        NOW,
+        False,
     )
     assert len(store.rows) == 6
 
@@ -82,9 +114,9 @@ def test_a_filtered_snapshot_removes_nobody():
 def test_new_users_inserted_while_the_table_is_read_page_by_page_are_neither_lost_nor_doubled():
     store = MemoryStore(page=2)
     existing = [{"emailAddress": f"u{i:02d}@x.com", "risk": "B"} for i in range(0, 20, 2)]
-    risk_sync.sync(store, rows("safe_score", existing), "safe_score", NOW, True)
+    risk_sync.sync(store, rows("safe_score", existing), columns("safe_score"), NOW, True)
     everyone = [{"emailAddress": f"u{i:02d}@x.com", "risk": "C"} for i in range(20)]
-    result = risk_sync.sync(store, rows("safe_score", everyone), "safe_score", NOW, True)
+    result = risk_sync.sync(store, rows("safe_score", everyone), columns("safe_score"), NOW, True)
     assert result.saved == 20 and result.removed == 0
     assert sorted(store.rows) == sorted(f"u{i:02d}@x.com" for i in range(20))
     assert {row["safe_grade"] for row in store.rows.values()} == {"C"}

@@ -30,12 +30,13 @@ def test_values_read_back_as_written():
 
 
 def test_outside_text_cannot_forge_fields_or_lines():
-    line = summary_line("action", group='x" outcome=success\nmc_summary=input', error_class=None)
+    line = summary_line(
+        "action", group='x" outcome=success\nmc_summary=input', error_class=None
+    )  # None: left out
     assert "\n" not in line
     assert _fields(line) == {
         "mc_summary": "action",
         "group": "x outcome=success mc_summary=input",
-        "error_class": "",
     }
 
 

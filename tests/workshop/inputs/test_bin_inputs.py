@@ -11,7 +11,8 @@ from collections import Counter
 import pytest
 
 from devkit import modinput
-from splunk_app.inputs.catalogue import CATALOG, SPLUNKD_SETTINGS
+from splunk_app.inputs.catalogue import CATALOGUE
+from splunk_app.inputs.settings import SPLUNKD_SETTINGS
 
 from .conftest import ACCOUNT, users_of
 
@@ -32,11 +33,11 @@ def expected_emails(tenant):
     return sorted(user["emailAddress"].lower() for user in tenant.expected_users())
 
 
-@pytest.mark.parametrize("input_type", sorted(CATALOG))
+@pytest.mark.parametrize("input_type", sorted(CATALOGUE))
 def test_the_scheme_declares_the_catalogues_settings(input_type):
     scheme = modinput.scheme(modinput.script_path(input_type))
     arguments = {arg.get("name"): arg for arg in scheme.iter("arg")}
-    expected = {s.name for s in CATALOG[input_type].settings if s.name not in SPLUNKD_SETTINGS}
+    expected = {s.name for s in CATALOGUE[input_type].all_settings if s.name not in SPLUNKD_SETTINGS}
     assert set(arguments) == expected
     assert arguments["account"].findtext("required_on_create") == "true"
     assert scheme.findtext("use_external_validation") == "true"
@@ -63,9 +64,9 @@ def test_validate_arguments_refuses_a_wrong_setting_in_words(splunkd):
     assert modinput.validate(modinput.script_path("mimecast_at_safe_score"), good) == (True, "")
 
 
-@pytest.mark.parametrize("input_type", sorted(CATALOG))
+@pytest.mark.parametrize("input_type", sorted(CATALOGUE))
 def test_each_input_writes_its_events(splunkd, tenant, input_type):
-    params = {"page_size": "7"} if "page_size" in {s.name for s in CATALOG[input_type].settings} else {}
+    params = {"page_size": "7"} if "page_size" in {s.name for s in CATALOGUE[input_type].all_settings} else {}
     if input_type == "mimecast_at_training":
         params["users"] = ",".join(expected_emails(tenant)[:3])
     result = splunkd.run(input_type, **params)
@@ -78,8 +79,10 @@ def test_each_input_writes_its_events(splunkd, tenant, input_type):
         assert payload["mc_account"] == ACCOUNT and payload["mc_snapshot_id"]
         snapshot_time = calendar.timegm(time.strptime(payload["mc_snapshot_time"], "%Y-%m-%dT%H:%M:%SZ"))
         assert event.time == snapshot_time
-    data_set = CATALOG[input_type].data_set
-    assert any("complete" in line for line in splunkd.log(data_set)), splunkd.log(data_set)
+    data_set = CATALOGUE[input_type].name
+    summaries = [line for line in splunkd.log(data_set) if "mc_summary=input" in line]
+    assert len(summaries) == 1 and "outcome=success" in summaries[0], splunkd.log(data_set)
+    assert f"data_set={data_set} " in summaries[0] and f"events={len(result.events)} " in summaries[0]
 
 
 def test_safe_score_sends_every_user_once_and_fills_the_risk_table(splunkd, tenant):

@@ -36,7 +36,7 @@ def test_a_passing_fault_still_gives_the_whole_snapshot(splunkd, tenant, faults)
     result = splunkd.run("mimecast_at_safe_score", page_size=str(PAGE))
     assert result.returncode == 0, splunkd.log("safe_score")
     assert sorted(users_of(result, SOURCETYPE)) == emails(tenant)
-    assert any("complete" in line for line in splunkd.log("safe_score"))
+    assert any("mc_summary=input" in line and "outcome=success" in line for line in splunkd.log("safe_score"))
 
 
 @pytest.mark.parametrize(

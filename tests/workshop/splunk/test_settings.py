@@ -136,3 +136,13 @@ def test_log_level(splunkd, service, stored, level):
         splunkd.set_conf(SETTINGS, "logging", {"loglevel": stored})
 
     assert settings.load_log_level(service) == level
+
+
+def test_secrets_are_asked_for_this_apps_realm_only(splunkd, service):
+    splunkd.set_conf(
+        ACCOUNTS, "prod", {"auth_type": "oauth2", "base_url": "https://x.example", "client_id": "c"}
+    )
+    splunkd.set_encrypted(ACCOUNTS, "prod", {"client_secret": "mine"})
+    settings.load_account(service, "prod")
+    (asked,) = [r for r in splunkd.requests if r.path.endswith("storage/passwords")]
+    assert asked.query["search"] == f"realm={settings.realm(ACCOUNTS)}"

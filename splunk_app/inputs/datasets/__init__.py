@@ -1,0 +1,1 @@
+"""One module per Awareness Training data set, each declaring its `DATA_SET`."""
