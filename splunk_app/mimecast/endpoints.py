@@ -35,6 +35,11 @@ ENDPOINTS = _catalogue(
     Endpoint("safe_score_summary", f"{AT}/company/get-safe-score-summary", "first"),
     Endpoint("watchlist_details", f"{AT}/company/get-watchlist-details", "list"),
     Endpoint("performance_details", f"{AT}/company/get-performance-details", "list"),
+    # API 2.0's catalogue: the watch-list summary's records are documented only as data[]
+    Endpoint("watchlist_summary", f"{AT}/company/get-watchlist-summary", "list"),
+    Endpoint(
+        "performance_summary", f"{AT}/company/get-performance-summary", "nested", "departmentCompletionStats"
+    ),
     Endpoint("training_details", f"{AT}/user/get-training-details", "first"),
     Endpoint("queue", f"{AT}/queue/get-queue", "list"),
     Endpoint("campaigns", f"{AT}/campaign/get-campaigns", "nested", "campaigns"),

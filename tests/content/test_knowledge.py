@@ -24,6 +24,8 @@ SOURCETYPES = {
         "campaign_result",
         "phishing_campaign",
         "phishing_result",
+        "watchlist_summary",
+        "performance_summary",
         "audit",
     ]
 }

@@ -139,7 +139,7 @@ def test_every_python_stanza_runs_on_splunks_pythons(installed_app: Path) -> Non
 def test_every_input_type_has_its_script(installed_app: Path) -> None:
     spec = parse_conf(installed_app / "README" / "inputs.conf.spec")
     schemes = [stanza.split("://")[0] for stanza in spec if "://" in stanza]
-    assert len(schemes) == 8
+    assert len(schemes) == 10
     assert [s for s in schemes if not (installed_app / "bin" / f"{s}.py").is_file()] == []
 
 

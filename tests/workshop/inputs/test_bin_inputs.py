@@ -20,6 +20,8 @@ SOURCETYPES = {
     "mimecast_at_safe_score": {"mimecast:awareness:safe_score"},
     "mimecast_at_safe_score_summary": {"mimecast:awareness:safe_score_summary"},
     "mimecast_at_watchlist": {"mimecast:awareness:watchlist"},
+    "mimecast_at_watchlist_summary": {"mimecast:awareness:watchlist_summary"},
+    "mimecast_at_performance_summary": {"mimecast:awareness:performance_summary"},
     "mimecast_at_performance": {"mimecast:awareness:performance", "mimecast:awareness:user_module"},
     "mimecast_at_training": {"mimecast:awareness:training"},
     "mimecast_at_queue": {"mimecast:awareness:module"},
