@@ -465,6 +465,10 @@ ROUTES: dict[str, Callable[[View, list[Any], Paging], Answer]] = {
     "/api/directory/remove-group-member": remove_group_member,
 }
 
+# Not in API 2.0's catalogue: with a bearer token (an API 2.0 application) these paths do not exist; the
+# 404 that answers them is this simulator's choice, as Mimecast does not document it.
+API1_ONLY = frozenset({f"{AWARENESS}/campaign/get-campaigns", f"{AWARENESS}/campaign/get-user-data"})
+
 # Where a response's records are when they are not data[] itself.
 CONTAINERS = {
     f"{AWARENESS}/company/get-performance-summary": "departmentCompletionStats",

@@ -344,7 +344,7 @@ class SimulatedTenant:
             status, code, message = problem
             return status, error(status, code, message)
         handler = api.ROUTES.get(path)
-        if handler is None:
+        if handler is None or (mode == "oauth2" and path in api.API1_ONLY):
             return 404, error(404, "err_xdk_not_found", f"No endpoint at {path}")
         if not isinstance(parsed, dict):
             return 400, error(400, "err_validation_failed", "The body must be a JSON object")

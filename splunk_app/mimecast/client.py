@@ -80,6 +80,8 @@ class Client:
     def post(self, endpoint: str, data: list[Any] | None = None, meta: dict[str, Any] | None = None) -> dict:
         """One logical call: the parsed answer, or a MimecastError once retries are spent."""
         target = resolve(endpoint)
+        if not target.api2 and isinstance(self._auth, OAuth2Auth):
+            raise errors.api1_only(target.name, target.path)
         body = endpoints.body([] if data is None else data, self._meta(meta))
         return self._call(target, body, "application/json", signed=True)
 

@@ -77,6 +77,19 @@ class RateLimited(MimecastError):
     default_retryable = True
 
 
+class Api1Only(MimecastError):
+    """The endpoint exists only in API 1.0, and the account is an API 2.0 (OAuth 2.0) application."""
+
+
+def api1_only(endpoint: str, path: str) -> Api1Only:
+    what = "training campaigns are" if "/campaign/" in path else f"{path} is"
+    return Api1Only(
+        f"{endpoint}: {what} available only through an API 1.0 application: Mimecast's API 2.0 has no "
+        f"{path}. Use an account with API 1.0 (HMAC) keys for this, or leave it out.",
+        endpoint=endpoint,
+    )
+
+
 class ApiError(MimecastError):
     """Mimecast refused or failed the call for another reason; `code` is its fail[] code."""
 
