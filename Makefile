@@ -13,7 +13,7 @@ need-python = @test -n "$(1)" && "$(1)/bin/python3" -c 'import sys; sys.exit("%d
 # tests/package (the built tarball). Unit and workshop run under Splunk's own Pythons (3.9, 3.13) too.
 PORTABLE_TESTS := tests/unit tests/workshop
 
-.PHONY: demo test lint bench package clean
+.PHONY: demo test lint bench package clean render-tools dashboard-pictures
 
 $(BIN)/.ready: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,10 +39,24 @@ demo: $(BIN)/.ready
 lint: $(BIN)/.ready
 	$(BIN)/ruff check .
 
-test: $(BIN)/.ready .venv39/bin/.ready .venv313/bin/.ready lint package .venv-inspect/bin/.ready
+test: $(BIN)/.ready .venv39/bin/.ready .venv313/bin/.ready lint package .venv-inspect/bin/.ready render-tools
 	$(BIN)/pytest
 	.venv39/bin/pytest -p no:cacheprovider $(PORTABLE_TESTS)
 	.venv313/bin/pytest -p no:cacheprovider $(PORTABLE_TESTS)
+
+# The dashboard render test (tests/content/test_render.py): Splunk's Dashboard Studio npm packages, pinned by
+# the lock file, in a git-ignored folder, and Debian's chromium (CI runs as root; elsewhere install it yourself).
+RENDER := tests/content/render
+$(RENDER)/node_modules/.package-lock.json: $(RENDER)/package.json $(RENDER)/package-lock.json
+	cd $(RENDER) && npm ci --no-audit --no-fund --loglevel=error
+
+render-tools: $(RENDER)/node_modules/.package-lock.json
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+
+# The README's pictures: render the dashboards and keep the PNGs under docs/.
+dashboard-pictures: $(BIN)/.ready render-tools
+	$(BIN)/pytest -q -p no:cacheprovider tests/content/test_render.py
+	mkdir -p docs/dashboards && cp build/dashboards/*.png docs/dashboards/
 
 # The Splunk app: UCC builds dist/TA-mimecast-awareness-<version>.tgz (tests/package inspects and runs it).
 .venv-build/bin/.ready: packaging/build-requirements.txt
@@ -64,4 +78,4 @@ bench: $(BIN)/.ready
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) .venv39 .venv313 .venv-build .venv-inspect build dist output demo-output
+	rm -rf $(VENV) .venv39 .venv313 .venv-build .venv-inspect build dist output demo-output $(RENDER)/node_modules $(RENDER)/build

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
+
+from devkit.commands.options import Parser
 
 # Subcommand -> module under devkit.commands; imported only when chosen, so `pull` never loads the
 # simulator and a broken optional part cannot stop the others.
@@ -18,7 +20,7 @@ SUBCOMMANDS = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="mimecast-at", description=__doc__)
+    parser = Parser(prog="mimecast-at", description=__doc__)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     chosen = next((arg for arg in (sys.argv[1:] if argv is None else argv) if arg in SUBCOMMANDS), None)
     for name, help_text in SUBCOMMANDS.items():
@@ -28,7 +30,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             module.add_arguments(sub)
             sub.set_defaults(run=module.run)
     args = parser.parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except BrokenPipeError:
+        # The reader went away (`| head`): say so once, and keep Python from failing again at exit when
+        # it flushes standard output into the closed pipe.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        print(f"mimecast-at {args.command}: the output was closed before the end; stopped.", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

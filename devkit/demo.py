@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from devkit import chunked, modinput
+from devkit import chunked, modinput, words
 from devkit.simulator import SimulatedTenant
 from devkit.splunkd import SplunkdStandIn
 from splunk_app import APP_ID
@@ -115,7 +115,7 @@ def run(users: int, seed: int, out_dir: Path, sample_size: int, say: Say) -> Dem
         configure(splunkd, tenant)
         _pull(tenant, splunkd, checkpoints=work / "checkpoints", out_dir=out_dir, result=result, say=say)
         table = splunkd.collection(risk.COLLECTION)
-        say(f"Risk table: {len(table):,} users in the KV store collection {risk.COLLECTION}")
+        say(f"Risk table: {words.counted(len(table), 'user')} in the KV store collection {risk.COLLECTION}")
         _tabulate(table, out_dir, result)
         _enrich_and_act(
             table, splunkd, sample_size=sample_size, seed=seed, dispatch=work / "dispatch", out_dir=out_dir,
@@ -141,7 +141,7 @@ def _pull(
             with _PageTicker(tenant, before, say):
                 done = run_input(spec, splunkd, checkpoints)
             counted = write_events(done.events, sink, result.events_by_sourcetype)
-            say(f"      {counted:,} events from {_pages_text(tenant.requests[before:])}")
+            say(f"      {words.counted(counted, 'event')} from {_pages_text(tenant.requests[before:])}")
             for line in _log_summary(done.stderr):
                 say(f"      input log: {line}")
     result.files.append((events_path, "every event, as JSON lines (sourcetype, time, index, event)"))
@@ -433,7 +433,10 @@ def report(result: DemoResult, say: Say) -> None:
         say(f"  {line}")
     say(f"  members of {GROUP} in the simulated tenant now: {len(result.group_members)}")
     say("")
-    say(f"{result.api_requests:,} requests to the simulated Mimecast API, {result.seconds:.1f} s in all")
+    say(
+        f"{words.counted(result.api_requests, 'request')} to the simulated Mimecast API (token requests "
+        f"included), {result.seconds:.1f} s in all"
+    )
     say("Files written:")
     width = max((len(str(path)) for path, _ in result.files), default=0)
     for path, what in result.files:
@@ -491,12 +494,15 @@ def _log_summary(stderr: str) -> list[str]:
 
 def _pages_text(requests: list[Any]) -> str:
     """`2 pages of company/get-safe-score-details, ...`: the API calls one input made, by endpoint."""
-    pages = Counter(r.path.replace(API_PREFIX, "") for r in requests if r.path.startswith("/api/"))
+    pages = Counter(r.path.replace(API_PREFIX, "") for r in _api_calls(requests))
     if not pages:
         return "no API call"
-    return ", ".join(
-        f"{count} page{'s' if count != 1 else ''} of {path}" for path, count in sorted(pages.items())
-    )
+    return ", ".join(f"{words.counted(count, 'page')} of {path}" for path, count in sorted(pages.items()))
+
+
+def _api_calls(requests: list[Any]) -> list[Any]:
+    """The data calls among the served requests: token requests (/oauth/token) fetch no page."""
+    return [served for served in requests if served.path.startswith("/api/")]
 
 
 class _PageTicker:
@@ -518,9 +524,9 @@ class _PageTicker:
     def _tick(self) -> None:
         shown = 0
         while not self._stop.wait(1.0):
-            pulled = len(self._tenant.requests) - self._start
+            pulled = len(_api_calls(self._tenant.requests[self._start :]))
             if pulled != shown:
-                self._say(f"      ... {pulled:,} pages pulled so far")
+                self._say(f"      ... {words.counted(pulled, 'page')} pulled so far")
                 shown = pulled
 
 

@@ -1,11 +1,14 @@
-"""The workshop's one HTTP server: threaded HTTP/1.1 on 127.0.0.1 that hands each request to one function
-and writes its reply, or half of it before closing the connection when the reply says `cut`. The simulated
-tenant, the splunkd stand-in and the test proxies all run on it."""
+"""The workshop's one HTTP server: threaded HTTP/1.1 (or HTTPS, given a server TLS context) on 127.0.0.1
+that hands each request to one function and writes its reply, or half of it before closing the connection
+when the reply says `cut`, or relays bytes both ways when the reply opens a `tunnel` (a proxy's CONNECT).
+The simulated tenant, the splunkd stand-in and the test proxies all run on it."""
 
 from __future__ import annotations
 
 import contextlib
+import select
 import socket
+import ssl
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,6 +22,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
     cut: bool = False
+    tunnel: tuple[str, int] | None = None
 
 
 Serve = Callable[[str, str, Mapping[str, str], bytes], Reply]
@@ -32,6 +36,9 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length > 0 else b""
         reply = self.server.serve(self.command, self.path, self.headers, body)
+        if reply.tunnel is not None:
+            self._relay(reply.tunnel)
+            return
         self.send_response(reply.status)
         for name, value in reply.headers.items():
             self.send_header(name, value)
@@ -47,7 +54,31 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self.wfile.write(reply.body)
 
-    do_POST = do_GET = do_PUT = do_DELETE = do_PATCH = _handle
+    do_POST = do_GET = do_PUT = do_DELETE = do_PATCH = do_CONNECT = _handle
+
+    def _relay(self, address: tuple[str, int]) -> None:
+        """Answers a CONNECT with 200, then copies bytes both ways until either side closes."""
+        self.close_connection = True
+        try:
+            upstream = socket.create_connection(address, timeout=10)
+        except OSError:
+            self.send_error(502, "cannot reach the tunnel's target")
+            return
+        with upstream:
+            self.send_response(200, "Connection established")
+            self.end_headers()
+            self.wfile.flush()
+            ends = {self.connection: upstream, upstream: self.connection}
+            with contextlib.suppress(OSError):  # either side hanging up ends the tunnel
+                while True:
+                    readable, _, _ = select.select(list(ends), [], [], 30)
+                    if not readable:
+                        return
+                    for end in readable:
+                        data = end.recv(65536)
+                        if not data:
+                            return
+                        ends[end].sendall(data)
 
     def setup(self) -> None:
         super().setup()
@@ -68,10 +99,25 @@ class _HttpServer(ThreadingHTTPServer):
     allow_reuse_address = True
     serve: Serve
 
-    def __init__(self, address: tuple[str, int]) -> None:
+    def __init__(self, address: tuple[str, int], tls: ssl.SSLContext | None) -> None:
         super().__init__(address, _Handler)
         self.lock = threading.Lock()
         self.connections: set[socket.socket] = set()
+        self.tls = tls
+
+    def finish_request(self, request: socket.socket, client_address: tuple[str, int]) -> None:
+        """The TLS handshake happens here, in the request's own thread, so a stalled client blocks no one."""
+        if self.tls is None:
+            super().finish_request(request, client_address)
+            return
+        request.settimeout(10)
+        try:
+            secure = self.tls.wrap_socket(request, server_side=True)
+        except (ssl.SSLError, OSError):
+            return  # the client refused our certificate (or left): nothing to serve
+        with secure:
+            secure.settimeout(None)
+            super().finish_request(secure, client_address)
 
     def close_connections(self) -> None:
         """Ends kept-alive connections too, so a stopped tenant answers nobody."""
@@ -82,10 +128,14 @@ class _HttpServer(ThreadingHTTPServer):
 
 
 class Server:
-    """Runs `serve` behind HTTP on 127.0.0.1:`port` (0 = any free port) in a background thread."""
+    """Runs `serve` behind HTTP on 127.0.0.1:`port` (0 = any free port) in a background thread; behind
+    HTTPS when `tls` (a server-side context holding a certificate) is given."""
 
-    def __init__(self, serve: Serve, port: int = 0, name: str = "loopback") -> None:
+    def __init__(
+        self, serve: Serve, port: int = 0, name: str = "loopback", tls: ssl.SSLContext | None = None
+    ) -> None:
         self._serve = serve
+        self._tls = tls
         self._name = name
         self._wanted_port = port
         self._http: _HttpServer | None = None
@@ -100,7 +150,7 @@ class Server:
     def start(self) -> None:
         if self._http is not None:
             return
-        self._http = _HttpServer(("127.0.0.1", self._wanted_port))
+        self._http = _HttpServer(("127.0.0.1", self._wanted_port), self._tls)
         self._http.serve = self._serve
         self._thread = threading.Thread(
             target=self._http.serve_forever, kwargs={"poll_interval": 0.05}, name=self._name, daemon=True

@@ -27,6 +27,20 @@ import ucc_inputs  # noqa: E402 -- beside this file
 from splunk_app import APP_ID, __version__  # noqa: E402
 
 APP_FOLDERS = ("bin", "default", "lookups", "metadata", "static")
+# Top-level files the package carries, named as Splunkbase and app.manifest expect them.
+APP_FILES = {"LICENSE": "LICENSE.txt", "CHANGELOG.md": "CHANGELOG.md"}
+LICENSE = {
+    "name": "Apache License 2.0",
+    "text": "./LICENSE.txt",
+    "uri": "https://www.apache.org/licenses/LICENSE-2.0",
+}
+DESCRIPTION = (
+    "Brings Mimecast Awareness Training into Splunk and puts it to work in the SOC: modular inputs for every "
+    "Awareness Training data set (SAFE scores, watch list, performance, training, campaigns, phishing "
+    "simulations), a per-user risk table, the mimecastrisk command that adds each user's SAFE grade and "
+    "watch-list status to any security event, alert actions that move users into Mimecast groups, overview "
+    "and health dashboards, alert templates, and an Enterprise Security identity feed and risk rule."
+)
 JUNK = ("__pycache__", "*.pyc", "*.pyo", ".DS_Store", ".ruff_cache", ".pytest_cache")
 COMPILED = re.compile(r"\.(so|pyd|pyc|pyo|dll|dylib|exe)$|(^|/)__pycache__(/|$)")
 PYTHON_KEYS = {"python.version": "python3", "python.required": "3.9, 3.13"}
@@ -44,26 +58,34 @@ def run(command: list[str], **kwargs: object) -> None:
         sys.exit(f"build: {Path(command[0]).name} {command[1]} failed (see its output above)")
 
 
+def release_date(version: str) -> str:
+    """The date of this version's entry in CHANGELOG.md (`## 1.0.0 (2026-11-29)`): one place says when."""
+    text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    found = re.search(rf"^## {re.escape(version)} \((\d{{4}}-\d{{2}}-\d{{2}})\)$", text, re.MULTILINE)
+    if not found:
+        sys.exit(f"build: CHANGELOG.md has no '## {version} (YYYY-MM-DD)' entry: write its release notes")
+    return found.group(1)
+
+
 def manifest(version: str, author: str) -> dict:
-    """app.manifest: UCC reads the app's name and version from it."""
+    """app.manifest: UCC reads the app's name and version from it; Splunkbase its licence and notes."""
     return {
         "schemaVersion": "2.0.0",
         "info": {
             "title": "Mimecast Awareness Training for Splunk",
             "id": {"group": None, "name": APP_ID, "version": version},
             "author": [{"name": author, "email": None, "company": None}],
-            "releaseDate": None,
-            "description": "Mimecast Awareness Training data, a per-user risk table, the mimecastrisk "
-            "command and group alert actions.",
+            "releaseDate": release_date(version),
+            "description": DESCRIPTION,
             "classification": {
                 "intendedAudience": "Security Operations",
                 "categories": ["Security, Fraud & Compliance"],
                 "developmentStatus": "Production/Stable",
             },
             "commonInformationModels": None,
-            "license": {"name": None, "text": None, "uri": None},
+            "license": LICENSE,
             "privacyPolicy": {"name": None, "text": None, "uri": None},
-            "releaseNotes": {"name": None, "text": None, "uri": None},
+            "releaseNotes": {"name": f"Release notes {version}", "text": "./CHANGELOG.md", "uri": None},
         },
         "dependencies": None,
         "tasks": None,
@@ -83,6 +105,8 @@ def stage(work: Path) -> Path:
             shutil.copytree(ROOT / folder, source / folder, ignore=shutil.ignore_patterns(*JUNK))
     # splunk_app/ is exactly what ships: copied whole (the workshop lives apart, in devkit/).
     shutil.copytree(ROOT / "splunk_app", source / "lib" / "splunk_app", ignore=shutil.ignore_patterns(*JUNK))
+    for name, shipped_as in APP_FILES.items():
+        shutil.copy(ROOT / name, source / shipped_as)
     shutil.copy(ROOT / "packaging" / "lib-requirements.txt", source / "lib" / "requirements.txt")
     app_conf = configparser.ConfigParser(interpolation=None)
     app_conf.read(ROOT / "default" / "app.conf")

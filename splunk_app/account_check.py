@@ -53,6 +53,22 @@ API2_SUFFIX = ".services.mimecast.com"
 
 
 @dataclass(frozen=True)
+class Where:
+    """Where the person reading the answer sets the base URL, the proxy and the company CA."""
+
+    base_url: str
+    proxy: str
+    ca_bundle: str
+
+
+CONFIGURATION_PAGE = Where(
+    base_url="the Base URL",
+    proxy="the Configuration page's Proxy tab",
+    ca_bundle="the Configuration page's Company CA tab (PEM)",
+)
+
+
+@dataclass(frozen=True)
 class CheckResult:
     """`problem` names what is wrong (None when the account works); `message` says it in words."""
 
@@ -90,8 +106,14 @@ def submitted_fields(saved: Mapping[str, str], payload: Mapping[str, str]) -> di
     return fields
 
 
-def check_account(fields: Mapping[str, str], proxy: Proxy | None = None) -> CheckResult:
-    """Try the account with one get-safe-score-summary call and say what, if anything, is wrong."""
+def check_account(
+    fields: Mapping[str, str],
+    proxy: Proxy | None = None,
+    ca_bundle: str | None = None,
+    where: Where = CONFIGURATION_PAGE,
+) -> CheckResult:
+    """Try the account with one get-safe-score-summary call and say what, if anything, is wrong;
+    `ca_bundle` is the company CA (PEM) trusted beside the public roots."""
     base_url = (fields.get("base_url") or "").strip().rstrip("/")
     if not base_url:
         return CheckResult("incomplete", "Enter the Base URL of your Mimecast API gateway.")
@@ -100,16 +122,29 @@ def check_account(fields: Mapping[str, str], proxy: Proxy | None = None) -> Chec
     except ValueError as err:
         return CheckResult("incomplete", str(err))
     try:
-        client = Client(base_url, credentials, proxy=proxy, timeout=CHECK_TIMEOUT, retry=CHECK_RETRY)
+        client = Client(
+            base_url,
+            credentials,
+            proxy=proxy,
+            timeout=CHECK_TIMEOUT,
+            retry=CHECK_RETRY,
+            ca_bundle=ca_bundle,
+        )
         client.post("safe_score_summary", data=[])
     except MimecastError as err:
-        return explain(err, base_url, credentials, proxy)
+        return explain(err, base_url, credentials, proxy, where)
     return CheckResult(None, f"Connected to {base_url}: the account can read Awareness Training data.")
 
 
-def explain(err: MimecastError, base_url: str, credentials: Credentials, proxy: Proxy | None) -> CheckResult:
+def explain(
+    err: MimecastError,
+    base_url: str,
+    credentials: Credentials,
+    proxy: Proxy | None,
+    where: Where = CONFIGURATION_PAGE,
+) -> CheckResult:
     """The plain-words answer for one client error."""
-    at = _Attempt(urlsplit(base_url).hostname or base_url, credentials, proxy)
+    at = _Attempt(urlsplit(base_url).hostname or base_url, credentials, proxy, where)
     for kind, answer in _ANSWERS:
         if isinstance(err, kind):
             result = answer(err, at)
@@ -123,27 +158,42 @@ class _Attempt:
     host: str
     credentials: Credentials
     proxy: Proxy | None
+    where: Where
 
 
 def _insecure(err: MimecastError, at: _Attempt) -> CheckResult:
     return CheckResult("insecure_url", f"The Base URL for {at.host} must start with https://.")
 
 
+def _proxy_malformed(err: MimecastError, at: _Attempt) -> CheckResult | None:
+    if at.proxy is None or not (isinstance(err, ProxyError) and err.endpoint == "proxy"):
+        return None
+    return CheckResult(
+        "proxy_invalid",
+        f"The proxy {at.proxy.url!r} is not a URL like http://host:port: fix {at.where.proxy}.",
+    )
+
+
 def _proxy_refused(err: MimecastError, at: _Attempt) -> CheckResult | None:
     if at.proxy is None or not (isinstance(err, ProxyError) or err.status == 407):
         return None
+    why = (
+        "asked for other credentials (HTTP 407) on the way to"
+        if err.status == 407 or "407" in str(err)
+        else "could not be reached, or refused the connection to"
+    )
     return CheckResult(
         "proxy_refused",
-        f"The proxy {_proxy_host(at.proxy)} refused the connection to {at.host}: check the Proxy tab "
-        "(host, port, username, password) and that the proxy allows HTTPS to Mimecast.",
+        f"The proxy {_proxy_host(at.proxy)} {why} {at.host}: check its host, port, username and password "
+        f"({at.where.proxy}) and that it allows HTTPS to Mimecast.",
     )
 
 
 def _tls(err: MimecastError, at: _Attempt) -> CheckResult:
     return CheckResult(
         "tls_unverified",
-        f"The TLS certificate of {at.host} could not be verified. If a proxy inspects TLS, Splunk's Python "
-        "must trust its CA; verification is never turned off.",
+        f"The TLS certificate of {at.host} could not be verified. If a proxy inspects TLS, add its CA "
+        f"certificate in {at.where.ca_bundle}; verification is never turned off.",
     )
 
 
@@ -151,8 +201,8 @@ def _unreachable(err: MimecastError, at: _Attempt) -> CheckResult:
     via = f" through the proxy {_proxy_host(at.proxy)}" if at.proxy is not None else ""
     return CheckResult(
         "unreachable",
-        f"Cannot reach {at.host}{via}: check the Base URL, DNS and the firewall (outbound HTTPS), "
-        "or configure the Proxy tab.",
+        f"Cannot reach {at.host}{via}: check {at.where.base_url}, DNS and the firewall (outbound HTTPS), "
+        f"or set a proxy ({at.where.proxy}).",
     )
 
 
@@ -205,6 +255,7 @@ def _not_a_gateway(err: MimecastError, at: _Attempt) -> CheckResult | None:
 # In order: the first answer that applies wins.
 _ANSWERS = (
     (InsecureUrl, _insecure),
+    (ProxyError, _proxy_malformed),
     (MimecastError, _proxy_refused),
     (TlsError, _tls),
     (NetworkError, _unreachable),
@@ -237,4 +288,6 @@ def _gateway_mismatch(host: str, oauth: bool) -> str | None:
 
 def _proxy_host(proxy: Proxy) -> str:
     parts = urlsplit(proxy.url)
-    return f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
+    if not parts.hostname:
+        return repr(proxy.url)
+    return f"{parts.hostname}:{parts.port}" if parts.port else parts.hostname

@@ -16,14 +16,14 @@ import tempfile
 import time
 from typing import IO, Any
 
-from devkit.commands.check import ENV
+from devkit.commands import options
+from devkit.words import counted
+from splunk_app.account_check import FIELDS_BY_AUTH
 from splunk_app.inputs import runner
 from splunk_app.inputs.catalogue import CATALOGUE, by_name
 from splunk_app.inputs.events import Event
-from splunk_app.mimecast import Client, HmacCredentials, MimecastError, OAuth2Credentials
+from splunk_app.mimecast import Client, HmacCredentials, MimecastError, OAuth2Credentials, TlsError
 from splunk_app.state import Checkpoint
-
-NEEDED = {"oauth2": ("client_id", "client_secret"), "hmac": ("app_id", "app_key", "access_key", "secret_key")}
 
 
 class JsonLinesSink:
@@ -45,45 +45,46 @@ class JsonLinesSink:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     data_sets = [data_set.name for data_set in CATALOGUE.values()]
     parser.add_argument("data_set", choices=data_sets, help="which input's data to pull")
+    options.add_connection(parser, sorted(FIELDS_BY_AUTH))
     parser.add_argument(
-        "--base-url", required=True, help="the gateway, e.g. https://api.services.mimecast.com"
+        "--page-size",
+        type=options.count(1, 500),
+        default=500,
+        help="records per request (1-500, default 500)",
     )
-    parser.add_argument(
-        "--auth",
-        choices=sorted(NEEDED),
-        default="oauth2",
-        help="oauth2 reads MIMECAST_CLIENT_ID, MIMECAST_CLIENT_SECRET; hmac reads MIMECAST_APP_ID, "
-        "MIMECAST_APP_KEY, MIMECAST_ACCESS_KEY, MIMECAST_SECRET_KEY",
-    )
-    parser.add_argument("--page-size", type=int, default=500, help="records per request, 1-500 (default 500)")
     parser.add_argument("--users", default="", help="training: comma-separated emails to pull")
     parser.add_argument("--account", default="cli", help="the mc_account value of the events (default cli)")
-    parser.add_argument("--out", help="write here (JSON lines) instead of standard output")
+    parser.add_argument(
+        "--out", type=options.output_file, help="write here (JSON lines) instead of standard output"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    values = {name: os.environ.get(ENV[name], "") for name in NEEDED[args.auth]}
-    unset = [ENV[name] for name, value in values.items() if not value]
+    values, unset = options.credential_fields(FIELDS_BY_AUTH[args.auth])
     if unset:
         return _fail(f"set the environment variable(s) {', '.join(unset)} for --auth {args.auth}")
-    if not 1 <= args.page_size <= 500:
-        return _fail(f"--page-size must be from 1 to 500, not {args.page_size}")
     if args.data_set == "training" and not args.users.strip():
         return _fail("training pulls per user: give --users a@example.com,b@example.com")
     credentials: Any = OAuth2Credentials(**values) if args.auth == "oauth2" else HmacCredentials(**values)
     try:
-        client = Client(args.base_url.rstrip("/"), credentials)
+        client = Client(
+            args.base_url.rstrip("/"), credentials, proxy=options.proxy_of(args), ca_bundle=args.ca_bundle
+        )
         outcome = _pull(client, args, sys.stdout) if not args.out else _pull_to_file(client, args, args.out)
+    except TlsError as err:
+        return _fail(f"{err} From a shell, give that CA with {options.SHELL.ca_bundle}.")
     except MimecastError as err:
         return _fail(str(err))
+    except BrokenPipeError:
+        raise  # the reader left (`| head`): the CLI says so once for every command
     except OSError as err:
-        return _fail(f"cannot write {args.out}: {err}")
+        return _fail(f"cannot write {args.out or 'standard output'}: {err.strerror or err}")
     for email in outcome.skipped:
         print(f"mimecast-at pull: Mimecast does not know user {email}; skipped", file=sys.stderr)
     where = f" to {args.out}" if args.out else ""
     print(
-        f"pulled {args.data_set}: {outcome.records} records, {outcome.events} events{where}, "
-        f"{client.requests_made} requests",
+        f"pulled {args.data_set}: {counted(outcome.records, 'record')}, {counted(outcome.events, 'event')}"
+        f"{where}, {counted(client.requests_made, 'request')}",
         file=sys.stderr,
     )
     return 0

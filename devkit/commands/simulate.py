@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import threading
 
+from devkit.commands import options
 from devkit.simulator import ServedRequest, SimulatedTenant
+
+MAX_USERS = 1_000_000
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--users", type=int, default=1000, help="number of simulated users (default 1000)")
-    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any free port)")
+    parser.add_argument(
+        "--users",
+        type=options.count(0, MAX_USERS),
+        default=1000,
+        help=f"number of simulated users, up to {MAX_USERS:,} (default 1000)",
+    )
+    parser.add_argument(
+        "--port", type=options.port, default=0, help="port on 127.0.0.1 (default: any free port)"
+    )
     parser.add_argument("--seed", type=int, default=7, help="seed of the simulated data (default 7)")
     parser.add_argument("--quiet", action="store_true", help="do not print a line per request served")
 
@@ -27,7 +38,13 @@ def run(args: argparse.Namespace) -> int:
         keep_requests=10_000,
         on_request=None if args.quiet else show,
     )
-    tenant.start()
+    try:
+        tenant.start()
+    except OSError as err:
+        print(
+            f"mimecast-at simulate: cannot listen on 127.0.0.1:{args.port}: {err.strerror}", file=sys.stderr
+        )
+        return 1
     keys = tenant.keys
     print(f"Simulated Mimecast tenant with {args.users} users (seed {args.seed}) at {tenant.base_url}")
     print("Its credentials are simulated and new on every run. For `mimecast-at pull`, export:")

@@ -216,16 +216,17 @@ PERFORMANCE_FILTERS = (
 
 
 def watchlist_details(view: View, data: list[Any], paging: Paging) -> Answer:
-    """Watch-listed users; filterBy (a list, any of) matches watchlistCount, e.g. video_count_2."""
+    """Users by watchlistCount: filterBy (a list, any of) such as video_count_2; without one, the API's
+    default video_count_1_or_more, that is the users on the watch list."""
     options = first(data)
     check_attribute_ids(options)
     counts = [video_count(value, WATCHLIST_FILTERS) for value in filter_values(options, "type")]
     search = search_filter(options)
 
     def keep(user: User) -> bool:
-        if not user.watchlisted:
-            return False
         if counts and not any(test(user.watchlist_count) for test in counts):
+            return False
+        if not counts and not user.watchlisted:
             return False
         return search is None or search(user)
 

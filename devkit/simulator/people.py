@@ -44,8 +44,7 @@ class User:
     office: str
     risk: int
     components: tuple[int, int, int, int]
-    watchlisted: bool
-    watchlist_count: int
+    flagged: bool  # picked for the watch list (riskier users more often); on it only with a module to watch
 
     @cached_property
     def modules(self) -> tuple[Module, ...]:
@@ -74,6 +73,16 @@ class User:
     def watched(self) -> int:
         return sum(1 for module in self.modules if module.status != NOT_WATCHED)
 
+    @property
+    def watchlist_count(self) -> int:
+        """The modules on the user's watch list: those not watched yet, for a user picked for the list."""
+        return self.count(NOT_WATCHED) if self.flagged else 0
+
+    @property
+    def watchlisted(self) -> bool:
+        """On the watch list exactly when something is on it, as `get-watchlist-details` lists users."""
+        return self.watchlist_count > 0
+
 
 def _shifted(grade: int) -> int:
     return grade + 1 if grade < len(cat.GRADES) - 1 else grade - 1
@@ -96,7 +105,7 @@ def derive(population: Population, user_id: int) -> User:
         min(4, max(0, risk + state.pick((-1, 0, 0, 1)))),
         min(4, max(0, risk + state.pick((-1, 0, 0, 1)))),
     )
-    watchlisted = state.below(1000) < cat.WATCHLIST_PER_MILLE[risk]
+    flagged = state.below(1000) < cat.WATCHLIST_PER_MILLE[risk]
     return User(
         seed=seed,
         id=user_id,
@@ -107,8 +116,7 @@ def derive(population: Population, user_id: int) -> User:
         office=office,
         risk=risk,
         components=components,
-        watchlisted=watchlisted,
-        watchlist_count=state.below(6) if watchlisted else 0,
+        flagged=flagged,
     )
 
 

@@ -12,6 +12,7 @@ import binascii
 import collections
 import hmac
 import json
+import ssl
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -69,7 +70,8 @@ class SimulatedTenant:
 
     `token_ttl` is the bearer tokens' lifetime in seconds of `clock`; `rate_limit` requests are allowed
     per `rate_window` seconds; `keep_requests` bounds the log of served requests (None keeps all), and
-    `on_request` is called with each one as it is served.
+    `on_request` is called with each one as it is served. With `tls` (a server context) it speaks HTTPS,
+    as a gateway behind a TLS-inspecting proxy does, signed by whatever CA the test chose.
     """
 
     def __init__(
@@ -85,6 +87,7 @@ class SimulatedTenant:
         clock: Callable[[], float] = time.monotonic,
         keep_requests: int | None = None,
         on_request: Callable[[ServedRequest], None] | None = None,
+        tls: ssl.SSLContext | None = None,
         account_code: str = "",
     ) -> None:
         if users < 0:
@@ -101,7 +104,8 @@ class SimulatedTenant:
         self._on_request = on_request
         self._counts: dict[tuple[Any, ...], int] = {}
         self._totals: dict[tuple[int, str], list[camp.Totals]] = {}
-        self._server = Server(self.serve, port, name="simulated-mimecast")
+        self._server = Server(self.serve, port, name="simulated-mimecast", tls=tls)
+        self._scheme = "https" if tls is not None else "http"
 
     def __enter__(self) -> SimulatedTenant:
         self.start()
@@ -118,7 +122,7 @@ class SimulatedTenant:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.port}"
+        return f"{self._scheme}://127.0.0.1:{self._server.port}"
 
     @property
     def oauth2(self) -> OAuth2Credentials:

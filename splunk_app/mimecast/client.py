@@ -56,6 +56,7 @@ class Client:
         retry: RetryPolicy | None = None,
         rand: Callable[[], float] = random.random,
         transport: Transport | None = None,
+        ca_bundle: str | None = None,
         account_code: str = "",
     ) -> None:
         self.base_url = check_base_url(base_url)
@@ -65,7 +66,9 @@ class Client:
             if isinstance(credentials, HmacCredentials)
             else OAuth2Auth(credentials, self._fetch_token, clock)
         )
-        self._transport = transport or Transport(proxy, timeout, secrets=credentials.secrets())
+        self._transport = transport or Transport(
+            proxy, timeout, secrets=credentials.secrets(), ca_bundle=ca_bundle
+        )
         self._proxy_secrets = (proxy.password,) if proxy is not None and proxy.password else ()
         self._sleep = sleep
         self._clock = clock

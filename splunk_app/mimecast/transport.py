@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
+from requests.adapters import HTTPAdapter
 
 from splunk_app import USER_AGENT
 from splunk_app.mimecast.errors import InsecureUrl, NetworkError, ProxyError, TlsError, scrub
+from splunk_app.mimecast.trust import trust_context
 
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
 
@@ -64,7 +67,8 @@ class Transport:
     """A requests session with TLS verification on, the configured proxy only, timeouts and our User-Agent.
 
     `session` may be passed in (tests, connection reuse). Environment proxies are ignored so that the
-    add-on's own proxy setting is the one that applies.
+    add-on's own proxy setting is the one that applies. `ca_bundle` (PEM text) adds a company CA to the
+    public roots, for Mimecast and for an HTTPS proxy alike.
     """
 
     def __init__(
@@ -73,11 +77,16 @@ class Transport:
         timeout: tuple[float, float] = (10.0, 120.0),
         session: requests.Session | None = None,
         secrets: tuple[str, ...] = (),
+        ca_bundle: str | None = None,
     ) -> None:
         self.timeout = timeout
         self._session = session or requests.Session()
         self._session.trust_env = False
         self._session.verify = True
+        if ca_bundle:
+            adapter = _TrustingAdapter(trust_context(ca_bundle))
+            self._session.mount("https://", adapter)
+            self._session.mount("http://", adapter)
         self._session.headers["User-Agent"] = USER_AGENT
         self._proxies: dict[str, str] = {}
         self._proxy_secrets: tuple[str, ...] = ()
@@ -130,8 +139,8 @@ class Transport:
         if isinstance(err, requests.exceptions.SSLError):
             return TlsError(
                 f"{endpoint}: the TLS certificate of {host} could not be verified ({detail}); "
-                "if a TLS-inspecting proxy is in the way, its CA must be trusted by Splunk's "
-                "Python. Verification stays on.",
+                "if a TLS-inspecting proxy is in the way, add its CA certificate to the add-on's "
+                "company CA bundle. Verification stays on.",
                 endpoint=endpoint,
             )
         if isinstance(err, requests.exceptions.Timeout):
@@ -145,6 +154,24 @@ class Transport:
             "firewall (outbound HTTPS) and the proxy settings.",
             endpoint=endpoint,
         )
+
+
+class _TrustingAdapter(HTTPAdapter):
+    """requests' adapter with one SSL context for every connection: to Mimecast, through a proxy's
+    tunnel, and to an HTTPS proxy itself."""
+
+    def __init__(self, context: ssl.SSLContext) -> None:
+        self._context = context
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["ssl_context"] = self._context
+        super().init_poolmanager(*args, **kwargs)
+
+    def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
+        kwargs.setdefault("ssl_context", self._context)
+        kwargs.setdefault("proxy_ssl_context", self._context)
+        return super().proxy_manager_for(proxy, **kwargs)
 
 
 def _root(err: BaseException) -> Any:

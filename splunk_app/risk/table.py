@@ -8,6 +8,10 @@ import re
 from collections.abc import Iterable, Mapping
 
 COLLECTION = "mimecast_user_risk"
+# The table's CSV twin in the app's lookups/ folder, for `| mimecastrisk lookup=...` on the indexers (the
+# KV store lives on the search head only), and the shipped saved search that writes it from the collection.
+CSV_TWIN = "mimecast_user_risk.csv"
+CSV_TWIN_SEARCH = "Mimecast Awareness - Risk table CSV for indexers"
 
 FIELDS = (
     "email",

@@ -13,7 +13,7 @@ from splunktaucclib.rest_handler.error import RestError
 
 from splunk_app.account_check import check_account, submitted_fields
 from splunk_app.splunk.service import SplunkdError, connect
-from splunk_app.splunk.settings import load_proxy
+from splunk_app.splunk.settings import load_ca_bundle, load_proxy
 
 
 class AccountHandler(AdminExternalHandler):
@@ -37,9 +37,13 @@ class AccountHandler(AdminExternalHandler):
     def _check(self, saved: Mapping[str, str]) -> None:
         fields = submitted_fields(saved, self.payload)
         try:
-            proxy = load_proxy(connect(get_splunkd_endpoint(), self.getSessionKey()))
+            service = connect(get_splunkd_endpoint(), self.getSessionKey())
+            proxy = load_proxy(service)
+            ca_bundle = load_ca_bundle(service)
         except SplunkdError as err:
-            raise RestError(400, f"Cannot read the proxy settings to check the account: {err}") from err
-        result = check_account(fields, proxy)
+            raise RestError(
+                400, f"Cannot read the proxy or company CA settings to check the account: {err}"
+            ) from err
+        result = check_account(fields, proxy, ca_bundle)
         if not result.ok:
             raise RestError(400, result.message)

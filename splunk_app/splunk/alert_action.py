@@ -255,6 +255,7 @@ def _client(service: Any, account_name: str) -> Client:
         account.credentials,
         proxy=settings.load_proxy(service),
         retry=RETRIES,
+        ca_bundle=settings.load_ca_bundle(service),
         account_code=account.account_code,
     )
 

@@ -31,7 +31,13 @@ from splunk_app.risk.sync import Spool
 from splunk_app.splunk import logs
 from splunk_app.splunk.risk_store import KVRiskStore, kvstore_ready
 from splunk_app.splunk.service import SplunkdError, connect
-from splunk_app.splunk.settings import SettingsError, load_account, load_log_level, load_proxy
+from splunk_app.splunk.settings import (
+    SettingsError,
+    load_account,
+    load_ca_bundle,
+    load_log_level,
+    load_proxy,
+)
 from splunk_app.state import Checkpoint, file_stem
 
 _DATA_TYPES = {"int": Argument.data_type_number, "bool": Argument.data_type_boolean}
@@ -154,7 +160,11 @@ class MimecastInput(Script):
             if proxy is not None:
                 logs.hide(proxy.password)
             client = Client(
-                account.base_url, account.credentials, proxy=proxy, account_code=account.account_code
+                account.base_url,
+                account.credentials,
+                proxy=proxy,
+                ca_bundle=load_ca_bundle(service),
+                account_code=account.account_code,
             )
             full_snapshot = values["full_snapshot_hours"] * 3600.0
             with Checkpoint(

@@ -20,7 +20,16 @@ from splunklib.searchcommands import Configuration, Option, StreamingCommand
 from splunklib.searchcommands.internals import CsvDialect
 
 from splunk_app.risk.rows import enrich_rows, lines
-from splunk_app.risk.table import COLLECTION, FIELDS, RiskTable, TableError, read_csv, table_from_rows
+from splunk_app.risk.table import (
+    COLLECTION,
+    CSV_TWIN,
+    CSV_TWIN_SEARCH,
+    FIELDS,
+    RiskTable,
+    TableError,
+    read_csv,
+    table_from_rows,
+)
 from splunk_app.splunk import kvstore
 from splunk_app.splunk.logs import get_logger
 from splunk_app.splunk.service import SplunkdError, connect
@@ -124,7 +133,10 @@ class MimecastRiskCommand(StreamingCommand):
                 "for example lookup=mimecast_user_risk.csv"
             )
         if not path.is_file():
-            raise TableError(f"lookup={name!r}: there is no such file in the app's lookups folder")
+            raise TableError(
+                f"lookup={name!r}: there is no such file in the app's lookups folder; the saved search "
+                f"'{CSV_TWIN_SEARCH}' writes {CSV_TWIN} there from the risk table: enable it (or run it once)"
+            )
         return path
 
 

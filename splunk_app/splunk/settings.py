@@ -1,5 +1,5 @@
-"""The add-on's configuration as UCC saves it: accounts, proxy and log level, with the secrets read
-from storage/passwords (never from the conf files, which hold only `********`)."""
+"""The add-on's configuration as UCC saves it: accounts, proxy, company CA and log level, with the secrets
+read from storage/passwords (never from the conf files, which hold only `********`)."""
 
 from __future__ import annotations
 
@@ -13,11 +13,14 @@ from splunklib import client
 
 from splunk_app import APP_ID
 from splunk_app.mimecast import HmacCredentials, OAuth2Credentials, Proxy
+from splunk_app.mimecast.trust import CaBundleError, company_bundle
 from splunk_app.splunk.logs import hide
 from splunk_app.splunk.service import SplunkdError, get_json
 
 ACCOUNT_CONF = "ta_mimecast_awareness_account"
 SETTINGS_CONF = "ta_mimecast_awareness_settings"
+# The Configuration page's Company CA tab: its stanza in SETTINGS_CONF and its one field.
+COMPANY_CA = ("company_ca", "ca_certificates")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # solnlib's CredentialManager (which UCC uses) splits a secret into 255-character parts named
 # `<user>``splunk_cred_sep``<n>` and ends it with this mark.
@@ -102,6 +105,22 @@ def load_proxy(service: client.Service) -> Proxy | None:
     username = (fields.get("proxy_username") or "").strip() or None
     password = _secrets(service, SETTINGS_CONF, "proxy").get("proxy_password") if username else None
     return Proxy(url=url, username=username, password=password or None)
+
+
+def load_ca_bundle(service: client.Service) -> str | None:
+    """The Company CA tab's certificates (PEM), checked, or None when none are set."""
+    stanza, key = COMPANY_CA
+    fields = _stanza(service, SETTINGS_CONF, stanza, "company CA settings", missing_ok=True)
+    text = str(fields.get(key) or "").strip()
+    if not text:
+        return None
+    try:
+        return company_bundle(text)
+    except CaBundleError as err:
+        raise SettingsError(
+            f"the company CA on the Configuration page's Company CA tab {err}; paste the CA certificate(s) "
+            "in PEM (-----BEGIN CERTIFICATE----- ...) or clear the field"
+        ) from err
 
 
 def load_log_level(service: client.Service) -> str:

@@ -192,8 +192,12 @@ def defined_macros() -> set[str]:
 
 
 def defined_lookups() -> set[str]:
+    """Lookup definitions, the files the app ships, and the files a definition names (a saved search may
+    write one that is not shipped)."""
     files = {p.name for p in (ROOT / "lookups").glob("*")} if (ROOT / "lookups").exists() else set()
-    return set(conf("transforms.conf")) | files | STANDARD_LOOKUPS
+    transforms = conf("transforms.conf")
+    named = {stanza["filename"] for stanza in transforms.values() if stanza.get("filename")}
+    return set(transforms) | files | named | STANDARD_LOOKUPS
 
 
 def defined_commands() -> set[str]:

@@ -56,7 +56,7 @@ def test_every_data_source_is_used():
 
 def test_the_layout_places_every_visualization_and_input_once():
     layout = DEFINITION["layout"]
-    placed = [block["item"] for block in layout["structure"]]
+    placed = [block["item"] for grid in layout["layoutDefinitions"].values() for block in grid["structure"]]
     assert sorted(placed) == sorted(DEFINITION["visualizations"])
     assert sorted(layout["globalInputs"]) == sorted(DEFINITION["inputs"])
 
@@ -93,3 +93,66 @@ def test_single_values_read_a_field_their_search_makes():
 def test_nav_opens_the_overview():
     nav = (spl.DEFAULT / "data" / "ui" / "nav" / "default.xml").read_text(encoding="utf-8")
     assert '<view name="mimecast_awareness_overview" default="true"/>' in nav
+
+
+# The grade palette (A best ... F worst), one colour per grade in every chart and table.
+GRADE_COLOURS = {
+    "A": "#1A9850",
+    "B": "#91CF60",
+    "C": "#FEE08B",
+    "D": "#FC8D59",
+    "F": "#D73027",
+    "No grade": "#BBBBBB",
+}
+GRADE_CHARTS = ("viz_grade_now", "viz_grade_trend", "viz_components")
+
+
+def test_every_grade_chart_and_grade_cell_uses_the_one_grade_palette():
+    for name in GRADE_CHARTS:
+        assert DEFINITION["visualizations"][name]["options"]["seriesColorsByField"] == GRADE_COLOURS, name
+    graded_tables = [
+        (name, viz)
+        for name, viz in DEFINITION["visualizations"].items()
+        if "Grade" in viz.get("options", {}).get("columnFormat", {})
+    ]
+    assert {name for name, _ in graded_tables} == {"viz_riskiest", "viz_risky_clicks"}
+    for name, viz in graded_tables:
+        cells = {rule["match"]: rule["value"] for rule in viz["context"]["gradeColors"]}
+        assert cells == GRADE_COLOURS, name
+
+
+def _table_queries() -> dict[str, str]:
+    return {
+        name: DEFINITION["dataSources"][viz["dataSources"]["primary"]]["options"]["query"]
+        for name, viz in DEFINITION["visualizations"].items()
+        if viz["type"] == "splunk.table"
+    }
+
+
+def test_watch_list_status_reads_yes_or_no_in_every_table():
+    with_status = {name: q for name, q in _table_queries().items() if '"Watch-listed"' in q}
+    assert set(with_status) == {"viz_riskiest", "viz_risky_clicks"}
+    for name, query in with_status.items():
+        assert '"yes", "no")' in query, name
+
+
+def test_table_columns_have_labels_a_soc_reads_and_a_width_each():
+    for name, query in _table_queries().items():
+        renamed = query.splitlines()[-1]
+        assert renamed.startswith("| rename "), name
+        labels = [label.strip('"') for label in re.findall(r' as ("[^"]+"|\w+)', renamed)]
+        assert all(label[0].isupper() and "_" not in label for label in labels), (name, labels)
+        widths = DEFINITION["visualizations"][name]["options"]["columnFormat"]
+        assert sorted(widths) == sorted(labels), name
+
+
+def test_a_percentage_keeps_its_decimal():
+    viz = DEFINITION["visualizations"]["viz_phish_rate"]
+    assert viz["options"]["numberPrecision"] == 1
+    assert viz["options"]["unit"] == "%"
+
+
+def test_the_wrongly_answered_chart_shows_only_wrong_answers():
+    query = DEFINITION["dataSources"]["ds_modules_wrong"]["options"]["query"]
+    assert 'where status="Incorrect"' in query
+    assert "Correct" not in query.replace('"Incorrect"', "")

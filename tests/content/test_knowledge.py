@@ -45,6 +45,7 @@ ALERT_TEMPLATES = [
     "Mimecast Awareness - Repeat phishing simulation clicker",
     "Mimecast Awareness - Overdue training",
     "Mimecast Awareness - ES human risk score",
+    "Mimecast Awareness - Input failing or stale",
 ]
 
 

@@ -160,3 +160,16 @@ def test_the_inputs_page_and_inputs_conf_are_the_catalogues(installed_app: Path)
         assert [e for e in got["entity"] if e["field"] in {o["field"] for o in ours}] == ours
     expected = ucc_inputs.inputs_conf() + "\n" + ucc_inputs.audit_input()
     assert (installed_app / "default" / "inputs.conf").read_text() == expected
+
+
+def test_ready_for_splunkbase_licence_release_notes_and_update_check(installed_app: Path) -> None:
+    manifest = json.loads((installed_app / "app.manifest").read_text(encoding="utf-8"))["info"]
+    assert manifest["license"]["name"] == "Apache License 2.0"
+    assert (installed_app / manifest["license"]["text"]).read_text(encoding="utf-8") == (
+        ROOT / "LICENSE"
+    ).read_text(encoding="utf-8")
+    notes = (installed_app / manifest["releaseNotes"]["text"]).read_text(encoding="utf-8")
+    assert f"## {__version__} ({manifest['releaseDate']})" in notes
+    assert len(manifest["description"]) > 200
+    conf = parse_conf(installed_app / "default" / "app.conf")
+    assert conf["package"]["check_for_updates"] == "true"

@@ -8,7 +8,18 @@ from pathlib import Path
 import splunk_app.mimecast
 
 PACKAGE = Path(splunk_app.mimecast.__file__).parent
-ORDER = ["errors", "records", "auth", "retry", "ratelimit", "transport", "endpoints", "client", "__init__"]
+ORDER = [
+    "errors",
+    "records",
+    "auth",
+    "retry",
+    "ratelimit",
+    "trust",
+    "transport",
+    "endpoints",
+    "client",
+    "__init__",
+]
 
 
 def _imports(path: Path) -> set[str]:

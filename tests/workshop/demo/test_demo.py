@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -147,3 +148,26 @@ def test_it_names_the_files_it_wrote(demo_run):
         assert (out / name).stat().st_size > 0
         assert str(out / name) in stdout
     assert "Package: " in stdout
+
+
+def test_counts_are_worded_as_numbers_are_read(demo_run):
+    _, stdout = demo_run
+    wrong = re.findall(r"(?<![\d,=])1 (?:events|pages|records|requests|users|API requests)\b", stdout)
+    assert wrong == [], wrong
+    assert "1 event from 1 page of company/get-safe-score-summary" in stdout
+
+
+def test_pages_are_data_calls_not_token_requests(demo_run):
+    _, stdout = demo_run
+    oauth_input = stdout.split("mimecast_at_safe_score_summary (OAuth 2.0")[1].split("[2/")[0]
+    assert "1 event from 1 page of " in oauth_input
+    assert "pages=1 requests=2 " in oauth_input  # the token is a request, not a page
+
+
+def test_every_watch_listed_user_has_something_on_the_watch_list(demo_run):
+    out, stdout = demo_run
+    listed = [row for row in read_table(out) if row["watchlist"] == "true"]
+    assert listed
+    assert all(int(row["watchlist_count"]) >= 1 for row in listed)
+    shown = stdout.split("Top watch-listed users")[1].split("Ten enriched events")[0]
+    assert " watch list 0 " not in shown

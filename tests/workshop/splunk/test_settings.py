@@ -146,3 +146,25 @@ def test_secrets_are_asked_for_this_apps_realm_only(splunkd, service):
     settings.load_account(service, "prod")
     (asked,) = [r for r in splunkd.requests if r.path.endswith("storage/passwords")]
     assert asked.query["search"] == f"realm={settings.realm(ACCOUNTS)}"
+
+
+def test_no_company_ca_is_none(splunkd, service):
+    assert settings.load_ca_bundle(service) is None
+    splunkd.set_conf(SETTINGS, "company_ca", {"ca_certificates": "  "})
+    assert settings.load_ca_bundle(service) is None
+
+
+def test_the_company_ca_as_the_configuration_page_saves_it(splunkd, service):
+    import trustme
+
+    pem = trustme.CA().cert_pem.bytes().decode()
+    splunkd.set_conf(SETTINGS, "company_ca", {"ca_certificates": "\n" + pem + "\n"})
+
+    assert settings.load_ca_bundle(service) == pem
+
+
+def test_a_company_ca_that_is_not_pem_certificates_says_where_to_fix_it(splunkd, service):
+    splunkd.set_conf(SETTINGS, "company_ca", {"ca_certificates": "MIIB not a pem"})
+
+    with pytest.raises(settings.SettingsError, match=r"Company CA tab .*no certificate"):
+        settings.load_ca_bundle(service)

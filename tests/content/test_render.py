@@ -1,0 +1,70 @@
+"""Every dashboard, validated and drawn by Splunk's own Dashboard Studio packages in headless Chromium.
+
+Each search is fed a small sample result (samples/<view>.json); the test fails on a validation error, a panel
+that reports an error or a warning, a panel that draws nothing, a table with columns scrolled out of view or
+a header broken mid-word.
+The pictures land in build/dashboards/ (`make dashboard-pictures` copies them to docs/dashboards/ for the
+README). `make test` installs the npm packages and chromium.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from . import dashboard, render
+
+VIEWS = [path.stem for path in dashboard.views()]
+
+
+@pytest.fixture(scope="module")
+def report() -> dict[str, dict]:
+    if not render.READY.is_file():
+        pytest.fail("npm packages missing: run `make render-tools`")
+    if not render.chromium():
+        pytest.fail("chromium missing: `apt-get install -y chromium` (make test does it)")
+    return render.render_all()
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_every_search_has_a_sample_result(view):
+    _, definition = dashboard.load(dashboard.VIEWS / f"{view}.xml")
+    sample = render.samples(view)
+    assert sorted(sample) == sorted(definition["dataSources"])
+    for name, result in sample.items():
+        assert result["rows"], f"{view}: the sample of {name} is empty"
+        assert all(len(row) == len(result["fields"]) for row in result["rows"]), name
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_the_definition_passes_dashboard_studios_validator(report, view):
+    assert report[view]["validation"] == []
+    assert report[view]["renderErrors"] == []
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_the_dashboard_draws_without_errors(report, view):
+    assert report[view]["rendered"], f"{view}: Dashboard Studio never said it had rendered"
+    assert report[view]["consoleErrors"] == []
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_every_panel_draws_its_sample_and_reports_nothing_wrong(report, view):
+    _, definition = dashboard.load(dashboard.VIEWS / f"{view}.xml")
+    panels = {panel["id"]: panel for panel in report[view]["panels"]}
+    assert sorted(panels) == sorted(definition["visualizations"])
+    problems = {
+        name: panel
+        for name, panel in panels.items()
+        if not panel["drawn"]
+        or panel["messages"]
+        or panel["content"] == 0
+        or panel["hiddenColumns"]
+        or panel["brokenHeaders"]
+    }
+    assert problems == {}
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_a_picture_is_written(report, view):
+    picture = render.OUTPUT / f"{view}.png"
+    assert picture.stat().st_size > 10_000
