@@ -129,6 +129,7 @@ def check_account(
             timeout=CHECK_TIMEOUT,
             retry=CHECK_RETRY,
             ca_bundle=ca_bundle,
+            account_code=str(fields.get("account_code") or ""),
         )
         client.post("safe_score_summary", data=[])
     except MimecastError as err:
