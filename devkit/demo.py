@@ -37,6 +37,10 @@ BIN = Path(__file__).resolve().parents[1] / "bin"
 API_PREFIX = "/api/awareness-training/"
 GROUP = "High Risk Users"
 ACT_ON = 5
+CONTAIN_DAYS = 2
+CLOCK_MOVE_DAYS = 3
+CONTAINMENT = "mimecast_containment"
+SWEEP_SEARCH = "Mimecast Awareness - Containment sweep"
 
 OAUTH2_ACCOUNT = "demo_oauth2"
 HMAC_ACCOUNT = "demo_hmac"
@@ -64,7 +68,9 @@ INPUTS = (
     DemoInput("mimecast_at_safe_score_summary", OAUTH2_ACCOUNT),
     DemoInput("mimecast_at_safe_score", OAUTH2_ACCOUNT, {"page_size": "500"}),
     DemoInput("mimecast_at_watchlist", HMAC_ACCOUNT, {"page_size": "500"}),
+    DemoInput("mimecast_at_watchlist_summary", OAUTH2_ACCOUNT),
     DemoInput("mimecast_at_performance", OAUTH2_ACCOUNT, {"page_size": "500", "include_user_details": "1"}),
+    DemoInput("mimecast_at_performance_summary", OAUTH2_ACCOUNT),
     DemoInput("mimecast_at_queue", HMAC_ACCOUNT, {"page_size": "500"}),
     DemoInput("mimecast_at_campaign", HMAC_ACCOUNT, {"page_size": "500"}),
     DemoInput("mimecast_at_phishing", OAUTH2_ACCOUNT, {"page_size": "500"}),
@@ -86,6 +92,9 @@ class DemoResult:
     enriched: list[dict[str, Any]] = field(default_factory=list)
     files: list[tuple[Path, str]] = field(default_factory=list)
     acted: list[str] = field(default_factory=list)
+    contained: list[dict[str, Any]] = field(default_factory=list)
+    members_before_sweep: int = 0
+    swept: list[str] = field(default_factory=list)
     group_members: list[str] = field(default_factory=list)
     package: Path | None = None
     api_requests: int = 0
@@ -114,6 +123,8 @@ def run(users: int, seed: int, out_dir: Path, sample_size: int, say: Say) -> Dem
             table, splunkd, sample_size=sample_size, seed=seed, dispatch=work / "dispatch", out_dir=out_dir,
             result=result, say=say,
         )  # fmt: skip
+        result.members_before_sweep = len(tenant.group_members(GROUP))
+        _expire(splunkd, work / "dispatch", result, say)
         result.group_members = sorted(tenant.group_members(GROUP))
         result.api_requests = len(tenant.requests)
     result.package = newest_package(Path("dist"))
@@ -166,10 +177,34 @@ def _enrich_and_act(
     clickers = riskiest_clickers(result.enriched, ACT_ON)
     say(
         f"Alert action 'Add to Mimecast group' ({GROUP}) for the {len(clickers)} riskiest clickers, "
-        "as the alert template 'Risky user clicked a link' would trigger it: a dry run, then for real"
+        "as the alert template 'Risky user clicked a link' would trigger it: a dry run, then for real, "
+        f"time-boxed to {CONTAIN_DAYS} days"
     )
     for dry_run in ("1", "0"):
-        result.acted += add_to_group(clickers, splunkd, dispatch / f"dry_run_{dry_run}", dry_run)
+        configuration = {
+            "email_field": "mimecast_identity",
+            "dry_run": dry_run,
+            "for_days": str(CONTAIN_DAYS),
+        }
+        result.acted += run_action(
+            "mimecast_add_to_group", clickers, splunkd, dispatch / f"dry_run_{dry_run}", configuration
+        )
+    result.contained = splunkd.collection(CONTAINMENT)
+
+
+def _expire(splunkd: Any, dispatch: Path, result: DemoResult, say: Say) -> None:
+    """Move the clock past the containment (the records are aged, as if the days had passed), then run the
+    scheduled sweep as splunkd would: it removes everyone whose time is up."""
+    say(f"Moving the clock {CLOCK_MOVE_DAYS} days on, then the scheduled search '{SWEEP_SEARCH}' runs")
+    aged = [
+        {**doc, "added_at": doc["added_at"] - CLOCK_MOVE_DAYS * 86400,
+         "expires_at": doc["expires_at"] - CLOCK_MOVE_DAYS * 86400}
+        for doc in splunkd.collection(CONTAINMENT)
+    ]  # fmt: skip
+    splunkd.create_collection(CONTAINMENT, aged)
+    result.swept = run_action(
+        "mimecast_containment_sweep", [], splunkd, dispatch / "sweep", {}, search_name=SWEEP_SEARCH
+    )
 
 
 def configure(splunkd: Any, tenant: Any) -> None:
@@ -180,6 +215,7 @@ def configure(splunkd: Any, tenant: Any) -> None:
     splunkd.set_conf(SETTINGS_CONF, "proxy", {"proxy_enabled": "0"})
     splunkd.set_conf(SETTINGS_CONF, "logging", {"loglevel": "INFO"})
     splunkd.create_collection(risk.COLLECTION)
+    splunkd.create_collection(CONTAINMENT)
 
 
 def run_input(spec: DemoInput, splunkd: Any, checkpoint_dir: Path) -> Any:
@@ -311,9 +347,17 @@ def riskiest_clickers(enriched: list[dict[str, Any]], count: int) -> list[dict[s
     return [{"mimecast_identity": user, "clicks": str(n)} for user, n in clicks.most_common(count)]
 
 
-def add_to_group(results: list[dict[str, Any]], splunkd: Any, dispatch: Path, dry_run: str) -> list[str]:
-    """Run the `Add to Mimecast group` alert action as splunkd does (`--execute`, the JSON payload on stdin,
-    the results as a gzipped CSV); return its per-user log lines."""
+def run_action(
+    action: str,
+    results: list[dict[str, Any]],
+    splunkd: Any,
+    dispatch: Path,
+    configuration: dict[str, str],
+    *,
+    search_name: str = "Mimecast Awareness - Risky user clicked a link",
+) -> list[str]:
+    """Run an alert action as splunkd does (`--execute`, the JSON payload on stdin, the results as a gzipped
+    CSV); return its per-user log lines."""
     dispatch.mkdir(parents=True)
     results_file = dispatch / "results.csv.gz"
     with gzip.open(results_file, "wt", encoding="utf-8", newline="") as handle:
@@ -321,22 +365,22 @@ def add_to_group(results: list[dict[str, Any]], splunkd: Any, dispatch: Path, dr
         writer.writeheader()
         writer.writerows(results)
     payload = {
-        "app": APP_ID, "owner": "admin", "search_name": "Mimecast Awareness - Risky user clicked a link",
-        "sid": dispatch.name, "results_file": str(results_file), "server_uri": splunkd.uri,
-        "session_key": splunkd.session_key,
-        "configuration": {"account": OAUTH2_ACCOUNT, "group": GROUP, "email_field": "mimecast_identity",
-                          "max_users": "25", "dry_run": dry_run},
+        "app": APP_ID, "owner": "admin", "search_name": search_name,
+        "sid": f"scheduler__admin__{APP_ID}__{dispatch.name}", "results_file": str(results_file),
+        "server_uri": splunkd.uri, "session_key": splunkd.session_key,
+        "configuration": {"account": OAUTH2_ACCOUNT, "group": GROUP, "max_users": "25", **configuration},
     }  # fmt: skip
     env = {key: value for key, value in os.environ.items() if key != "SPLUNK_HOME"}
     done = subprocess.run(  # noqa: S603 - our own script, no shell
-        [sys.executable, str(BIN / "mimecast_add_to_group.py"), "--execute"],
+        [sys.executable, str(BIN / f"{action}.py"), "--execute"],
         input=json.dumps(payload), capture_output=True, text=True, env=env, timeout=120, check=False,
     )  # fmt: skip
     if done.returncode != 0:
-        raise DemoError(
-            f"mimecast_add_to_group failed (exit {done.returncode}): {done.stderr.strip()[-2000:]}"
-        )
-    return [line[line.index("outcome=") :] for line in done.stderr.splitlines() if " outcome=" in line]
+        raise DemoError(f"{action} failed (exit {done.returncode}): {done.stderr.strip()[-2000:]}")
+    lines = done.stderr.splitlines()
+    return [
+        line[line.index("outcome=") :] for line in lines if " outcome=" in line and "mc_summary=" not in line
+    ]
 
 
 def newest_package(dist: Path) -> Path | None:
@@ -378,6 +422,14 @@ def report(result: DemoResult, say: Say) -> None:
     say("")
     say(f"Alert action: Add to Mimecast group {GROUP}")
     for line in result.acted:
+        say(f"  {line}")
+    say(f"  members of {GROUP} in the simulated tenant: {result.members_before_sweep}")
+    for record in result.contained:
+        until = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(record["expires_at"]))
+        say(f"  contained: {record['user']:<36} until {until} (KV store collection {CONTAINMENT})")
+    say("")
+    say(f"Containment sweep, {CLOCK_MOVE_DAYS} days later ({SWEEP_SEARCH})")
+    for line in result.swept:
         say(f"  {line}")
     say(f"  members of {GROUP} in the simulated tenant now: {len(result.group_members)}")
     say("")

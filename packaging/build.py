@@ -113,7 +113,9 @@ def stage(work: Path) -> Path:
     author = app_conf["launcher"]["author"]
     (source / "app.manifest").write_text(json.dumps(manifest(__version__, author), indent=4) + "\n")
     # The Inputs page and the inputs' defaults come from the data-set catalogue, never from a hand copy.
-    (source / "default" / "inputs.conf").write_text(ucc_inputs.inputs_conf())
+    (source / "default" / "inputs.conf").write_text(
+        ucc_inputs.inputs_conf() + "\n" + ucc_inputs.audit_input()
+    )
     config = json.loads((ROOT / "globalConfig.json").read_text())
     config["pages"]["inputs"]["services"] = ucc_inputs.services()
     (work / "globalConfig.json").write_text(json.dumps(config, indent=4) + "\n")

@@ -12,6 +12,7 @@ from typing import Any
 from splunk_app.inputs.catalogue import CATALOGUE
 from splunk_app.inputs.dataset import DataSet
 from splunk_app.inputs.settings import Setting
+from splunk_app.splunk import audit
 
 PYTHON_KEYS = {"python.version": "python3", "python.required": "3.9, 3.13"}
 NAME = {
@@ -133,4 +134,23 @@ def inputs_conf() -> str:
             for setting in data_set.all_settings
             if setting.default is not None
         ]
+    return "\n".join(lines) + "\n"
+
+
+def audit_input() -> str:
+    """The one input that ships enabled, beside the data sets': the audit trail's spool folder, as
+    splunk_app/splunk/audit.py writes it."""
+    lines = [
+        "# The audit trail: every change the alert actions and the containment sweep make in",
+        "# Mimecast, one JSON file per event in the add-on's folder of splunkd's spool, indexed and",
+        "# then deleted. More specific than Splunk's own [batch://$SPLUNK_HOME/var/spool/splunk], so",
+        "# it wins for these files, as Splunk's own ...stash_new stanza does. Set the index in",
+        "# local/inputs.conf if the add-on's index is not `mimecast` (the macro mimecast_awareness_index).",
+        f"[batch://$SPLUNK_HOME/{'/'.join(audit.SPOOL)}]",
+        "move_policy = sinkhole",
+        "whitelist = \\.json$",
+        f"sourcetype = {audit.SOURCETYPE}",
+        f"index = {audit.INDEX}",
+        "crcSalt = <SOURCE>",
+    ]
     return "\n".join(lines) + "\n"

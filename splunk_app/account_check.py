@@ -151,13 +151,14 @@ def check_account(
         ca_bundle=ca_bundle,
         run_seconds=CHECK_SECONDS,
         max_pages=1,
+        account_code=str(fields.get("account_code") or ""),
     )
     oauth = isinstance(credentials, OAuth2Credentials)
     pulls: list[str] = []
     refused: list[tuple[str, str]] = []
     for data_set in CATALOGUE.values():  # each data set's own first call, one record long
         endpoint = ENDPOINTS[data_set.endpoint]
-        if oauth and endpoint.api1_only:
+        if oauth and not endpoint.api2:
             refused.append((data_set.title, API1_ONLY))
             continue
         try:

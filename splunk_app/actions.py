@@ -13,9 +13,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from splunk_app import statedb
+from splunk_app import containment, statedb
 from splunk_app.mimecast import (
-    ApiError,
     BadCredentials,
     Client,
     InsecureUrl,
@@ -24,6 +23,7 @@ from splunk_app.mimecast import (
     MissingPermission,
     NetworkError,
 )
+from splunk_app.mimecast.errors import item_failures
 
 EMAIL_FIELDS = ("mimecast_identity", "user", "src_user", "recipient", "email")
 DEFAULT_MAX_USERS = 25
@@ -33,9 +33,11 @@ MODES = {
     "remove": ("remove_group_member", "removed", "not_member", "err_folder_email_address_not_found"),
 }
 NO_GROUP = "err_folder_not_found"
+TOO_BIG = "body_too_large"
 # Failures that every further call of the run would hit too: stop at the first.
 _FATAL = (BadCredentials, MissingPermission, KeysExpired, InsecureUrl, NetworkError)
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_TRUE = ("1", "true", "yes", "t", "y")
+_FALSE = ("0", "false", "no", "f", "n")
 
 
 class ActionError(Exception):
@@ -44,18 +46,20 @@ class ActionError(Exception):
 
 @dataclass(frozen=True)
 class Params:
-    """The action's parameters as the alert's configuration gives them."""
+    """The action's parameters as the alert's configuration gives them. `for_days` (add only): hold the
+    users that long, then a sweep removes them; None holds them until someone removes them."""
 
     account: str
     group: str
     email_field: str
     max_users: int
     dry_run: bool
+    for_days: float | None = None
 
 
 @dataclass(frozen=True)
 class Target:
-    """One user to act on and the search result (rid) it came from."""
+    """One user to act on (the risk table's email) and the search result (rid) that named them."""
 
     email: str
     rid: str
@@ -67,9 +71,12 @@ class Outcome:
 
     rid: str
     email: str | None
-    outcome: str  # added, already_member, removed, not_member, would_add, would_remove, skipped, failed
+    # added, already_member, removed, not_member, would_add, would_remove, expired, reverted, released,
+    # skipped, failed
+    outcome: str
     detail: str = ""
     code: str = ""  # Mimecast's error code, when a failure came with one
+    group: str = ""  # the group, when it is not the run's own (the sweep's users are in many)
 
     @property
     def ok(self) -> bool:
@@ -83,8 +90,24 @@ class Group:
     found: bool = True  # False: no group has this name, so it is taken as an id that only a real call checks
 
 
-def parse_params(configuration: dict[str, Any]) -> Params:
-    """Validate the alert's parameters, saying which one is wrong and how to fix it."""
+@dataclass
+class Context:
+    """What a run needs besides its parameters, so that tests can give plain stand-ins: a client per
+    account, the risk table's identity resolver (identity -> the table's email, None when not in it), the
+    group cache, the containment records, the audit sink, the run's origin and the clock."""
+
+    client_for: Callable[[str], Client]
+    resolve: Callable[[str], str | None]
+    run: containment.Run
+    store: containment.Store | None = None
+    audit: Callable[[dict[str, Any]], None] = lambda event: None
+    cache: GroupCache | None = None
+    clock: Callable[[], float] = time.time
+
+
+def parse_params(configuration: dict[str, Any], mode: str = "add") -> Params:
+    """Validate the alert's parameters, saying which one is wrong and how to fix it. Dry run is the
+    default: only an explicit 0 acts for real."""
     account = str(configuration.get("account") or "").strip()
     group = str(configuration.get("group") or "").strip()
     if not account:
@@ -94,17 +117,26 @@ def parse_params(configuration: dict[str, Any]) -> Params:
     raw_max = str(configuration.get("max_users") or DEFAULT_MAX_USERS).strip()
     if not raw_max.isdigit() or int(raw_max) < 1:
         raise ActionError(f"parameter max_users={raw_max!r} is not a whole number of at least 1")
-    dry_run = str(configuration.get("dry_run") or "0").strip().lower() in ("1", "true", "yes", "t", "y")
+    raw_dry = str(configuration.get("dry_run") or "1").strip().lower()
+    if raw_dry not in _TRUE + _FALSE:
+        raise ActionError(f"parameter dry_run={raw_dry!r} is not 1 (report only) or 0 (act)")
+    for_days = None
+    if mode == "add":
+        try:
+            for_days = containment.parse_days(configuration.get("for_days"))
+        except ValueError as err:
+            raise ActionError(f"parameter {err}; leave it empty to add without a time box") from err
     email_field = str(configuration.get("email_field") or "").strip()
-    return Params(account, group, email_field, int(raw_max), dry_run)
+    return Params(account, group, email_field, int(raw_max), raw_dry in _TRUE, for_days)
 
 
 def pick_targets(
-    results: Iterable[tuple[str, dict[str, str]]], email_field: str
+    results: Iterable[tuple[str, dict[str, str]]], email_field: str, resolve: Callable[[str], str | None]
 ) -> tuple[list[Target], list[Outcome]]:
-    """The distinct users named by the results (first result wins), and one problem per result that names
-    none. `results` are (rid, row) pairs; a multivalue field (splunkd's `__mv_<field>` column) names
-    several users."""
+    """The distinct users of the risk table named by the results (first result wins), and one problem per
+    value that names none: `resolve` maps a value as logs write it (any case, `DOMAIN\\user`, ...) to the
+    table's email, so an address from outside the tenant's own people is never acted on. `results` are
+    (rid, row) pairs; a multivalue field (splunkd's `__mv_<field>` column) names several users."""
     fields = (email_field,) if email_field else EMAIL_FIELDS
     targets: dict[str, Target] = {}
     problems: list[Outcome] = []
@@ -115,10 +147,16 @@ def pick_targets(
             problems.append(Outcome(rid, None, "skipped", f"result {rid} has no value in {where}"))
             continue
         for value in _values(row, field):
-            email = value.strip().lower()
-            if not _EMAIL.match(email):
+            email = resolve(value.strip())
+            if email is None:
                 problems.append(
-                    Outcome(rid, None, "skipped", f"result {rid}: {field}={value!r} is not an email")
+                    Outcome(
+                        rid,
+                        None,
+                        "skipped",
+                        f"result {rid}: {field}={value!r} is not a user of the risk table: acted on only "
+                        "the tenant's own people",
+                    )
                 )
             elif email not in targets:
                 targets[email] = Target(email, rid)
@@ -156,65 +194,213 @@ def resolve_group(client: Client, group: str, cache: GroupCache | None, account:
 
 
 def act(client: Client, mode: str, group: Group, targets: list[Target], dry_run: bool) -> Iterator[Outcome]:
-    """Add or remove each user; a user already in (or already out of) the group is a success. A failure
-    that every later call would hit too (credentials, permission, expired keys, network, unknown group)
-    ends the run with one line, and the users not reached are reported as skipped."""
+    """Add or remove the users in as few calls as Mimecast's limits allow, each user's outcome read from
+    the answer's fail[] (already in, or already out of, the group is a success). A failure of a whole
+    call fails that call's users; one that every later call would hit too (credentials, permission,
+    expired keys, network, unknown group) also ends the run, the users not reached reported as skipped."""
     endpoint, done, unchanged, unchanged_code = MODES[mode]
     if dry_run:
         note = "" if group.found else f"no group is named {group.name!r}; a real run takes it as a group id"
         for target in targets:
             yield Outcome(target.rid, target.email, f"would_{mode}", note)
         return
-    for position, target in enumerate(targets):
+    by_email = {target.email: target for target in targets}
+    items = [{"id": group.id, "emailAddress": target.email} for target in targets]
+    reached = 0
+    for batch, fits in client.batches(endpoint, items):
+        chosen = [by_email[item["emailAddress"]] for item in batch]
+        reached += len(chosen)
+        if not fits:
+            reason = f"the address is too long for one {endpoint} call (Mimecast's request size limit)"
+            yield Outcome(chosen[0].rid, chosen[0].email, "failed", reason, TOO_BIG)
+            continue
         try:
-            client.post(endpoint, data=[{"id": group.id, "emailAddress": target.email}])
-            yield Outcome(target.rid, target.email, done)
-        except ApiError as err:
-            if err.code == unchanged_code:
-                yield Outcome(target.rid, target.email, unchanged)
-            elif err.code == NO_GROUP:
-                reason = f"no Mimecast group is named or has the id {group.name!r}"
-                yield from _stop(targets[position:], reason, NO_GROUP)
-                return
-            else:
-                yield Outcome(target.rid, target.email, "failed", str(err), err.code or "")
+            answer = client.post(endpoint, data=batch)
         except _FATAL as err:
-            yield from _stop(targets[position:], str(err))
+            yield from _failed(chosen, str(err), err.code or "")
+            yield from _not_reached(targets[reached:])
             return
         except MimecastError as err:
-            yield Outcome(target.rid, target.email, "failed", str(err))
+            yield from _failed(chosen, str(err), err.code or "")
+            continue
+        refused = {str(key.get("emailAddress", "")).lower(): f for key, f in _keyed(answer)}
+        for target in chosen:
+            failure = refused.get(target.email)
+            if failure is None:
+                yield Outcome(target.rid, target.email, done)
+            elif failure.code == unchanged_code:
+                yield Outcome(target.rid, target.email, unchanged)
+            elif failure.code == NO_GROUP:
+                reason = f"no Mimecast group is named or has the id {group.name!r}"
+                yield from _failed(chosen[chosen.index(target) :], reason, NO_GROUP)
+                yield from _not_reached(targets[reached:])
+                return
+            else:
+                said = f"Mimecast refused it ({failure.code}: {failure.message})"
+                yield Outcome(target.rid, target.email, "failed", said, failure.code or "")
 
 
 def run(
     mode: str,
     params: Params,
     results: Iterable[tuple[str, dict[str, str]]],
-    client_for: Callable[[], Client],
-    cache: GroupCache | None = None,
+    context: Context,
 ) -> Iterator[Outcome]:
     """One alert run: every result's outcome, in order. The client is made only when there is work, so a
-    run with nothing to do (or a tripped guard) makes no Mimecast call."""
-    targets, problems = pick_targets(results, params.email_field)
+    run with nothing to do (or a tripped guard) makes no Mimecast call. A real add with `for_days`
+    records each user it contained; a real remove clears their records; every change is audited."""
+    targets, problems = pick_targets(results, params.email_field, context.resolve)
     yield from problems
     if not targets:
         return
     guard(targets, params.max_users)
-    client = client_for()
+    client = context.client_for(params.account)
     try:
-        group = resolve_group(client, params.group, cache, params.account)
+        group = resolve_group(client, params.group, context.cache, params.account)
     except _FATAL as err:
-        yield from _stop(targets, str(err))
+        yield from _failed(targets[:1], str(err), err.code or "")
+        yield from _not_reached(targets[1:])
         return
     for outcome in act(client, mode, group, targets, params.dry_run):
-        if outcome.code == NO_GROUP and cache:
-            cache.forget(params.account, params.group)
-        yield outcome
+        if outcome.code == NO_GROUP and context.cache:
+            context.cache.forget(params.account, params.group)
+        real = not params.dry_run and outcome.email
+        yield _keep_records(context, mode, params, group, outcome) if real else outcome
 
 
-def _stop(targets: list[Target], reason: str, code: str = "") -> Iterator[Outcome]:
-    first, *rest = targets
-    yield Outcome(first.rid, first.email, "failed", reason, code)
-    for target in rest:
+def sweep(context: Context, revert_sid: str = "") -> Iterator[Outcome]:
+    """Let contained users go: those whose time is up, or (with `revert_sid`) everyone that run added.
+    A record goes only once Mimecast has removed the user (or they had left already); a failure keeps
+    it, so the next sweep tries again. Members from before the action are never removed."""
+    now = context.clock()
+    if revert_sid:
+        query: dict[str, Any] = {"sid": revert_sid}
+    else:
+        query = {"expires_at": {"$lte": now}}
+    records = [r for r in map(containment.from_document, context.store.find(query)) if r]  # type: ignore[union-attr]
+    if not revert_sid:
+        records = containment.due(records, now)
+    groups: dict[tuple[str, str], list[containment.Record]] = {}
+    for record in records:
+        if record.already_member:
+            context.store.delete(record.key)  # type: ignore[union-attr]
+            if not revert_sid:
+                note = "in the group before the action: left there"
+                yield Outcome("", record.user, "released", note, "", record.group)
+            continue
+        groups.setdefault((record.account, record.group_id), []).append(record)
+    word = "reverted" if revert_sid else "expired"
+    for (account, group_id), kept in groups.items():
+        by_user = {record.user: record for record in kept}
+        targets = [Target(record.user, "") for record in kept]
+        group = Group(group_id, kept[0].group)
+        try:
+            client = context.client_for(account)
+        except Exception as err:
+            for record in kept:
+                yield Outcome("", record.user, "failed", f"account {account!r}: {err}", "", record.group)
+            continue
+        for removal in act(client, "remove", group, targets, dry_run=False):
+            record = by_user[removal.email or ""]
+            outcome = Outcome("", record.user, removal.outcome, removal.detail, removal.code, group.name)
+            if removal.outcome in ("removed", "not_member"):
+                context.store.delete(record.key)  # type: ignore[union-attr]
+                since = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(record.added_at))
+                left = "" if removal.outcome == "removed" else "; had already left the group"
+                held = f"contained since {since} by {record.search_name!r} (sid {record.sid}){left}"
+                outcome = Outcome("", record.user, word, held, "", group.name)
+            _audit(context, record_run(record, context.run), group, outcome, attempted=word)
+            yield outcome
+
+
+def record_run(record: containment.Record, run: containment.Run) -> containment.Run:
+    """The sweep acts with the account of the record it releases."""
+    return containment.Run(run.action, run.search_name, run.sid, record.account, run.owner)
+
+
+def _keep_records(context: Context, mode: str, params: Params, group: Group, outcome: Outcome) -> Outcome:
+    """The containment record and audit event for one real outcome; the outcome says if the record
+    could not be written (the change in Mimecast stands, and the audit event shows it)."""
+    email = outcome.email or ""
+    store = context.store
+    try:
+        if store is not None and mode == "remove" and outcome.outcome in ("removed", "not_member"):
+            store.delete(containment.record_key(params.account, group.id, email))
+        if store is not None and params.for_days and outcome.outcome in ("added", "already_member"):
+            stored = store.get(containment.record_key(params.account, group.id, email))
+            record = containment.after_add(
+                containment.from_document(stored) if stored else None,
+                user=email,
+                group=group.name,
+                group_id=group.id,
+                run=context.run,
+                added=outcome.outcome == "added",
+                for_days=params.for_days,
+                now=context.clock(),
+            )
+            store.save(record.document())
+    except Exception as err:
+        outcome = Outcome(
+            outcome.rid,
+            email,
+            outcome.outcome,
+            f"{outcome.detail} (the containment record could not be written: {err})".strip(),
+            outcome.code,
+        )
+    _audit(context, context.run, group, outcome, for_days=params.for_days)
+    return outcome
+
+
+def _audit(
+    context: Context,
+    origin: containment.Run,
+    group: Group,
+    outcome: Outcome,
+    *,
+    attempted: str = "",
+    for_days: float | None = None,
+) -> None:
+    """One audit event per change made (or tried and failed) in Mimecast."""
+    change = outcome.outcome if outcome.outcome in ("added", "removed", "expired", "reverted") else ""
+    if outcome.outcome == "failed":
+        change = "failed"
+    if not change:
+        return
+    event: dict[str, Any] = {
+        "time": round(context.clock(), 3),
+        "change": change,
+        "user": outcome.email,
+        "group": group.name,
+        "group_id": group.id,
+        "account": origin.account,
+        "action": origin.action,
+        "search_name": origin.search_name,
+        "sid": origin.sid,
+        "owner": origin.owner,
+    }
+    if attempted and change == "failed":
+        event["attempted"] = attempted
+    if for_days and change == "added":
+        event["for_days"] = for_days
+        event["expires_at"] = round(context.clock() + for_days * containment.DAY, 3)
+    if outcome.detail:
+        event["detail"] = outcome.detail
+    if outcome.code:
+        event["code"] = outcome.code
+    context.audit(event)
+
+
+def _keyed(answer: dict[str, Any]) -> list[tuple[dict[str, Any], Any]]:
+    return [(key, f) for key, f in item_failures(answer) if isinstance(key, dict)]
+
+
+def _failed(targets: list[Target], reason: str, code: str) -> Iterator[Outcome]:
+    for target in targets:
+        yield Outcome(target.rid, target.email, "failed", reason, code)
+
+
+def _not_reached(targets: list[Target]) -> Iterator[Outcome]:
+    for target in targets:
         yield Outcome(target.rid, target.email, "skipped", "not attempted after the failure above")
 
 

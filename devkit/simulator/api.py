@@ -248,6 +248,45 @@ def performance_details(view: View, data: list[Any], paging: Paging) -> Answer:
     return user_page(view, paging, lambda user: records.performance(user, view.style, details), keep, key)
 
 
+def watchlist_summary(view: View, data: list[Any], paging: Paging) -> Answer:
+    """API 2.0 only documents `data[]`: this simulator's choice is one record per watch-list bucket (the
+    filter values of get-watchlist-details) with its number of users."""
+    counts = dict.fromkeys(("video_count_0", "video_count_1", "video_count_2", "video_count_3"), 0)
+    counts["video_count_4_or_more"] = 0
+    for user in view.users():
+        if user.watchlisted:
+            bucket = min(user.watchlist_count, 4)
+            counts["video_count_4_or_more" if bucket == 4 else f"video_count_{bucket}"] += 1
+    return Answer([{"type": bucket, "numUsers": users} for bucket, users in counts.items()])
+
+
+PERFORMANCE_BUCKETS = ("numZeroIncorrect", "numOneIncorrect", "numTwoIncorrect", "numThreeIncorrect")
+
+
+def performance_summary(view: View, data: list[Any], paging: Paging) -> Answer:
+    """data[0].departmentCompletionStats[], one per department with the documented counts; the department's
+    own field (`department`) is this simulator's choice, as Mimecast documents only the counts."""
+    stats: dict[str, dict[str, Any]] = {}
+    for user in view.users():
+        row = stats.setdefault(
+            user.department,
+            {
+                "department": user.department,
+                **dict.fromkeys(PERFORMANCE_BUCKETS, 0),
+                "numFourOrMoreIncorrect": 0,
+                "numParticipating": 0,
+                "numVideosSent": 0,
+                "numVideosNotWatched": 0,
+            },
+        )
+        incorrect = user.count("Incorrect")
+        row[PERFORMANCE_BUCKETS[incorrect] if incorrect < 4 else "numFourOrMoreIncorrect"] += 1
+        row["numParticipating"] += 1 if user.watched else 0
+        row["numVideosSent"] += len(user.modules)
+        row["numVideosNotWatched"] += user.count("Not Watched")
+    return Answer([{"departmentCompletionStats": [stats[name] for name in sorted(stats)]}])
+
+
 def training_details(view: View, data: list[Any], paging: Paging) -> Answer:
     """One user's modules. By emailAddress (any case); without one (the documented `[]`) the first user;
     an unknown address is HTTP 200 with fail[] err_user_not_found, a choice of this simulator."""
@@ -370,9 +409,28 @@ def failure(key: dict[str, Any], code: str, message: str) -> dict[str, Any]:
     return {"key": key, "errors": [{"code": code, "message": message, "retryable": False}]}
 
 
-def _members(change: Callable[[dict[str, Any]], dict[str, Any]], data: list[Any]) -> Answer:
+# Mimecast's limits on the group calls (items a call, bytes of request body; 0 = none), kept here apart from
+# the client's own copy so that a client that ignores them is refused as the real API refuses it. The answer
+# to a call over a limit (HTTP 400, err_validation_failed) is this simulator's choice of wording.
+MEMBER_LIMITS = {
+    "/api/directory/add-group-member": (500, 0),
+    "/api/directory/remove-group-member": (10, 2048),
+}
+
+
+def check_body_size(path: str, size: int) -> None:
+    """A request body over the endpoint's byte limit is refused whole, nothing applied."""
+    limit = MEMBER_LIMITS.get(path, (0, 0))[1]
+    if limit and size > limit:
+        raise invalid(f"the request body is {size} bytes; this endpoint takes at most {limit}")
+
+
+def _members(change: Callable[[dict[str, Any]], dict[str, Any]], data: list[Any], path: str) -> Answer:
     if not data:
         raise invalid("data needs at least one {id, emailAddress}")
+    most = MEMBER_LIMITS[path][0]
+    if len(data) > most:
+        raise invalid(f"data holds {len(data)} items; this endpoint takes 1 to {most}")
     answer = Answer([])
     for item in data:
         try:
@@ -383,11 +441,11 @@ def _members(change: Callable[[dict[str, Any]], dict[str, Any]], data: list[Any]
 
 
 def add_group_member(view: View, data: list[Any], paging: Paging) -> Answer:
-    return _members(view.directory.add, data)
+    return _members(view.directory.add, data, "/api/directory/add-group-member")
 
 
 def remove_group_member(view: View, data: list[Any], paging: Paging) -> Answer:
-    return _members(view.directory.remove, data)
+    return _members(view.directory.remove, data, "/api/directory/remove-group-member")
 
 
 ROUTES: dict[str, Callable[[View, list[Any], Paging], Answer]] = {
@@ -395,6 +453,8 @@ ROUTES: dict[str, Callable[[View, list[Any], Paging], Answer]] = {
     f"{AWARENESS}/company/get-safe-score-summary": safe_score_summary,
     f"{AWARENESS}/company/get-watchlist-details": watchlist_details,
     f"{AWARENESS}/company/get-performance-details": performance_details,
+    f"{AWARENESS}/company/get-watchlist-summary": watchlist_summary,
+    f"{AWARENESS}/company/get-performance-summary": performance_summary,
     f"{AWARENESS}/user/get-training-details": training_details,
     f"{AWARENESS}/queue/get-queue": queue,
     f"{AWARENESS}/campaign/get-campaigns": campaigns,
@@ -406,8 +466,13 @@ ROUTES: dict[str, Callable[[View, list[Any], Paging], Answer]] = {
     "/api/directory/remove-group-member": remove_group_member,
 }
 
+# Not in API 2.0's catalogue: with a bearer token (an API 2.0 application) these paths do not exist; the
+# 404 that answers them is this simulator's choice, as Mimecast does not document it.
+API1_ONLY = frozenset({f"{AWARENESS}/campaign/get-campaigns", f"{AWARENESS}/campaign/get-user-data"})
+
 # Where a response's records are when they are not data[] itself.
 CONTAINERS = {
+    f"{AWARENESS}/company/get-performance-summary": "departmentCompletionStats",
     f"{AWARENESS}/campaign/get-campaigns": "campaigns",
     f"{AWARENESS}/campaign/get-user-data": "items",
     f"{AWARENESS}/phishing/campaign/get-user-data": "items",

@@ -88,10 +88,12 @@ class SimulatedTenant:
         keep_requests: int | None = None,
         on_request: Callable[[ServedRequest], None] | None = None,
         tls: ssl.SSLContext | None = None,
+        account_code: str = "",
     ) -> None:
         if users < 0:
             raise ValueError("users must be 0 or more")
         self.keys = auth.Keys()
+        self.account_code = account_code
         self._lock = threading.Lock()
         self._faults = faults or Faults()
         self._population = Population(seed=seed, initial=users)
@@ -236,7 +238,14 @@ class SimulatedTenant:
             status, payload = self._token(body, headers)
         else:
             status, payload = self._call(
-                path, parsed, mode, headers, population=population, style=style, no_pagination=no_pagination
+                path,
+                parsed,
+                mode,
+                headers,
+                population=population,
+                style=style,
+                no_pagination=no_pagination,
+                size=len(body),
             )
         reply = self._log_reply(path, parsed, mode, status, payload)
         if fault == "malformed_json":
@@ -330,13 +339,16 @@ class SimulatedTenant:
         population: Population,
         style: Style,
         no_pagination: bool,
+        size: int,
     ) -> tuple[int, dict[str, Any]]:
-        problem = self._check_auth(mode, path, headers)
+        problem = self._check_auth(mode, path, headers) or self._check_account_code(
+            parsed.get("meta") if isinstance(parsed, dict) else None
+        )
         if problem is not None:
             status, code, message = problem
             return status, error(status, code, message)
         handler = api.ROUTES.get(path)
-        if handler is None:
+        if handler is None or (mode == "oauth2" and path in api.API1_ONLY):
             return 404, error(404, "err_xdk_not_found", f"No endpoint at {path}")
         if not isinstance(parsed, dict):
             return 400, error(400, "err_validation_failed", "The body must be a JSON object")
@@ -347,10 +359,22 @@ class SimulatedTenant:
             population, style, self._directory, self._count_for(population), self._totals_for(population)
         )
         try:
+            api.check_body_size(path, size)
             answer = handler(view, data, api.Paging.parse(parsed.get("meta")))
         except api.ApiFailure as err:
             return err.status, error(err.status, err.code, err.message)
         return 200, envelope(200, answer.data, None if no_pagination else answer.pagination, answer.fail)
+
+    def _check_account_code(self, meta: Any) -> tuple[int, str, str] | None:
+        """A tenant reached through a managed service provider's account wants its account code in
+        meta.accountCode on every call (the 403 and its wording are this simulator's choice)."""
+        if not self.account_code:
+            return None
+        sent = meta.get("accountCode") if isinstance(meta, dict) else None
+        if sent == self.account_code:
+            return None
+        message = "meta.accountCode is missing" if sent is None else f"Unknown account code {sent}"
+        return 403, "err_account_code_invalid", message
 
     def _check_auth(
         self, mode: str | None, path: str, headers: Mapping[str, str]

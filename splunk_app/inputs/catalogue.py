@@ -7,12 +7,14 @@ from splunk_app.inputs.dataset import DataSet
 from splunk_app.inputs.datasets import (
     campaign,
     performance,
+    performance_summary,
     phishing,
     queue,
     safe_score,
     safe_score_summary,
     training,
     watchlist,
+    watchlist_summary,
 )
 
 CATALOGUE: dict[str, DataSet] = {
@@ -21,7 +23,9 @@ CATALOGUE: dict[str, DataSet] = {
         safe_score,
         safe_score_summary,
         watchlist,
+        watchlist_summary,
         performance,
+        performance_summary,
         training,
         queue,
         campaign,

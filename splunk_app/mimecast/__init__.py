@@ -7,6 +7,7 @@ from splunk_app.mimecast.auth import HmacCredentials, OAuth2Credentials
 from splunk_app.mimecast.client import Client, Page
 from splunk_app.mimecast.endpoints import ENDPOINTS
 from splunk_app.mimecast.errors import (
+    Api1Only,
     ApiError,
     BadCredentials,
     InsecureUrl,
@@ -25,6 +26,7 @@ from splunk_app.mimecast.transport import Limits, Proxy
 
 __all__ = [
     "ENDPOINTS",
+    "Api1Only",
     "ApiError",
     "BadCredentials",
     "Client",

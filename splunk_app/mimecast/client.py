@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import time
@@ -11,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 from urllib.parse import urlencode
 
-from splunk_app.mimecast import errors
+from splunk_app.mimecast import endpoints, errors
 from splunk_app.mimecast.auth import (
     DEFAULT_TOKEN_LIFETIME,
     TOKEN_PATH,
@@ -65,8 +64,10 @@ class Client:
         limits: Limits | None = None,
         run_seconds: float = RUN_SECONDS,
         max_pages: int = MAX_PAGES,
+        account_code: str = "",
     ) -> None:
         self.base_url = check_base_url(base_url)
+        self.account_code = account_code.strip()
         self._auth: Auth = (
             HmacAuth(credentials)
             if isinstance(credentials, HmacCredentials)
@@ -92,12 +93,22 @@ class Client:
     def post(self, endpoint: str, data: list[Any] | None = None, meta: dict[str, Any] | None = None) -> dict:
         """One logical call: the parsed answer, or a MimecastError once retries are spent."""
         target = resolve(endpoint)
-        envelope: dict[str, Any] = {}
-        if meta is not None:
-            envelope["meta"] = meta
-        envelope["data"] = [] if data is None else data
-        body = json.dumps(envelope, separators=(",", ":")).encode()
+        if not target.api2 and isinstance(self._auth, OAuth2Auth):
+            raise errors.api1_only(target.name, target.path)
+        body = endpoints.body([] if data is None else data, self._meta(meta))
         return self._call(target, body, "application/json", signed=True)
+
+    def batches(self, endpoint: str, items: list[Any]) -> Iterator[tuple[list[Any], bool]]:
+        """The items cut into as few calls of `post` as the endpoint's limits allow (this account's meta
+        included in the body size), as (items, fits); an item that fits no call comes alone, fits False.
+        A post's per-item failures are in its answer's fail[] (`errors.item_failures`)."""
+        return endpoints.batches(resolve(endpoint), items, self._meta(None))
+
+    def _meta(self, meta: dict[str, Any] | None) -> dict[str, Any] | None:
+        """meta with the account code that managed service providers' accounts send on every call."""
+        if not self.account_code:
+            return meta
+        return {**(meta or {}), "accountCode": self.account_code}
 
     def pages(self, endpoint: str, data: list[Any] | None = None, page_size: int = 500) -> Iterator[Page]:
         """The endpoint's pages, fetched one at a time as they are consumed. A next-page token already
@@ -218,6 +229,7 @@ class Client:
             retry_after=retry_after,
             body=text,
             secrets=self._secrets(),
+            per_item=target.max_items > 0,
         )
         if error is not None:
             raise error

@@ -79,6 +79,19 @@ class RateLimited(MimecastError):
     default_retryable = True
 
 
+class Api1Only(MimecastError):
+    """The endpoint exists only in API 1.0, and the account is an API 2.0 (OAuth 2.0) application."""
+
+
+def api1_only(endpoint: str, path: str) -> Api1Only:
+    what = "training campaigns are" if "/campaign/" in path else f"{path} is"
+    return Api1Only(
+        f"{endpoint}: {what} available only through an API 1.0 application: Mimecast's API 2.0 has no "
+        f"{path}. Use an account with API 1.0 (HMAC) keys for this, or leave it out.",
+        endpoint=endpoint,
+    )
+
+
 class ApiError(MimecastError):
     """Mimecast refused or failed the call for another reason; `code` is its fail[] code."""
 
@@ -148,6 +161,20 @@ def failures(payload: Any) -> list[Failure]:
                 )
     if not found and isinstance(payload.get("error"), str):
         found.append(Failure(payload["error"], _text(payload.get("error_description")) or "", False))
+    return found
+
+
+def item_failures(payload: Any) -> list[tuple[Any, Failure]]:
+    """(key, first error) of each fail[] entry when every entry names its item; [] otherwise."""
+    fail = payload.get("fail") if isinstance(payload, Mapping) else None
+    if not isinstance(fail, list) or not fail:
+        return []
+    found = []
+    for item in fail:
+        if not isinstance(item, Mapping) or "key" not in item:
+            return []
+        errors = failures({"fail": [item]})
+        found.append((item["key"], errors[0] if errors else Failure(None, "", False)))
     return found
 
 
@@ -255,11 +282,14 @@ def from_response(
     retry_after: float | None = None,
     body: str = "",
     secrets: Iterable[str] = (),
+    per_item: bool = False,
 ) -> MimecastError | None:
     """The error a response stands for, or None when it succeeded (2xx and no fail[]). `body` must already
-    be scrubbed; Mimecast's own words are quoted short, scrubbed of `secrets` and tokens, on one line."""
+    be scrubbed; Mimecast's own words are quoted short, scrubbed of `secrets` and tokens, on one line. With
+    `per_item` (calls that take a list of items), fail[] entries that each name their item (`key`) are
+    outcomes of those items, not a failure of the call."""
     found = failures(payload)
-    if 200 <= status < 300 and not found:
+    if 200 <= status < 300 and (not found or (per_item and item_failures(payload))):
         return None
     codes = {f.code for f in found if f.code}
     kind = _kind(status, codes)

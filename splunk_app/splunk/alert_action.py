@@ -1,10 +1,14 @@
 """Running a modular alert action as splunkd does: `bin/<action>.py --execute` with the JSON payload on stdin
 (server_uri, session_key, configuration, results_file: a gzipped CSV of the results, sid, search_name...).
 
-Outcomes go to `ta_mimecast_awareness_<action>_modalert.log`, one line per user. Where Splunk_SA_CIM (which
-Enterprise Security ships) is installed, its `cim_actions.ModularAction` writes those lines in the
-adaptive-response format (`sendmodaction - ... action_status=...`), which ES reads from the cim_modactions
-index to show each response's status in Incident Review."""
+Three actions share this runner: add, remove, and the containment sweep (`mode` "sweep": scheduled by the
+saved search "Mimecast Awareness - Containment sweep", and run by hand with `revert_sid` to revert a run).
+Outcomes go to `ta_mimecast_awareness_<action>_modalert.log`, one line per user, and one summary line per
+run; every change made in Mimecast is also an audit event (splunk_app.splunk.audit).
+
+Where Splunk_SA_CIM (which Enterprise Security ships) is installed, its `cim_actions.ModularAction` writes
+those lines in the adaptive-response format (`sendmodaction - ... action_status=...`), which ES reads from
+the cim_modactions index to show each response's status in Incident Review."""
 
 from __future__ import annotations
 
@@ -14,14 +18,20 @@ import json
 import logging
 import os
 import sys
+import time
+from collections import Counter
 from collections.abc import Iterator
 from types import ModuleType
 from typing import Any, TextIO
 
-from splunk_app import actions
+from splunk_app import actions, containment
 from splunk_app.mimecast import Client, MimecastError
 from splunk_app.mimecast.retry import RetryPolicy
-from splunk_app.splunk import logs, settings
+from splunk_app.risk.table import COLLECTION as RISK_TABLE
+from splunk_app.risk.table import ENRICH_FIELDS, table_from_rows
+from splunk_app.splunk import kvstore, logs, settings
+from splunk_app.splunk.audit import AuditSpool
+from splunk_app.splunk.containment_store import KVContainmentStore
 from splunk_app.splunk.service import SplunkdError, connect
 
 SIGNATURES = {
@@ -31,10 +41,14 @@ SIGNATURES = {
     "not_member": "{email} was not in Mimecast group {group}",
     "would_add": "Dry run: would add {email} to Mimecast group {group} {detail}",
     "would_remove": "Dry run: would remove {email} from Mimecast group {group} {detail}",
+    "expired": "Containment over: removed {email} from Mimecast group {group} ({detail})",
+    "reverted": "Reverted: removed {email} from Mimecast group {group} ({detail})",
+    "released": "Containment over: {email} stays in Mimecast group {group}, {detail}",
     "skipped": "Did not act on {email}: {detail}",
     "failed": "Could not act on {email} in Mimecast group {group}: {detail}",
 }
 _CSV_FIELD_LIMIT = 64 * 1024 * 1024
+_ORIGIN = ("orig_sid", "orig_rid")
 # splunkd stops an alert action after alert_actions.conf maxtime (5 minutes by default), and the alert fires
 # again on its next run: retry briefly rather than spend that time on a gateway that is down.
 RETRIES = RetryPolicy(max_retries=2, max_elapsed=60.0)
@@ -63,27 +77,69 @@ def main(action: str, mode: str, argv: list[str], stdin: TextIO) -> int:
         return 2
     logs.hide(payload.get("session_key"))
     report = Report(action, payload, logger, _cim_actions(logger))
+    started = time.monotonic()
+    configuration = payload.get("configuration") or {}
     try:
-        params = actions.parse_params(payload.get("configuration") or {})
         service = connect(str(payload.get("server_uri", "")), str(payload.get("session_key", "")))
         logs.set_level(logger, settings.load_log_level(service))
-        outcomes = actions.run(
-            mode,
-            params,
-            read_results(payload.get("results_file")),
-            client_for=lambda: _client(service, params.account),
-            cache=_group_cache(),
-        )
+        context = _context(service, action, payload)
+        if mode == "sweep":
+            revert = str(configuration.get("revert_sid") or "").strip()
+            outcomes = actions.sweep(context, revert)
+            group = ""
+        else:
+            params = actions.parse_params(configuration, mode)
+            group = params.group
+            results = report.remember(read_results(payload.get("results_file")))
+            outcomes = actions.run(mode, params, results, context)
         for outcome in outcomes:
-            report.outcome(outcome, params.group)
+            report.outcome(outcome, group)
     except (actions.ActionError, ResultsError, SplunkdError, MimecastError) as err:
-        report.problem(f"{err}")
-        return 2
+        report.problem(f"{err}", type(err).__name__)
+        return report.finish(started, 2)
     except Exception as err:
         logger.debug("unexpected failure", exc_info=True)
-        report.problem(f"unexpected {type(err).__name__}: {err} (set the Logging level to DEBUG for details)")
-        return 2
-    return 0 if report.all_ok else 1
+        report.problem(
+            f"unexpected {type(err).__name__}: {err} (set the Logging level to DEBUG for details)",
+            type(err).__name__,
+        )
+        return report.finish(started, 2)
+    return report.finish(started, 0 if report.all_ok else 1)
+
+
+def _context(service: Any, action: str, payload: dict[str, Any]) -> actions.Context:
+    home = os.environ.get("SPLUNK_HOME") or ""
+    # An ad hoc run (from Incident Review, or `| sendalert`) has no saved search: say who ran it.
+    run = containment.Run(
+        action,
+        str(payload.get("search_name") or "ad hoc run"),
+        str(payload.get("sid") or ""),
+        str((payload.get("configuration") or {}).get("account") or ""),
+        str(payload.get("owner") or ""),
+    )
+    return actions.Context(
+        client_for=lambda account: _client(service, account),
+        resolve=_resolver(service),
+        run=run,
+        store=KVContainmentStore(service),
+        audit=AuditSpool(home) if home else (lambda event: None),
+        cache=_group_cache(),
+    )
+
+
+def _resolver(service: Any) -> Any:
+    """identity -> the risk table's email, or None; the table is read once, and only when asked."""
+    found: dict[str, Any] = {}
+
+    def resolve(identity: str) -> str | None:
+        if "table" not in found:
+            rows = list(kvstore.read(service, RISK_TABLE, fields=("_key",), page_size=kvstore.MAX_PAGE_SIZE))
+            found["known"] = {str(row.get("_key", "")).lower() for row in rows}
+            found["table"] = table_from_rows(rows)
+        email = found["table"].profile(identity)[ENRICH_FIELDS.index("identity")]
+        return email if email in found["known"] else None
+
+    return resolve
 
 
 def read_results(path: Any) -> Iterator[tuple[str, dict[str, str]]]:
@@ -109,17 +165,31 @@ class Report:
         self.action = action
         self.logger = logger
         self.all_ok = True
+        self.counts: Counter[str] = Counter()
         self._search = str(payload.get("search_name") or "")
         self._sid = str(payload.get("sid") or "")
+        self._error_class = ""
+        self._origins: dict[str, dict[str, str]] = {}
         self._modaction = cim.ModularAction(json.dumps(payload), logger, action) if cim else None
+
+    def remember(self, results: Iterator[tuple[str, dict[str, str]]]) -> Iterator[tuple[str, dict[str, str]]]:
+        """Passes the results on, keeping of each the notable event it comes from (`orig_sid`, `orig_rid`:
+        set when ES runs the action from Incident Review), so that ES links each outcome to that event."""
+        for rid, row in results:
+            origin = {key: row[key] for key in _ORIGIN if row.get(key)}
+            if origin:
+                self._origins[rid] = origin
+            yield rid, row
 
     def outcome(self, outcome: actions.Outcome, group: str) -> None:
         self.all_ok = self.all_ok and outcome.ok
+        self.counts[outcome.outcome] += 1
+        group = outcome.group or group
         words = SIGNATURES[outcome.outcome].format(email=outcome.email, group=group, detail=outcome.detail)
         signature = words.strip() if outcome.email else outcome.detail
         level = {"failed": logging.ERROR, "skipped": logging.WARNING}.get(outcome.outcome, logging.INFO)
         if self._modaction is not None:
-            self._modaction.update({"rid": outcome.rid})
+            self._modaction.update({"rid": outcome.rid, **self._origins.get(outcome.rid, {})})
             self._modaction.message(
                 signature,
                 status="success" if outcome.ok else "failure",
@@ -142,8 +212,29 @@ class Report:
             signature,
         )
 
-    def problem(self, text: str) -> None:
+    def finish(self, started: float, status: int) -> int:
+        """The run's summary line (for the health dashboard); returns the exit status."""
+        kind = "sweep" if self.action.endswith("_sweep") else "action"
+        outcome = {0: "ok", 1: "partial"}.get(status, "failed")
+        self.logger.info(
+            "%s",
+            logs.summary_line(
+                kind,
+                action=self.action,
+                search_name=self._search,
+                sid=self._sid,
+                outcome=outcome,
+                users=sum(n for key, n in self.counts.items() if key != "skipped"),
+                **{key: self.counts[key] for key in sorted(self.counts)},
+                duration=round(time.monotonic() - started, 3),
+                **({"error_class": self._error_class} if self._error_class else {}),
+            ),
+        )
+        return status
+
+    def problem(self, text: str, error_class: str = "") -> None:
         """A failure of the whole run."""
+        self._error_class = error_class
         self.all_ok = False
         if self._modaction is not None:
             self._modaction.message(text, status="failure", level=logging.ERROR)
@@ -165,6 +256,7 @@ def _client(service: Any, account_name: str) -> Client:
         proxy=settings.load_proxy(service),
         retry=RETRIES,
         ca_bundle=settings.load_ca_bundle(service),
+        account_code=account.account_code,
     )
 
 

@@ -24,7 +24,9 @@ from splunk_app.inputs import runner
 from splunk_app.inputs.catalogue import CATALOGUE
 from splunk_app.inputs.dataset import PER_USER, DataSet
 from splunk_app.inputs.settings import SPLUNKD_SETTINGS, InvalidSetting, interval_seconds, parse
-from splunk_app.mimecast import Client, MimecastError
+from splunk_app.mimecast import Api1Only, Client, MimecastError, OAuth2Credentials
+from splunk_app.mimecast.endpoints import ENDPOINTS
+from splunk_app.mimecast.errors import api1_only
 from splunk_app.risk.sync import Spool
 from splunk_app.splunk import logs
 from splunk_app.splunk.risk_store import KVRiskStore, kvstore_ready
@@ -119,11 +121,15 @@ class MimecastInput(Script):
         return scheme
 
     def validate_input(self, definition: Any) -> None:
-        """Raise (splunkd shows the message on the input's form) when a setting is wrong."""
+        """Raise (splunkd shows the message on the input's form) when a setting is wrong, or when the account
+        is an API 2.0 application and the data set exists only in API 1.0."""
         try:
-            parse(self.data_set.all_settings, definition.parameters)
+            values = parse(self.data_set.all_settings, definition.parameters)
         except InvalidSetting as err:
             raise ValueError(f"{self.data_set.title}: {err}") from err
+        api1 = [ENDPOINTS[name] for name in _endpoints(self.data_set) if not ENDPOINTS[name].api2]
+        if api1 and _is_oauth2(definition.metadata, values["account"]):
+            raise ValueError(f"{self.data_set.title}: {api1_only(api1[0].name, api1[0].path)}")
 
     def stream_events(self, inputs: InputDefinition, ew: EventWriter) -> None:
         logger = logs.get_logger(self.data_set.name)
@@ -165,6 +171,7 @@ class MimecastInput(Script):
                 proxy=proxy,
                 ca_bundle=load_ca_bundle(service),
                 sleep=self.sleep,
+                account_code=account.account_code,
             )
             full_snapshot = values["full_snapshot_hours"] * 3600.0
             with Checkpoint(
@@ -237,8 +244,23 @@ def _sync_words(values: dict[str, Any]) -> str:
     )
 
 
+def _endpoints(data_set: DataSet) -> list[str]:
+    return [data_set.endpoint, *([data_set.results.endpoint] if data_set.results else [])]
+
+
+def _is_oauth2(metadata: dict[str, Any], account_name: str) -> bool:
+    """Whether the account is an API 2.0 (OAuth 2.0) application; False when that cannot be told now (the
+    run says what is wrong with the account)."""
+    try:
+        service = connect(str(metadata.get("server_uri", "")), str(metadata.get("session_key", "")))
+        return isinstance(load_account(service, account_name).credentials, OAuth2Credentials)
+    except (SplunkdError, ValueError):
+        return False
+
+
 # What each kind of failure means for the administrator, most specific first: (kind, error class, words).
 _FAILURES: tuple[tuple[type[Exception], str, str], ...] = (
+    (Api1Only, "api1_only", "{err}"),
     (InvalidSetting, "setting", "setting is wrong: {err}. Edit the input on the add-on's Inputs page"),
     (SettingsError, "configuration", "the account or the add-on's settings are incomplete: {err}"),
     (

@@ -46,6 +46,7 @@ class Account:
     name: str
     base_url: str
     credentials: Credentials
+    account_code: str = ""  # Mimecast's account code, for managed service providers and delegated access
 
 
 def realm(conf: str, app: str = APP_ID) -> str:
@@ -78,7 +79,12 @@ def load_account(service: client.Service, name: str) -> Account:
         )
     else:
         credentials = OAuth2Credentials(client_id=fields["client_id"], client_secret=secrets["client_secret"])
-    return Account(name=name, base_url=fields["base_url"].strip().rstrip("/"), credentials=credentials)
+    return Account(
+        name=name,
+        base_url=fields["base_url"].strip().rstrip("/"),
+        credentials=credentials,
+        account_code=str(fields.get("account_code") or "").strip(),
+    )
 
 
 def load_proxy(service: client.Service) -> Proxy | None:

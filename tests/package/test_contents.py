@@ -139,7 +139,7 @@ def test_every_python_stanza_runs_on_splunks_pythons(installed_app: Path) -> Non
 def test_every_input_type_has_its_script(installed_app: Path) -> None:
     spec = parse_conf(installed_app / "README" / "inputs.conf.spec")
     schemes = [stanza.split("://")[0] for stanza in spec if "://" in stanza]
-    assert len(schemes) == 8
+    assert len(schemes) == 10
     assert [s for s in schemes if not (installed_app / "bin" / f"{s}.py").is_file()] == []
 
 
@@ -158,7 +158,8 @@ def test_the_inputs_page_and_inputs_conf_are_the_catalogues(installed_app: Path)
         drawn_by_ucc = ("interval", "index")
         ours = [e for e in wanted["entity"] if e["type"] not in drawn_by_ucc]
         assert [e for e in got["entity"] if e["field"] in {o["field"] for o in ours}] == ours
-    assert (installed_app / "default" / "inputs.conf").read_text() == ucc_inputs.inputs_conf()
+    expected = ucc_inputs.inputs_conf() + "\n" + ucc_inputs.audit_input()
+    assert (installed_app / "default" / "inputs.conf").read_text() == expected
 
 
 def test_ready_for_splunkbase_licence_release_notes_and_update_check(installed_app: Path) -> None:

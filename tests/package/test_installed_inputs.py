@@ -82,11 +82,14 @@ def test_each_input_pulls_from_the_simulated_tenant(
             {"auth_type": "oauth2", "base_url": tenant.base_url, "client_id": tenant.keys.client_id},
         )
         splunkd.set_encrypted(ACCOUNTS, "sim", {"client_secret": tenant.keys.client_secret})
+        modinput.add_account(splunkd, "sim_hmac", tenant, auth="hmac")  # training campaigns: API 1.0 only
         splunkd.create_collection(RISK_COLLECTION)
         for input_type in sorted(spec):
             stanza = defaults.get(input_type, {})
             params = {key: value for key, value in stanza.items() if key in spec[input_type]}
-            params.update(account="sim", index="mimecast")
+            params.update(
+                account="sim_hmac" if input_type == "mimecast_at_campaign" else "sim", index="mimecast"
+            )
             if "users" in spec[input_type]:
                 params["users"] = two_users
             checkpoints = tmp_path / input_type

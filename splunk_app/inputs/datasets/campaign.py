@@ -64,7 +64,7 @@ def declare(
 
 DATA_SET = declare(
     "campaign",
-    "Training campaigns and user results",
+    "Training campaigns and user results (API 1.0 accounts only: not in API 2.0)",
     ("campaigns", "campaign_user_data"),
     (
         ("mimecast:awareness:campaign", "one training campaign (get-campaigns)"),

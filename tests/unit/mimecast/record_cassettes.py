@@ -13,7 +13,7 @@ from devkit.simulator import SimulatedTenant
 from splunk_app.mimecast import Client
 
 from .cassette_config import CASSETTES, replayer
-from .scenarios import SCENARIOS
+from .scenarios import RECORDINGS, SCENARIOS
 
 USERS, SEED = 12, 3
 
@@ -22,15 +22,14 @@ def main() -> int:
     CASSETTES.mkdir(exist_ok=True)
     recorder = replayer(record_mode="all")
     secrets: set[str] = set()
-    for auth in ("oauth2", "hmac"):
-        for name, scenario in SCENARIOS.items():
-            with SimulatedTenant(users=USERS, seed=SEED) as tenant:
-                creds = tenant.oauth2 if auth == "oauth2" else tenant.hmac
-                secrets.update(v for v in vars(tenant.keys).values())
-                cassette = CASSETTES / f"{name}-{auth}.yaml"
-                cassette.unlink(missing_ok=True)
-                with recorder.use_cassette(cassette.name):
-                    scenario(Client(tenant.base_url, creds))
+    for name, auth in RECORDINGS:
+        with SimulatedTenant(users=USERS, seed=SEED) as tenant:
+            creds = tenant.oauth2 if auth == "oauth2" else tenant.hmac
+            secrets.update(v for v in vars(tenant.keys).values())
+            cassette = CASSETTES / f"{name}-{auth}.yaml"
+            cassette.unlink(missing_ok=True)
+            with recorder.use_cassette(cassette.name):
+                SCENARIOS[name](Client(tenant.base_url, creds))
     leaked = [
         path.name
         for path in CASSETTES.glob("*-*.yaml")
@@ -39,7 +38,7 @@ def main() -> int:
     if leaked:
         print("secrets found in", leaked, file=sys.stderr)
         return 1
-    print(f"recorded {2 * len(SCENARIOS)} cassettes in {CASSETTES}")
+    print(f"recorded {len(RECORDINGS)} cassettes in {CASSETTES}")
     return 0
 
 

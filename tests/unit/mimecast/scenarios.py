@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from splunk_app.mimecast import Client
+from splunk_app.mimecast.endpoints import ENDPOINTS
 
 PAGE = 5
 
@@ -78,3 +79,12 @@ REQUIRED_KEYS = {
     "add_group_member": {"id", "emailAddress"},
     "remove_group_member": {"id", "emailAddress"},
 }
+
+
+# What each auth mode can replay: API 2.0 (OAuth 2.0) has no training-campaign endpoints.
+RECORDINGS = [
+    (name, auth)
+    for auth in ("oauth2", "hmac")
+    for name in SCENARIOS
+    if auth == "hmac" or ENDPOINTS[name].api2
+]

@@ -22,13 +22,59 @@ BIN = Path(__file__).resolve().parents[3] / "bin"
 ACCOUNTS = "ta_mimecast_awareness_account"
 SETTINGS = "ta_mimecast_awareness_settings"
 GROUP = "High Risk Users"
+RISK_TABLE = "mimecast_user_risk"
+CONTAINMENT = "mimecast_containment"
+# The tenant's own people as the risk table knows them; the actions act on no one else.
+KNOWN = (
+    "ann@simulated.example",
+    "bob@simulated.example",
+    "cy@simulated.example",
+    "a@simulated.example",
+    "b@simulated.example",
+    *(f"u{i}@simulated.example" for i in range(600)),
+)
+
+
+# A stand-in for Splunk_SA_CIM's cim_actions (the real one needs Splunk's own Python libraries) with the
+# same interface and behaviour: ModularAction(payload JSON, logger, name); update(result) takes the result's
+# rid and the notable it came from (orig_sid, orig_rid); action_mode is "saved" for a scheduler sid, else
+# "adhoc"; message() logs one `sendmodaction - key="value" ...` line, empty values left out.
+FAKE_CIM_ACTIONS = """
+import json
+import logging
+
+
+class ModularAction:
+    def __init__(self, settings, logger, action_name="unknown"):
+        self.settings = json.loads(settings)
+        self.logger = logger
+        self.action_name = action_name
+        self.sid = self.settings.get("sid")
+        self.action_mode = "saved" if "scheduler" in str(self.sid) else "adhoc"
+        self.user = self.settings.get("user") or self.settings.get("owner")
+        self.rid = self.orig_sid = self.orig_rid = ""
+
+    def update(self, result):
+        self.orig_sid = result.get("orig_sid", "")
+        self.orig_rid = result.get("orig_rid", "")
+        self.rid = str(result["rid"])
+
+    def message(self, signature, status=None, rids=None, level=logging.INFO, **kwargs):
+        fields = dict(kwargs, signature=signature, action_name=self.action_name, sid=self.sid,
+                      search_name=self.settings.get("search_name") or "",
+                      orig_sid=self.orig_sid, rid=self.rid, orig_rid=self.orig_rid, user=self.user,
+                      action_mode=self.action_mode, action_status=status or "")
+        self.logger.log(level, "sendmodaction - " + " ".join(
+            '%s="%s"' % (key, fields[key]) for key in sorted(fields) if fields[key] != ""))
+"""
 
 
 @dataclass
 class ActionRun:
     status: int
     stderr: str
-    lines: list[str]  # the action's log lines of this run
+    lines: list[str]  # the action's log lines of this run, but its summary line
+    summary: str = ""  # the run's structured summary line (`mc_summary=...`)
 
     def outcomes(self) -> list[tuple[str, str]]:
         """(mc_user, outcome) per line that reports one."""
@@ -70,6 +116,8 @@ def splunkd(tenant):
             },
         )
         standin.set_conf(SETTINGS, "logging", {"loglevel": "INFO"})
+        standin.create_collection(RISK_TABLE, [{"_key": email, "email": email} for email in KNOWN])
+        standin.create_collection(CONTAINMENT)
         yield standin
 
 
@@ -83,7 +131,10 @@ def splunk_home(tmp_path):
 @pytest.fixture
 def run_action(tmp_path, splunkd, splunk_home, tenant):
     """run_action(action, rows, **configuration) -> ActionRun; `payload=` replaces the stdin text, `python=`
-    and `bin_dir=` choose the interpreter (with its flags) and the scripts (the repository's by default)."""
+    and `bin_dir=` choose the interpreter (with its flags) and the scripts (the repository's by default);
+    `fields=` replaces top-level fields of the payload (search_name, sid, owner...).
+    The configuration acts for real (dry_run 0) unless a test says otherwise; a parameter given as None is
+    left out, as an alert that never set it."""
     runs = []
 
     def run(
@@ -93,6 +144,7 @@ def run_action(tmp_path, splunkd, splunk_home, tenant):
         payload: str | None = None,
         python: tuple[str, ...] = (sys.executable,),
         bin_dir: Path = BIN,
+        fields: dict[str, str] | None = None,
         **configuration,
     ) -> ActionRun:
         dispatch = tmp_path / "dispatch" / f"scheduler__admin__search__RMD5_at_1700000000_{len(runs)}"
@@ -114,7 +166,12 @@ def run_action(tmp_path, splunkd, splunk_home, tenant):
             "server_uri": splunkd.uri,
             "session_key": splunkd.session_key,
             "sid": dispatch.name,
-            "configuration": {"account": "prod", "group": GROUP, **configuration},
+            "configuration": {
+                key: value
+                for key, value in {"account": "prod", "group": GROUP, "dry_run": "0", **configuration}.items()
+                if value is not None
+            },
+            **(fields or {}),
         }
         env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
         env["SPLUNK_HOME"] = str(splunk_home)
@@ -140,10 +197,19 @@ def run_action(tmp_path, splunkd, splunk_home, tenant):
         ):
             assert secret not in everything
         runs.append(done)
-        return ActionRun(done.returncode, done.stderr, lines)
+        summaries = [line for line in lines if "| mc_summary=" in line]
+        assert len(summaries) <= 1, lines
+        rest = [line for line in lines if line not in summaries]
+        return ActionRun(done.returncode, done.stderr, rest, "".join(summaries))
 
     return run
 
 
 def rows_for(*emails: str, field: str = "user") -> list[dict[str, str]]:
     return [{field: email, "_raw": f"click by {email}"} for email in emails]
+
+
+def audit_events(splunk_home: Path) -> list[dict]:
+    """The audit events the runs wrote to the spool folder that the shipped batch input indexes."""
+    folder = splunk_home / "var" / "spool" / "splunk" / "ta_mimecast_awareness_audit"
+    return [json.loads(path.read_text()) for path in sorted(folder.glob("*.json"))] if folder.exists() else []

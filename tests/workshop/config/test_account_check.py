@@ -300,3 +300,14 @@ def test_an_edit_that_keeps_a_secret_is_checked_with_the_stored_one() -> None:
 def test_a_new_account_takes_the_form_as_it_is() -> None:
     form = {"auth_type": "oauth2", "client_id": "id", "client_secret": "********"}
     assert submitted_fields({}, form) == form
+
+
+def test_an_account_code_is_sent_with_the_check() -> None:
+    with SimulatedTenant(users=5, account_code="C4ST0MER") as tenant:
+        with_code = check_account({**oauth2_fields(tenant), "account_code": "C4ST0MER"})
+        without = check_account(oauth2_fields(tenant))
+        sent = [r.body.get("meta") for r in tenant.requests if r.path.startswith("/api/")]
+
+    assert with_code.ok, with_code.message
+    assert not without.ok  # how the real API words a missing code is not documented; the simulator's is a 403
+    assert sent == [{"accountCode": "C4ST0MER"}, None]

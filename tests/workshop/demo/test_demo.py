@@ -22,7 +22,9 @@ SOURCETYPES = {
         "safe_score",
         "safe_score_summary",
         "watchlist",
+        "watchlist_summary",
         "performance",
+        "performance_summary",
         "user_module",
         "training",
         "module",
@@ -117,10 +119,29 @@ def test_the_riskiest_clickers_go_into_the_group_after_a_dry_run(demo_run):
         line.split("Added ")[1].split(" to ")[0] for line in section.splitlines() if "outcome=added" in line
     ]
     assert would and would == added
-    assert f"members of High Risk Users in the simulated tenant now: {len(added)}" in section
+    assert f"members of High Risk Users in the simulated tenant: {len(added)}" in section
+    contained = [
+        line.split("contained: ")[1].split()[0] for line in section.splitlines() if "contained: " in line
+    ]
+    assert contained == sorted(added)
     risky = {e["mimecast_identity"] for e in read_jsonl(out / "enriched_events.jsonl")
              if e["mimecast_safe_grade"] in ("D", "F") or e["mimecast_watchlist"] == "true"}  # fmt: skip
     assert set(added) <= risky
+
+
+def test_the_time_boxed_containment_expires_at_the_sweep(demo_run):
+    _, stdout = demo_run
+    added = [
+        line.split("Added ")[1].split(" to ")[0] for line in stdout.splitlines() if "outcome=added" in line
+    ]
+    sweep = stdout.split("Containment sweep, 3 days later")[1].split("requests to")[0]
+    expired = [
+        line.split("removed ")[1].split(" from ")[0]
+        for line in sweep.splitlines()
+        if "outcome=expired" in line
+    ]
+    assert added and sorted(expired) == sorted(added)
+    assert "members of High Risk Users in the simulated tenant now: 0" in sweep
 
 
 def test_it_names_the_files_it_wrote(demo_run):

@@ -17,6 +17,7 @@ from devkit.splunkd import SplunkdStandIn
 from splunk_app.risk.table import COLLECTION
 
 ACCOUNT = "sim"
+LEGACY = "sim_hmac"  # API 1.0 keys: the training campaigns are not in API 2.0
 
 
 @dataclass
@@ -72,6 +73,7 @@ def tenant() -> Iterator[SimulatedTenant]:
 def splunkd(tenant: SimulatedTenant, tmp_path: Path) -> Iterator[Splunkd]:
     with SplunkdStandIn() as standin:
         modinput.add_account(standin, ACCOUNT, tenant)
+        modinput.add_account(standin, LEGACY, tenant, auth="hmac")
         standin.create_collection(COLLECTION)
         checkpoints = tmp_path / "modinputs"
         checkpoints.mkdir()

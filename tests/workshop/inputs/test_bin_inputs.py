@@ -14,12 +14,14 @@ from devkit import modinput
 from splunk_app.inputs.catalogue import CATALOGUE
 from splunk_app.inputs.settings import SPLUNKD_SETTINGS
 
-from .conftest import ACCOUNT, users_of
+from .conftest import ACCOUNT, LEGACY, users_of
 
 SOURCETYPES = {
     "mimecast_at_safe_score": {"mimecast:awareness:safe_score"},
     "mimecast_at_safe_score_summary": {"mimecast:awareness:safe_score_summary"},
     "mimecast_at_watchlist": {"mimecast:awareness:watchlist"},
+    "mimecast_at_watchlist_summary": {"mimecast:awareness:watchlist_summary"},
+    "mimecast_at_performance_summary": {"mimecast:awareness:performance_summary"},
     "mimecast_at_performance": {"mimecast:awareness:performance", "mimecast:awareness:user_module"},
     "mimecast_at_training": {"mimecast:awareness:training"},
     "mimecast_at_queue": {"mimecast:awareness:module"},
@@ -69,14 +71,15 @@ def test_each_input_writes_its_events(splunkd, tenant, input_type):
     params = {"page_size": "7"} if "page_size" in {s.name for s in CATALOGUE[input_type].all_settings} else {}
     if input_type == "mimecast_at_training":
         params["users"] = ",".join(expected_emails(tenant)[:3])
-    result = splunkd.run(input_type, **params)
+    account = LEGACY if input_type == "mimecast_at_campaign" else ACCOUNT
+    result = splunkd.run(input_type, account=account, **params)
     assert result.returncode == 0, result.stderr
     assert result.events
     assert {event.sourcetype for event in result.events} == SOURCETYPES[input_type]
     for event in result.events:
         assert event.index == "mimecast" and event.stanza == f"{input_type}://test"
         payload = json.loads(event.data)
-        assert payload["mc_account"] == ACCOUNT and payload["mc_snapshot_id"]
+        assert payload["mc_account"] == account and payload["mc_snapshot_id"]
         snapshot_time = calendar.timegm(time.strptime(payload["mc_snapshot_time"], "%Y-%m-%dT%H:%M:%SZ"))
         assert event.time == snapshot_time
     data_set = CATALOGUE[input_type].name
@@ -168,3 +171,29 @@ def test_no_secret_reaches_a_log_or_an_event(splunkd, tenant):
     secrets = (tenant.keys.client_secret, splunkd.standin.session_key)
     texts = [result.stdout, result.stderr, *splunkd.log("safe_score_summary")]
     assert not [secret for secret in secrets for text in texts if secret in text]
+
+
+def test_training_campaigns_on_an_api_2_0_account_are_one_clear_line_at_save_and_at_run(splunkd, tenant):
+    words = "training campaigns are available only through an API 1.0 application"
+    script = modinput.script_path("mimecast_at_campaign")
+    definition = {"account": ACCOUNT, "interval": "3600", "index": "mimecast"}
+    metadata = {
+        "server_uri": splunkd.standin.uri,
+        "session_key": splunkd.standin.session_key,
+        "checkpoint_dir": str(splunkd.checkpoints),
+    }
+
+    refused = modinput.validate(script, modinput.validation_definition("c", definition, **metadata))
+    accepted = modinput.validate(
+        script, modinput.validation_definition("c", {**definition, "account": LEGACY}, **metadata)
+    )
+    run = splunkd.run("mimecast_at_campaign")
+
+    assert refused[0] is False and words in refused[1]
+    assert accepted == (True, "")
+    assert run.events == [] and not any("/awareness-training/campaign/" in r.path for r in tenant.requests)
+    errors = [line for line in splunkd.log("campaign") if " ERROR " in line]
+    assert len(errors) == 1 and words in errors[0] and "resumes" not in errors[0]
+    assert "error_class=api1_only" in next(
+        line for line in splunkd.log("campaign") if "mc_summary=input" in line
+    )

@@ -54,7 +54,8 @@ def test_filtered_pages_with_filter_and_search(api):
     assert all(r["numCorrect"] + r["numIncorrect"] >= 4 for r in records)
 
 
-def test_campaign_lists_page_in_their_containers(api):
+def test_campaign_lists_page_in_their_containers(api1):
+    api = api1
     first = api.post(CAMPAIGNS, page_size=4)
     rest = api.post(CAMPAIGNS, page_size=4, token=first["meta"]["pagination"]["next"])
     names = [c["name"] for body in (first, rest) for c in body["data"][0]["campaigns"]]

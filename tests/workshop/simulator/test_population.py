@@ -59,16 +59,17 @@ def test_pages_concatenate_to_expected_users(tenant, api):
         (FIND_GROUPS, None),
     ],
 )
-def test_expected_matches_what_is_served(tenant, api, path, data):
-    bodies = api.pages(path, data, page_size=37)
+def test_expected_matches_what_is_served(tenant, api_for, path, data):
+    bodies = api_for(path).pages(path, data, page_size=37)
     served = [record for body in bodies for record in records_in(path, body["data"])]
     assert served and served == list(tenant.expected(path, data))
 
 
-def test_expected_campaign_results(tenant, api):
+def test_expected_campaign_results(tenant, api_for):
     for path, campaigns in ((CAMPAIGN_USERS, CAMPAIGNS), (PHISHING_USERS, PHISHING)):
         campaign = next(tenant.expected(campaigns))["id"]
-        served = [item for body in api.pages(path, [{"id": campaign}]) for item in body["data"][0]["items"]]
+        pages = api_for(path).pages(path, [{"id": campaign}])
+        served = [item for body in pages for item in body["data"][0]["items"]]
         assert served and served == list(tenant.expected(path, [{"id": campaign}]))
 
 

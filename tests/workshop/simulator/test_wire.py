@@ -175,7 +175,8 @@ def test_queue_modules(api):
         assert module["optionSpread"][f"option-{module['title']['correctAnswer']}"] == module["numCorrect"]
 
 
-def test_training_campaigns_and_their_results_agree(api):
+def test_training_campaigns_and_their_results_agree(api1):
+    api = api1
     body = api.post(CAMPAIGNS)
     campaigns = body["data"][0]["campaigns"]
     assert len(campaigns) == 6 and body["meta"]["pagination"]["totalCount"] == 6
@@ -221,9 +222,16 @@ def test_training_campaigns_and_their_results_agree(api):
     assert correct == [i for i in completed if set(i["results"].values()) == {"CORRECT"}]
 
 
-def test_campaign_user_data_needs_a_known_id(api):
-    assert api.raw(CAMPAIGN_USERS, []).status_code == 400
-    assert api.raw(CAMPAIGN_USERS, [{"id": "eNoNotACampaign"}]).status_code == 404
+def test_campaign_user_data_needs_a_known_id(api1):
+    assert api1.raw(CAMPAIGN_USERS, []).status_code == 400
+    assert api1.raw(CAMPAIGN_USERS, [{"id": "eNoNotACampaign"}]).status_code == 404
+
+
+@pytest.mark.parametrize("path", [CAMPAIGNS, CAMPAIGN_USERS])
+def test_an_api_2_0_application_finds_no_training_campaigns(api, path):
+    response = api.raw(path, [{"id": "any"}])
+    assert response.status_code == 404
+    assert response.json()["fail"][0]["errors"][0]["code"] == "err_xdk_not_found"
 
 
 def test_phishing_campaigns_and_results_agree(api):
@@ -284,8 +292,8 @@ def test_find_groups_shape(api):
 
 
 @pytest.mark.parametrize("path", [DETAILS, WATCHLIST, PERFORMANCE, QUEUE, CAMPAIGNS, PHISHING])
-def test_every_response_has_the_envelope(api, path):
-    body = api.post(path)
+def test_every_response_has_the_envelope(api_for, path):
+    body = api_for(path).post(path)
     assert set(body) == {"meta", "data", "fail"}
     assert body["meta"]["status"] == 200 and body["fail"] == []
 
