@@ -21,14 +21,16 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from types import ModuleType
 from typing import Any, TextIO
 
 from splunk_app import actions, containment
 from splunk_app.mimecast import Client, MimecastError
 from splunk_app.mimecast.retry import RetryPolicy
+from splunk_app.risk.identity import ALIAS_FILE, Aliases, read_aliases
 from splunk_app.risk.table import COLLECTION as RISK_TABLE
-from splunk_app.risk.table import ENRICH_FIELDS, table_from_rows
+from splunk_app.risk.table import RiskTable, table_from_rows
 from splunk_app.splunk import kvstore, logs, settings
 from splunk_app.splunk.audit import AuditSpool
 from splunk_app.splunk.containment_store import KVContainmentStore
@@ -82,7 +84,10 @@ def main(action: str, mode: str, argv: list[str], stdin: TextIO) -> int:
     try:
         service = connect(str(payload.get("server_uri", "")), str(payload.get("session_key", "")))
         logs.set_level(logger, settings.load_log_level(service))
-        context = _context(service, action, payload)
+        aliases = read_aliases(
+            _app_root(argv) / "lookups" / ALIAS_FILE, lambda words: logger.warning("%s", words)
+        )
+        context = _context(service, action, payload, aliases)
         if mode == "sweep":
             revert = str(configuration.get("revert_sid") or "").strip()
             outcomes = actions.sweep(context, revert)
@@ -107,7 +112,12 @@ def main(action: str, mode: str, argv: list[str], stdin: TextIO) -> int:
     return report.finish(started, 0 if report.all_ok else 1)
 
 
-def _context(service: Any, action: str, payload: dict[str, Any]) -> actions.Context:
+def _app_root(argv: list[str]) -> Path:
+    """The installed app's folder: the bin/ script splunkd ran is in its bin/."""
+    return Path(os.path.abspath(argv[0])).parent.parent
+
+
+def _context(service: Any, action: str, payload: dict[str, Any], aliases: Aliases) -> actions.Context:
     home = os.environ.get("SPLUNK_HOME") or ""
     # An ad hoc run (from Incident Review, or `| sendalert`) has no saved search: say who ran it.
     run = containment.Run(
@@ -119,7 +129,7 @@ def _context(service: Any, action: str, payload: dict[str, Any]) -> actions.Cont
     )
     return actions.Context(
         client_for=lambda account: _client(service, account),
-        resolve=_resolver(service),
+        resolve=_resolver(service, aliases),
         run=run,
         store=KVContainmentStore(service),
         audit=AuditSpool(home) if home else (lambda event: None),
@@ -127,17 +137,16 @@ def _context(service: Any, action: str, payload: dict[str, Any]) -> actions.Cont
     )
 
 
-def _resolver(service: Any) -> Any:
-    """identity -> the risk table's email, or None; the table is read once, and only when asked."""
-    found: dict[str, Any] = {}
+def _resolver(service: Any, aliases: Aliases) -> Any:
+    """identity -> the risk table's email, or None, by the rule `mimecastrisk` uses (the same aliases);
+    the table is read once, and only when asked."""
+    found: list[RiskTable] = []
 
     def resolve(identity: str) -> str | None:
-        if "table" not in found:
-            rows = list(kvstore.read(service, RISK_TABLE, fields=("_key",), page_size=kvstore.MAX_PAGE_SIZE))
-            found["known"] = {str(row.get("_key", "")).lower() for row in rows}
-            found["table"] = table_from_rows(rows)
-        email = found["table"].profile(identity)[ENRICH_FIELDS.index("identity")]
-        return email if email in found["known"] else None
+        if not found:
+            rows = kvstore.read(service, RISK_TABLE, page_size=kvstore.MAX_PAGE_SIZE)
+            found.append(table_from_rows(rows, aliases=aliases))
+        return found[0].resolve(identity).email
 
     return resolve
 

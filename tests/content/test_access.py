@@ -29,8 +29,16 @@ PERSONAL = (
     "transforms/mimecast_es_identities",
     "lookups/mimecast_es_identities.csv",
     "commands/mimecastrisk",
+    "transforms/mimecast_identity_aliases",
+    "lookups/mimecast_identity_aliases.csv",
 )
-ADMINISTRATORS_ONLY = ("alert_actions", "ta_mimecast_awareness_account", "ta_mimecast_awareness_settings")
+ADMINISTRATORS_ONLY = (
+    "alert_actions",
+    "ta_mimecast_awareness_account",
+    "ta_mimecast_awareness_settings",
+    "collections/mimecast_containment",
+    "transforms/mimecast_containment",
+)
 
 
 def roles(stanza: str, right: str) -> set[str]:

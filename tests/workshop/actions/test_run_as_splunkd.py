@@ -253,3 +253,14 @@ def test_an_unreachable_gateway_is_one_line(run_action, tenant, splunkd):
     assert [o for _, o in run.outcomes()] == ["failed", "skipped", "skipped"]
     assert "trying again" in "\n".join(run.lines)  # the client's retries are in the action's log ...
     assert run.stderr == ""  # ... not on stderr, which splunkd copies into splunkd.log
+
+
+def test_users_written_as_logs_write_them_are_acted_on_as_the_table_knows_them(run_action, tenant):
+    """The same identity rule as mimecastrisk: DOMAIN\\user, a display-name form, any case."""
+    local = USERS[0].split("@")[0]
+    rows = [{"user": f"CORP\\{local.upper()}"}, {"user": f'"Someone" <{USERS[1].upper()}>'}]
+
+    run = run_action(ADD, rows)
+
+    assert run.outcomes() == [(USERS[0], "added"), (USERS[1], "added")]
+    assert tenant.group_members(GROUP) == set(USERS[:2])

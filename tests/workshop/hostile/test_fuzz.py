@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from devkit import chunked, modinput
+from devkit import modinput
 from devkit.simulator import SimulatedTenant
 from devkit.splunkd import SplunkdStandIn
 from splunk_app.risk.table import COLLECTION
@@ -104,9 +104,12 @@ def test_a_mangled_input_definition_is_one_line_without_a_traceback(
 def test_mangled_search_chunks_end_within_bounds(seed: int, capped_python: str, tmp_path: Path) -> None:
     table = harness.write_table(tmp_path / "risk.csv")
     rows = [{"user": f"{name}@example.com", "_raw": "x"} for name in ("ann", "bob", "erin")]
-    data = mutate(harness.exchange([], [rows, rows]), random.Random(seed))
-    # chunked.run raises TimeoutExpired past SECONDS: ending at all is the first half of the check.
-    run = chunked.run([capped_python, str(harness.SCRIPT)], data, harness.environment(table), timeout=SECONDS)
+    with SplunkdStandIn() as standin:  # the table in the KV store, as on a search head
+        standin.create_collection(COLLECTION, harness.documents(table))
+        searchinfo = {"splunkd_uri": standin.uri, "session_key": standin.session_key}
+        data = mutate(harness.exchange([], [rows, rows], **searchinfo), random.Random(seed))
+        # chunked.run raises TimeoutExpired past SECONDS: ending at all is the first half of the check.
+        run = harness.run(data, None, python=capped_python, timeout=SECONDS)
     assert "MemoryError" not in run.stderr
     assert run.returncode != 0 or all(level != "ERROR" for level, _ in run.messages), run.messages
 

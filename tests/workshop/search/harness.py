@@ -80,17 +80,22 @@ def environment() -> dict[str, str]:
 
 
 def run(
-    data: bytes, table: Path | None, script: Path = SCRIPT, env: dict[str, str] | None = None
+    data: bytes,
+    table: Path | None,
+    script: Path = SCRIPT,
+    env: dict[str, str] | None = None,
+    python: str = sys.executable,
+    timeout: float = 120,
 ) -> chunked.Run:
-    """The command's whole answer, as a subprocess of the interpreter running the tests. With a `table`
-    (a CSV), its rows are the KV store collection of a loopback splunkd stand-in that the search's
+    """The command's whole answer, as a subprocess of `python` (the interpreter running the tests). With a
+    `table` (a CSV), its rows are the KV store collection of a loopback splunkd stand-in that the search's
     getinfo points at, as Splunk's search head serves it."""
-    command = [sys.executable, str(script)]
+    command = [python, str(script)]
     if table is None:
-        return chunked.run(command, data, env or environment())
+        return chunked.run(command, data, env or environment(), timeout)
     with SplunkdStandIn() as splunkd:
         splunkd.create_collection(COLLECTION, documents(table))
-        return chunked.run(command, pointed_at(data, splunkd), env or environment())
+        return chunked.run(command, pointed_at(data, splunkd), env or environment(), timeout)
 
 
 def documents(table: Path) -> list[dict[str, str]]:
