@@ -16,8 +16,8 @@ run reads. Only a power cut can lose the last commits, and losing them means sen
 never losing a record (their events left the process before the commit). Rollback journals would fsync
 two files per page, and a hot journal lost after a crash leaves a corrupt file where a lost WAL leaves an
 older, consistent one. WAL needs shared memory between processes on one host, which is why it wants
-`checkpoint_dir` on local disk (it is: splunkd's own `$SPLUNK_DB/modinputs`). Python 3.9 and 3.13 as
-Splunk ships them bundle SQLite 3.x with WAL (3.7+).
+`checkpoint_dir` on local disk (it is: splunkd's own `$SPLUNK_DB/modinputs`). WAL needs SQLite 3.7 or
+later; the Python 3.9 and 3.13 that the package tests run the installed app under link SQLite 3.40.
 
 A record stamped later than the run's time (the clock stepped back) counts as due, so a full-snapshot
 re-send is never postponed by a clock that jumped.
