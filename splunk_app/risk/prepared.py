@@ -19,6 +19,7 @@ import zlib
 from array import array
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import BinaryIO
 
 FORMAT = "mimecast-risk-prepared"
 VERSION = 1
@@ -153,6 +154,8 @@ def load(path: Path, source: object, width: int) -> tuple[Profiles, dict[str, in
 
 
 def _read(path: Path, source: object, width: int) -> tuple[Profiles, dict[str, int]]:
+    """Each block is checked into the CRC and turned into what the table keeps before the next is read, so
+    the file's bytes and the table are not both held whole."""
     _require(_private(path), "not private to this user")
     with path.open("rb") as file:
         header = json.loads(file.readline(MAX_HEADER))
@@ -160,23 +163,36 @@ def _read(path: Path, source: object, width: int) -> tuple[Profiles, dict[str, i
         _require((header.get("format"), header.get("version")) == (FORMAT, VERSION), "another format")
         _require((header.get("source"), header.get("width")) == (source, width), "made from another table")
         sizes = [int(size) for size in header["blocks"]]
+        users = int(header["users"])
         _require(len(sizes) == 3 and min(sizes) >= 0, "bad block sizes")
-        blocks = [file.read(size) for size in sizes]
-        _require([len(block) for block in blocks] == sizes and not file.read(1), "truncated")
-    _require(_crc(blocks) == header["crc"], "damaged")
-    users = int(header["users"])
-    keys = blocks[0].decode("utf-8").split("\n") if users else []
-    offsets = array(OFFSET)
-    offsets.frombytes(blocks[1])
+        crc = 0
+        block = _block(file, sizes[0])
+        crc = zlib.crc32(block, crc)
+        keys = block.decode("utf-8").split("\n") if users else []
+        block = _block(file, sizes[1])
+        crc = zlib.crc32(block, crc)
+        offsets = array(OFFSET)
+        offsets.frombytes(block)
+        block = _block(file, sizes[2])
+        crc = zlib.crc32(block, crc)
+        text = block.decode("utf-8")
+        del block
+        _require(not file.read(1), "trailing bytes")
+    _require(crc == header["crc"], "damaged")
     if sys.byteorder != "little":
         offsets.byteswap()
-    text = blocks[2].decode("utf-8")
     index = dict(zip(keys, range(users)))
     _require(len(keys) == len(index) == users == len(offsets) - 1, "wrong count")
     _require(offsets[0] == 0 and offsets[-1] == len(text), "wrong offsets")
     domains = header["domains"]
     _require(isinstance(domains, dict) and all(isinstance(n, int) for n in domains.values()), "bad domains")
     return Profiles(index, text, offsets, width), domains
+
+
+def _block(file: BinaryIO, size: int) -> bytes:
+    block = file.read(size)
+    _require(len(block) == size, "truncated")
+    return block
 
 
 def _crc(blocks: Iterable[bytes]) -> int:

@@ -79,7 +79,7 @@ ENRICH_FIELDS = (
 )
 MATCH = "match"  # added after ENRICH_FIELDS: how the (riskiest) user was matched
 UNKNOWN = "unknown"
-MEMO_SIZE = 1 << 19  # values remembered per search: logs repeat their users
+MEMO_SIZE = 1 << 18  # values remembered per search: logs repeat their users
 DOMAIN_PROBES = 8  # up to this many mail domains, a bare user is tried in each; beyond, an index is built
 Profile = tuple  # one user's values for ENRICH_FIELDS, all str
 NO_USER: Profile = (UNKNOWN, "", "", "", "", "false", "", "", UNKNOWN, "", "", "")
