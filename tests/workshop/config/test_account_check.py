@@ -300,3 +300,12 @@ def test_an_edit_that_keeps_a_secret_is_checked_with_the_stored_one() -> None:
 def test_a_new_account_takes_the_form_as_it_is() -> None:
     form = {"auth_type": "oauth2", "client_id": "id", "client_secret": "********"}
     assert submitted_fields({}, form) == form
+
+
+def test_a_server_error_on_the_group_call_leaves_the_group_permission_unknown(
+    tenant: SimulatedTenant,
+) -> None:
+    tenant.faults = Faults(server_errors=10, path="remove-group-member")
+    result = check_account(hmac_fields(tenant))
+    assert result.ok and result.manages_groups is None
+    assert "could not be learnt" in result.message
