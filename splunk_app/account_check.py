@@ -195,7 +195,9 @@ def _may_manage_groups(client: Client) -> bool | None:
     except MissingPermission:
         return False
     except ApiError as err:
-        return err.status is not None and err.status < 300  # executed, with a fail[] for the unknown group
+        # Past the permission check: a fail[] for the unknown group (HTTP 200) or a refusal of the made-up
+        # item (4xx). A server error says nothing either way.
+        return None if err.status is None or err.status >= 500 else True
     except MimecastError:
         return None
     return True

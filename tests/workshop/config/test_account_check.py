@@ -302,12 +302,22 @@ def test_a_new_account_takes_the_form_as_it_is() -> None:
     assert submitted_fields({}, form) == form
 
 
-def test_an_account_code_is_sent_with_the_check() -> None:
+def test_an_account_code_is_sent_with_every_call_of_the_check() -> None:
     with SimulatedTenant(users=5, account_code="C4ST0MER") as tenant:
         with_code = check_account({**oauth2_fields(tenant), "account_code": "C4ST0MER"})
+        sent = [r.body.get("meta") or {} for r in tenant.requests if r.path.startswith("/api/")]
+    with SimulatedTenant(users=5, account_code="C4ST0MER") as tenant:
         without = check_account(oauth2_fields(tenant))
-        sent = [r.body.get("meta") for r in tenant.requests if r.path.startswith("/api/")]
 
     assert with_code.ok, with_code.message
+    assert sent and all(meta.get("accountCode") == "C4ST0MER" for meta in sent)
     assert not without.ok  # how the real API words a missing code is not documented; the simulator's is a 403
-    assert sent == [{"accountCode": "C4ST0MER"}, None]
+
+
+def test_a_server_error_on_the_group_call_leaves_the_group_permission_unknown(
+    tenant: SimulatedTenant,
+) -> None:
+    tenant.faults = Faults(server_errors=10, path="remove-group-member")
+    result = check_account(hmac_fields(tenant))
+    assert result.ok and result.manages_groups is None
+    assert "could not be learnt" in result.message
