@@ -134,6 +134,12 @@ def _resolver(service: Any) -> Any:
     def resolve(identity: str) -> str | None:
         if "table" not in found:
             rows = list(kvstore.read(service, RISK_TABLE, fields=("_key",), page_size=kvstore.MAX_PAGE_SIZE))
+            if not rows:
+                raise actions.ActionError(
+                    f"the risk table ({RISK_TABLE}) is empty, and the actions act only on its users: acted "
+                    "on none. Run the SAFE score input, or enable 'Mimecast Awareness - Rebuild risk table "
+                    "from events' where the inputs run on a heavy forwarder"
+                )
             found["known"] = {str(row.get("_key", "")).lower() for row in rows}
             found["table"] = table_from_rows(rows)
         email = found["table"].profile(identity)[ENRICH_FIELDS.index("identity")]
