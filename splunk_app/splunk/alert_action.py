@@ -144,7 +144,13 @@ def _resolver(service: Any, aliases: Aliases) -> Any:
 
     def resolve(identity: str) -> str | None:
         if not found:
-            rows = kvstore.read(service, RISK_TABLE, page_size=kvstore.MAX_PAGE_SIZE)
+            rows = list(kvstore.read(service, RISK_TABLE, page_size=kvstore.MAX_PAGE_SIZE))
+            if not rows:
+                raise actions.ActionError(
+                    f"the risk table ({RISK_TABLE}) is empty, and the actions act only on its users: acted "
+                    "on none. Run the SAFE score input, or enable 'Mimecast Awareness - Rebuild risk table "
+                    "from events' where the inputs run on a heavy forwarder"
+                )
             found.append(table_from_rows(rows, aliases=aliases))
         return found[0].resolve(identity).email
 

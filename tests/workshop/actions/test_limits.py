@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 
 import pytest
+import requests
 
 from devkit.simulator import Faults
+from splunk_app import APP_ID
 from splunk_app.mimecast import ApiError, Client
 from splunk_app.mimecast.endpoints import body
 
-from .conftest import GROUP, rows_for
+from .conftest import GROUP, RISK_TABLE, rows_for
 
 ADD, REMOVE = "mimecast_add_to_group", "mimecast_remove_from_group"
 
@@ -131,3 +133,18 @@ def test_the_summary_line_counts_the_run(run_action, tenant):
     assert "mc_summary=action action=mimecast_add_to_group" in run.summary
     assert " outcome=partial " in run.summary
     assert " added=1 " in run.summary and " skipped=1 " in run.summary
+
+
+def test_an_empty_risk_table_acts_on_none_and_says_what_to_fill_it_with(run_action, splunkd, tenant):
+    emptied = requests.delete(  # as a fresh install has it: a DELETE without a query empties a collection
+        f"{splunkd.uri}/servicesNS/nobody/{APP_ID}/storage/collections/data/{RISK_TABLE}",
+        headers={"Authorization": f"Splunk {splunkd.session_key}"},
+        timeout=10,
+    )
+    assert emptied.status_code == 200 and splunkd.collection(RISK_TABLE) == []
+
+    run = run_action(ADD, rows_for("ann@simulated.example"))
+
+    assert run.status == 2
+    assert "the risk table (mimecast_user_risk) is empty" in run.lines[-1]
+    assert tenant.requests == []
