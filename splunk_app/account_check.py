@@ -28,6 +28,7 @@ from splunk_app.mimecast.errors import (
     ProxyError,
     RateLimited,
     TlsError,
+    quoted,
 )
 from splunk_app.mimecast.retry import RetryPolicy
 from splunk_app.mimecast.transport import check_base_url
@@ -166,7 +167,7 @@ def check_account(
         except MissingPermission:
             refused.append((data_set.title, "the API application's role lacks the permission"))
         except ApiError as err:
-            refused.append((data_set.title, f"Mimecast answered {err.code or f'HTTP {err.status}'}"))
+            refused.append((data_set.title, f"Mimecast answered {quoted(err.code or f'HTTP {err.status}')}"))
         except MimecastError as err:
             return explain(err, base_url, credentials, proxy, where)
         else:

@@ -102,7 +102,10 @@ def _shown(value: Any) -> str:
 
 
 def _text(value: Any) -> str:
-    return "" if value is None or isinstance(value, (dict, list)) else str(value)
+    """A text column. The table is a copy for lookups, stored as UTF-8: a lone surrogate (valid in JSON,
+    not in UTF-8) becomes U+FFFD there, while the event keeps the record as it came."""
+    text = "" if value is None or isinstance(value, (dict, list)) else str(value)
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 def row_from(risk: RiskColumns, record: Mapping[str, Any], updated: float) -> dict[str, Any] | None:
@@ -111,6 +114,7 @@ def row_from(risk: RiskColumns, record: Mapping[str, Any], updated: float) -> di
     email = email_of(record)
     if not email:
         return None
+    email = _text(email)
     row: dict[str, Any] = {
         "_key": email,
         "email": email,

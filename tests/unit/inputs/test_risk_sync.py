@@ -148,3 +148,12 @@ def test_a_killed_runs_spool_is_discarded_by_the_next_run(tmp_path):
     other.add({"_key": "theirs", "v": 1})
     assert [row["_key"] for row in risk_sync.Spool(str(tmp_path), "in-risk-").rows()] == []
     assert [row["_key"] for row in other.rows()] == ["theirs"]
+
+
+def test_a_lone_surrogate_reaches_the_table_as_a_replacement_character(tmp_path):
+    (row,) = rows("watchlist", [{"email": "a@x.com", "name": "Ann \ud800", "watchlistCount": 1}])
+    assert row["name"] == "Ann \ufffd"
+    spool = risk_sync.Spool(str(tmp_path), "in-risk-")
+    spool.add(row)  # the spool and the KV store keep UTF-8
+    assert [r["name"] for r in spool.rows()] == ["Ann \ufffd"]
+    spool.close()

@@ -25,12 +25,6 @@ RECORDS_KEPT = ("lone_surrogates", "non_finite")
 OAUTH_BEHAVIOURS = ("echo_credentials", "hour_429", "redirect")
 # A wait Mimecast asks for after the last call of a run costs nothing: such a run may complete.
 MAY_COMPLETE = ("hour_reset",)
-# Failing today outside the client: the inputs that keep the risk table write their events, then stop on a
-# lone surrogate ("UnicodeEncodeError ... surrogates not allowed" after the events, in the risk-table sync).
-FAILS_TODAY = {
-    "lone_surrogates": {f"mimecast_at_{name}" for name in ("safe_score", "watchlist", "performance")}
-}
-ONE_BAD_RECORD = "risk-table sync stops on a lone surrogate after the events are written (not the client)"
 
 
 def params_for(input_type: str, server: HostileMimecast) -> dict[str, str]:
@@ -60,8 +54,6 @@ def test_an_input_run_against_a_hostile_mimecast_is_bounded_and_clean(
     tmp_path: Path,
     request: pytest.FixtureRequest,
 ) -> None:
-    if input_type in FAILS_TODAY.get(behaviour, ()):
-        request.applymarker(pytest.mark.xfail(reason=ONE_BAD_RECORD, strict=True))
     home = tmp_path / "splunk_home"
     with HostileMimecast(behaviour) as hostile, SplunkdStandIn() as splunkd:
         modinput.add_account(splunkd, "sim", hostile, auth=auth)
