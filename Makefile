@@ -38,6 +38,8 @@ demo: $(BIN)/.ready
 
 lint: $(BIN)/.ready
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 test: $(BIN)/.ready .venv39/bin/.ready .venv313/bin/.ready lint package .venv-inspect/bin/.ready render-tools
 	$(BIN)/pytest

@@ -162,7 +162,7 @@ class Client:
                 endpoint=TOKEN_ENDPOINT.name,
             )
         try:
-            lifetime = float(payload.get("expires_in"))
+            lifetime = float(payload.get("expires_in") or 0)
         except (TypeError, ValueError):
             lifetime = DEFAULT_TOKEN_LIFETIME
         return token, lifetime if lifetime > 0 else DEFAULT_TOKEN_LIFETIME

@@ -116,9 +116,10 @@ def records_of(endpoint: Endpoint, payload: Any) -> list[dict[str, Any]]:
     elif endpoint.shape == "first":
         found = [data[0]]
     else:
-        found = data[0].get(endpoint.key)
-        if not isinstance(found, list):
+        nested = data[0].get(endpoint.key)
+        if not isinstance(nested, list):
             raise _malformed(endpoint, f"has no data[0].{endpoint.key}[] list")
+        found = nested
     if not all(isinstance(record, dict) for record in found):
         raise _malformed(endpoint, "has records that are not JSON objects")
     return found

@@ -39,7 +39,7 @@ class Profiles(Mapping):
         self._width = width
         self._parsed: dict[str, tuple[str, ...]] = {}
 
-    def get(self, key: str, default: object = None) -> tuple[str, ...] | None:  # type: ignore[override]
+    def get(self, key: str, default: object = None) -> tuple[str, ...] | None:
         found = self._parsed.get(key)
         if found is None:
             number = self._index.get(key)

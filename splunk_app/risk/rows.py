@@ -102,6 +102,7 @@ def enrich_chunk(
     sources = [(position[name], position.get(MV + name)) for name in fields if name in position]
     yield header + added_columns(prefix)
     find, describe = table.find, table.describe
+    found: Profile | None
     known = {} if suffixes is None else suffixes
     read = source.count
     for row in reader:

@@ -76,7 +76,7 @@ class MimecastRiskCommand(StreamingCommand):
         # The KV store lives on the search head; a CSV lookup travels to the indexers in the bundle.
         self.configuration.distributed = self.lookup is not None
 
-    def stream(self, records: str) -> Iterator[str | list[str]]:  # type: ignore[override]
+    def stream(self, records: str) -> Iterator[str | list[str]]:
         """The chunk's body enriched: the header's cells, then each record as text or cells."""
         assert self._table is not None, "prepare() reads the table"
         fields = self.fieldnames or DEFAULT_FIELDS
