@@ -294,7 +294,9 @@ def from_response(
     codes = {f.code for f in found if f.code}
     kind = _kind(status, codes)
     first = found[0] if found else None
-    said = f"{first.code}: {first.message}" if first and first.message else ((first.code or "") if first else "")
+    said = (
+        f"{first.code}: {first.message}" if first and first.message else ((first.code or "") if first else "")
+    )
     said = quoted(said, secrets)
     what = f"Mimecast answered HTTP {status}" + (f" ({said})" if said else "")
     retryable = retryable_status(status) or (status < 300 and any(f.retryable for f in found))
