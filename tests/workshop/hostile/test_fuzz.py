@@ -86,11 +86,6 @@ def test_a_mangled_input_definition_is_refused_within_bounds(
         assert "amplification" in written  # expat refuses the entity expansion before it grows
 
 
-@pytest.mark.xfail(
-    reason="splunklib's Script.run_script prints a traceback to splunkd.log for XML it cannot parse "
-    "(the modular-input runner's room)",
-    strict=True,
-)
 def test_a_mangled_input_definition_is_one_line_without_a_traceback(
     capped_python: str, tmp_path: Path
 ) -> None:
