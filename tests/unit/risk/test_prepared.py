@@ -77,6 +77,8 @@ def test_a_changed_table_is_never_answered_from_the_old_form(tmp_path, cache):
         lambda data: data[:-3] + bytes([data[-3] ^ 0x20]) + data[-2:],  # one byte garbled
         lambda data: data + b"x",  # trailing bytes
         lambda data: b"not json\n" + data.split(b"\n", 1)[1],
+        lambda data: data[:-8] + b"\xff" * 8,  # the header's length
+        lambda data: data[:-8] + (len(data) - 8).to_bytes(8, "little"),  # a header as long as the file
         lambda data: data.replace(b'"version":1', b'"version":2', 1),
         lambda data: os.urandom(len(data)),
     ],
