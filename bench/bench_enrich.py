@@ -296,7 +296,7 @@ def part_throughput(work: Path, options: argparse.Namespace, rng: random.Random)
 
 def part_start(work: Path, sizes: list[int], rng: random.Random) -> None:
     """One-event searches: lookup= (cold: the first search prepares; warm: later ones) and KV store."""
-    env = environment(work / "cache")
+    env = environment(work / "cache-start")  # its own cache folder: the first search finds nothing prepared
     for users in sizes:
         table = work / f"risk{users}.csv"
         if not table.exists():

@@ -141,3 +141,10 @@ def _listed(listed: bool) -> str:
 def shipped() -> Policy:
     """The app's own policy table, read once per process."""
     return read_policy(app_root() / "lookups" / POLICY_FILE)
+
+
+def stamp() -> list[int]:
+    """What identifies the shipped policy table's content (size, modification time, inode), for copies of
+    values derived from it, such as a prepared risk table's priorities."""
+    info = os.stat(app_root() / "lookups" / POLICY_FILE)
+    return [info.st_size, info.st_mtime_ns, info.st_ino]

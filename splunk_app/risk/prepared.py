@@ -2,10 +2,11 @@
 
 Most alert searches see a few events, and each used to pay for reading and parsing the whole table. The
 prepared form holds what the search needs: the users' emails as one block of lines (split at C speed into
-the index), their enrichment values as one text with each user's start offset, parsed when the user is
-first met. It is kept in a private cache folder, stamped with the source it was made from (a CSV file's
-path, size, times and inode, or the KV store table's version) and a CRC of its content, and rebuilt when
-either differs: a stale, damaged, truncated, foreign or other-writable file is never used, only replaced.
+the index), their enrichment values as one text with each user's end offset, parsed when the user is first
+met, and at the end a header (what it was made from, sizes, CRC) and its length. It is kept in a private
+cache folder, stamped with the source it was made from (a CSV file's path, size, times and inode, or the
+KV store table's version), and rebuilt when either differs: a stale, damaged, truncated, foreign or
+other-writable file is never used, only replaced.
 """
 
 from __future__ import annotations
@@ -13,19 +14,22 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import struct
 import sys
 import tempfile
 import zlib
 from array import array
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 FORMAT = "mimecast-risk-prepared"
 VERSION = 1
 SEP = "\x1f"  # between a user's values; neither it nor a newline may occur in a key or a value
 MAX_HEADER = 1 << 20
 OFFSET = "Q"  # each row's start in the rows' text, as unsigned 64-bit little-endian numbers
+LENGTH = "<Q"  # the header's length, the file's last eight bytes
+LENGTH_SIZE = struct.calcsize(LENGTH)
 KEEP = 8  # prepared files kept per cache folder (indexers see a new bundle path per knowledge bundle)
 
 
@@ -103,39 +107,22 @@ def prepared_path(folder: Path, source_name: str) -> Path:
 def save(
     path: Path, source: object, profiles: Mapping[str, tuple[str, ...]], domains: Mapping[str, int]
 ) -> bool:
-    """Write the prepared form (atomically: readers see the old file or the new one). False when the table
-    holds a character the form cannot carry; the search then reads the table itself every time."""
-    keys = list(profiles)
-    rows = [SEP.join(profiles[key]) for key in keys]
-    if any("\n" in key or SEP in key for key in keys):
-        return False
-    if any(row.count(SEP) != len(profiles[key]) - 1 for key, row in zip(keys, rows)):
-        return False
-    offsets = array(OFFSET, [0])
-    for row in rows:
-        offsets.append(offsets[-1] + len(row))
-    if sys.byteorder != "little":
-        offsets.byteswap()
-    key_block = "\n".join(keys).encode("utf-8")
-    offset_block = offsets.tobytes()
-    row_block = "".join(rows).encode("utf-8")
-    header = {
-        "format": FORMAT,
-        "version": VERSION,
-        "source": source,
-        "users": len(keys),
-        "width": len(profiles[keys[0]]) if keys else 0,
-        "domains": dict(domains),
-        "blocks": [len(key_block), len(offset_block), len(row_block)],
-        "crc": _crc((key_block, offset_block, row_block)),
-    }
+    """Write the prepared form (atomically: readers see the old file or the new one), streaming: the emails,
+    the users' values, their offsets, then the header and its length. False when the table holds a character
+    the form cannot carry; the search then reads the table itself every time."""
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".prepared-", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as file:
-            file.write(json.dumps(header, separators=(",", ":")).encode("utf-8") + b"\n")
-            for block in (key_block, offset_block, row_block):
-                file.write(block)
+            header = _write_blocks(file, profiles)
+            if header is None:
+                raise _Unfit
+            header.update(format=FORMAT, version=VERSION, source=source, domains=dict(domains))
+            head = json.dumps(header, separators=(",", ":")).encode("utf-8")
+            file.write(head + struct.pack(LENGTH, len(head)))
         os.replace(temporary, path)
+    except _Unfit:
+        os.unlink(temporary)
+        return False
     except OSError:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
@@ -144,12 +131,45 @@ def save(
     return True
 
 
+class _Unfit(Exception):
+    """The table holds a character the prepared form cannot carry."""
+
+
+def _write_blocks(file: BinaryIO, profiles: Mapping[str, tuple[str, ...]]) -> dict[str, object] | None:
+    """The three blocks, written as they are made; their sizes, the users' count and width, and the CRC."""
+    crc, sizes = 0, [0, 0, 0]
+    width = len(next(iter(profiles.values()))) if profiles else 0
+    for number, key in enumerate(profiles):
+        if "\n" in key or SEP in key:
+            return None
+        data = (key if number == 0 else "\n" + key).encode("utf-8")
+        crc, sizes[0] = zlib.crc32(data, crc), sizes[0] + len(data)
+        file.write(data)
+    offsets = array(OFFSET, [0])
+    position = 0
+    for values in profiles.values():
+        row = SEP.join(values)
+        if len(values) != width or row.count(SEP) != width - 1:
+            return None
+        data = row.encode("utf-8")
+        crc, sizes[1] = zlib.crc32(data, crc), sizes[1] + len(data)
+        file.write(data)
+        position += len(row)
+        offsets.append(position)
+    if sys.byteorder != "little":
+        offsets.byteswap()
+    data = offsets.tobytes()
+    crc, sizes[2] = zlib.crc32(data, crc), len(data)
+    file.write(data)
+    return {"users": len(profiles), "width": width, "blocks": sizes, "crc": crc}
+
+
 def load(path: Path, source: object, width: int) -> tuple[Profiles, dict[str, int]] | None:
     """The prepared table if it was made from exactly `source` and is whole; None otherwise (absent,
     stale, damaged, truncated, another format or owner)."""
     try:
         return _read(path, source, width)
-    except (OSError, ValueError, KeyError, TypeError):  # json, decoding and checks raise ValueError
+    except (OSError, ValueError, KeyError, TypeError, struct.error):  # json, decoding and checks: ValueError
         return None
 
 
@@ -158,26 +178,25 @@ def _read(path: Path, source: object, width: int) -> tuple[Profiles, dict[str, i
     the file's bytes and the table are not both held whole."""
     _require(_private(path), "not private to this user")
     with path.open("rb") as file:
-        header = json.loads(file.readline(MAX_HEADER))
-        _require(isinstance(header, dict), "no header")
+        header = _header(file)
         _require((header.get("format"), header.get("version")) == (FORMAT, VERSION), "another format")
         _require((header.get("source"), header.get("width")) == (source, width), "made from another table")
         sizes = [int(size) for size in header["blocks"]]
         users = int(header["users"])
         _require(len(sizes) == 3 and min(sizes) >= 0, "bad block sizes")
-        crc = 0
+        _require(sum(sizes) == file.seek(0, os.SEEK_END) - header["length"], "wrong size")
+        file.seek(0)
         block = _block(file, sizes[0])
-        crc = zlib.crc32(block, crc)
+        crc = zlib.crc32(block)
         keys = block.decode("utf-8").split("\n") if users else []
         block = _block(file, sizes[1])
         crc = zlib.crc32(block, crc)
-        offsets = array(OFFSET)
-        offsets.frombytes(block)
+        text = block.decode("utf-8")
         block = _block(file, sizes[2])
         crc = zlib.crc32(block, crc)
-        text = block.decode("utf-8")
+        offsets = array(OFFSET)
+        offsets.frombytes(block)
         del block
-        _require(not file.read(1), "trailing bytes")
     _require(crc == header["crc"], "damaged")
     if sys.byteorder != "little":
         offsets.byteswap()
@@ -189,17 +208,24 @@ def _read(path: Path, source: object, width: int) -> tuple[Profiles, dict[str, i
     return Profiles(index, text, offsets, width), domains
 
 
+def _header(file: BinaryIO) -> dict[str, Any]:
+    """The header at the file's end, before its own length; `length` is how many bytes both take."""
+    end = file.seek(0, os.SEEK_END)
+    _require(end >= LENGTH_SIZE, "too short")
+    file.seek(end - LENGTH_SIZE)
+    (size,) = struct.unpack(LENGTH, file.read(LENGTH_SIZE))
+    _require(0 < size <= MAX_HEADER and size + LENGTH_SIZE <= end, "bad header length")
+    file.seek(end - LENGTH_SIZE - size)
+    header = json.loads(file.read(size))
+    _require(isinstance(header, dict), "no header")
+    header["length"] = size + LENGTH_SIZE
+    return header
+
+
 def _block(file: BinaryIO, size: int) -> bytes:
     block = file.read(size)
     _require(len(block) == size, "truncated")
     return block
-
-
-def _crc(blocks: Iterable[bytes]) -> int:
-    crc = 0
-    for block in blocks:
-        crc = zlib.crc32(block, crc)
-    return crc
 
 
 def _require(condition: bool, problem: str) -> None:

@@ -48,12 +48,27 @@ def lines(text: str) -> Iterator[str]:
         start = end
 
 
+def _refuses_nul() -> bool:
+    """Python 3.9's csv module stops at a NUL character ("line contains NUL"); later ones read it."""
+    try:
+        list(csv.reader(["\0\n"]))
+    except csv.Error:
+        return True
+    return False
+
+
+REFUSES_NUL = _refuses_nul()
+NUL_WARNING = "a record held a NUL character, which this Python's csv module cannot read; it became U+FFFD"
+
+
 class _Lines:
     """`lines(text)` that remembers how many lines were read and the last one, so that a row the csv
-    reader made of exactly one line can be sent back as that line."""
+    reader made of exactly one line can be sent back as that line. Where the csv module refuses NUL, a NUL
+    becomes U+FFFD (said once through `warn`) rather than ending the search."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, warn: Callable[[str], None]) -> None:
         self._lines = lines(text)
+        self._warn = warn
         self.count = 0
         self.last = ""
 
@@ -61,9 +76,13 @@ class _Lines:
         return self
 
     def __next__(self) -> str:
-        self.last = next(self._lines)
+        line = next(self._lines)
+        if REFUSES_NUL and "\0" in line:
+            self._warn(NUL_WARNING)
+            line = line.replace("\0", "\ufffd")
+        self.last = line
         self.count += 1
-        return self.last
+        return line
 
 
 def added_columns(prefix: str) -> list[str]:
@@ -91,7 +110,7 @@ def enrich_chunk(
     replaced, not repeated. A row with fewer cells than the header is completed with empty cells, one
     with more loses the extra cells, each said through `warn`. `suffixes` keeps each user's added text
     from one chunk to the next (one dict per prefix and terminator)."""
-    source = _Lines(body)
+    source = _Lines(body, warn)
     reader = csv.reader(source)
     header = next(reader, None)
     if header is None:

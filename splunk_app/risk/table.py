@@ -24,6 +24,7 @@ from splunk_app.risk.identity import (
     read,
 )
 from splunk_app.risk.policy import shipped, watchlisted
+from splunk_app.risk.policy import stamp as policy_stamp
 
 COLLECTION = "mimecast_user_risk"
 # The table's CSV twin in the app's lookups/ folder, for `| mimecastrisk lookup=...` on the indexers (the
@@ -315,7 +316,7 @@ def read_csv(
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
             if cache is not None:
-                source = [os.fspath(path), *prepared.file_stamp(handle)]
+                source = [os.fspath(path), *prepared.file_stamp(handle), *policy_stamp()]
                 keep = prepared.prepared_path(cache, os.fspath(path))
                 found = prepared.load(keep, source, len(ENRICH_FIELDS))
                 if found is not None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from splunklib import client
 
-from splunk_app.risk import prepared
+from splunk_app.risk import policy, prepared
 from splunk_app.risk.identity import Aliases
 from splunk_app.risk.policy import Policy, shipped
 from splunk_app.risk.table import COLLECTION, ENRICH_FIELDS, FIELDS, RiskTable, table_from_rows
@@ -47,9 +47,9 @@ def read_table(
 
 
 def table_version(service: client.Service, collection: str = COLLECTION) -> list[Any] | None:
-    """What changes whenever the table does: the token its writers change before and after they write, and
-    the newest `updated` (which the inputs and the rebuild search set). None without a token: then no
-    prepared form is trusted."""
+    """What changes whenever the table does: the token its writers change before and after they write, the
+    newest `updated` (which the inputs and the rebuild search set), and the risk policy a table's missing
+    priorities come from. None without a token: then no prepared form is trusted."""
     try:
         token = kvstore.first(service, VERSION_COLLECTION, "_key", ("version",))
     except kvstore.CollectionMissing:
@@ -57,7 +57,7 @@ def table_version(service: client.Service, collection: str = COLLECTION) -> list
     if token is None or token.get("_key") != VERSION_KEY or not token.get("version"):
         return None
     newest = kvstore.first(service, collection, "updated:-1", ("updated",)) or {}
-    return [str(token["version"]), str(newest.get("updated", "")), collection]
+    return [str(token["version"]), str(newest.get("updated", "")), collection, *policy.stamp()]
 
 
 def bump_version(service: client.Service) -> None:

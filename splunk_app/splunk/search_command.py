@@ -1,9 +1,10 @@
 """`| mimecastrisk`: the splunklib StreamingCommand around the risk table and the lean row path.
 
-splunklib speaks the chunked protocol (getinfo, metadata, framing, error messages); each chunk's records
-go through `rows.enrich_rows` as CSV rows instead of splunklib's per-field dict writer, into a compact
-buffer (pinned splunk-sdk 2.1.1: `_execute_chunk_v2` and the record writer's buffer and csv writer are
-its internals).
+splunklib speaks the chunked protocol (getinfo, metadata, framing, error messages); each chunk's body
+goes through `rows.enrich_chunk` instead of splunklib's per-field dict reader and writer: a one-line record
+is written back as its own text with the risk cells after it, any other through splunklib's csv writer,
+into a compact buffer (pinned splunk-sdk 2.1.1: `_execute_chunk_v2` and the record writer's buffer and
+csv writer are its internals).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ class MimecastRiskCommand(StreamingCommand):
     """Enrich each event with its user's SAFE grade and watch-list status from the risk table."""
 
     prefix = Option(doc="Text put before every added field name. Default: mimecast_", default="mimecast_")
-    default_domain = Option(doc="Mail domain for identities without one (DOMAIN\\user, user).", default="")
+    default_domain = Option(doc="Mail domain tried first for DOMAIN\\user, user and UPNs.", default="")
     lookup = Option(doc="A CSV file in the app's lookups/ folder to read instead of the KV store collection.")
 
     def __init__(self, app_root: str | os.PathLike[str]) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from splunk_app.risk import prepared
+from splunk_app.risk import prepared, table
 from splunk_app.risk.table import FIELDS, read_csv
 
 USERS = [
@@ -77,6 +77,8 @@ def test_a_changed_table_is_never_answered_from_the_old_form(tmp_path, cache):
         lambda data: data[:-3] + bytes([data[-3] ^ 0x20]) + data[-2:],  # one byte garbled
         lambda data: data + b"x",  # trailing bytes
         lambda data: b"not json\n" + data.split(b"\n", 1)[1],
+        lambda data: data[:-8] + b"\xff" * 8,  # the header's length
+        lambda data: data[:-8] + (len(data) - 8).to_bytes(8, "little"),  # a header as long as the file
         lambda data: data.replace(b'"version":1', b'"version":2', 1),
         lambda data: os.urandom(len(data)),
     ],
@@ -125,3 +127,12 @@ def test_old_prepared_files_are_pruned(tmp_path, cache):
     for number in range(prepared.KEEP + 3):
         read_csv(_write(tmp_path / f"risk{number}.csv"), cache=cache)
     assert len(list(cache.glob("*.prepared"))) == prepared.KEEP
+
+
+def test_a_changed_risk_policy_is_never_answered_from_the_old_form(tmp_path, cache, monkeypatch):
+    """A table's missing priorities come from the policy: a form made under another policy is not used."""
+    source = _write(tmp_path / "risk.csv")
+    read_csv(source, cache=cache)
+    assert isinstance(read_csv(source, cache=cache).profiles, prepared.Profiles)
+    monkeypatch.setattr(table, "policy_stamp", lambda: [1, 2, 3])
+    assert isinstance(read_csv(source, cache=cache).profiles, dict)

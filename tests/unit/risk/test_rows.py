@@ -7,6 +7,7 @@ import io
 
 import pytest
 
+from splunk_app.risk import rows
 from splunk_app.risk.rows import added_columns, decode_mv, encode_mv, enrich_chunk, lines
 from splunk_app.risk.table import table_from_rows
 
@@ -98,3 +99,17 @@ def test_added_cells_that_need_quotes_get_them():
     assert items[1].startswith("a@x.com,C,")
     (row,) = list(csv.reader(io.StringIO(items[1])))
     assert dict(zip(items[0], row))["p_department"] == 'R&D, "Labs"'
+
+
+@pytest.mark.parametrize("refuses", [False, True])
+def test_a_nul_character_never_ends_the_search(monkeypatch, refuses):
+    """Python 3.9's csv module stops at a NUL ("line contains NUL"); there it becomes U+FFFD, said once."""
+    monkeypatch.setattr(rows, "REFUSES_NUL", refuses)
+    said: list[str] = []
+    header, odd, next_row = _rows("user,_raw\na@x.com,bad\0byte\nb@x.com,fine\n", said.append)
+    cells = [dict(zip(header, row)) for row in (odd, next_row)]
+    assert [(c["_raw"], c["mc_safe_grade"]) for c in cells] == [
+        ("bad\ufffdbyte" if refuses else "bad\0byte", "B"),
+        ("fine", "D"),
+    ]
+    assert said == ([rows.NUL_WARNING] if refuses else [])
