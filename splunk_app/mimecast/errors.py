@@ -306,7 +306,7 @@ def from_response(
         f"{endpoint}: {what}; {advice}.{ref}",
         endpoint=endpoint,
         status=status,
-        code=first.code if first else None,
+        code=quoted(first.code, secrets) if first and first.code else None,
         request_id=request_id,
         retryable=retryable,
         retry_after=retry_after,

@@ -159,3 +159,11 @@ def test_json_nested_deeper_than_the_limit_is_refused_clearly() -> None:
         parse_body("queue", 200, very_deep, "", None)
     fine = json.dumps({"data": [{"a": [[{"b": 1}]]}]}).encode()
     assert parse_body("queue", 200, fine, "", None)["data"][0]["a"] == [[{"b": 1}]]
+
+
+def test_a_fail_code_is_kept_on_one_line_too() -> None:
+    payload = {"fail": [{"errors": [{"code": "err_validation\nforged=1", "message": "bad"}]}]}
+    error = from_response("queue", 400, payload)
+    assert error is not None and error.code == "err_validation\\nforged=1"
+    token = {"fail": [{"errors": [{"code": "token_expired", "message": "Access Token Expired"}]}]}
+    assert from_response("queue", 401, token).code == "token_expired"
