@@ -272,18 +272,21 @@ def sweep(context: Context, revert_sid: str = "") -> Iterator[Outcome]:
     """Let contained users go: those whose time is up, or (with `revert_sid`) everyone that run added.
     A record goes only once Mimecast has removed the user (or they had left already); a failure keeps
     it, so the next sweep tries again. Members from before the action are never removed."""
+    store = context.store
+    if store is None:
+        raise ActionError("the containment records cannot be read: no store was given")
     now = context.clock()
     if revert_sid:
         query: dict[str, Any] = {"sid": revert_sid}
     else:
         query = {"expires_at": {"$lte": now}}
-    records = [r for r in map(containment.from_document, context.store.find(query)) if r]  # type: ignore[union-attr]
+    records = [r for r in map(containment.from_document, store.find(query)) if r]
     if not revert_sid:
         records = containment.due(records, now)
     groups: dict[tuple[str, str], list[containment.Record]] = {}
     for record in records:
         if record.already_member:
-            context.store.delete(record.key)  # type: ignore[union-attr]
+            store.delete(record.key)
             if not revert_sid:
                 note = "in the group before the action: left there"
                 yield Outcome("", record.user, "released", note, "", record.group)
@@ -304,16 +307,16 @@ def sweep(context: Context, revert_sid: str = "") -> Iterator[Outcome]:
             record = by_user[removal.email or ""]
             outcome = Outcome("", record.user, removal.outcome, removal.detail, removal.code, group.name)
             if removal.outcome in ("removed", "not_member"):
-                context.store.delete(record.key)  # type: ignore[union-attr]
+                store.delete(record.key)
                 since = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(record.added_at))
                 left = "" if removal.outcome == "removed" else "; had already left the group"
                 held = f"contained since {since} by {record.search_name!r} (sid {record.sid}){left}"
                 outcome = Outcome("", record.user, word, held, "", group.name)
-            _audit(context, record_run(record, context.run), group, outcome, attempted=word)
+            _audit(context, _record_run(record, context.run), group, outcome, attempted=word)
             yield outcome
 
 
-def record_run(record: containment.Record, run: containment.Run) -> containment.Run:
+def _record_run(record: containment.Record, run: containment.Run) -> containment.Run:
     """The sweep acts with the account of the record it releases."""
     return containment.Run(run.action, run.search_name, run.sid, record.account, run.owner)
 

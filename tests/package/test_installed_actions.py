@@ -8,7 +8,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from workshop.actions.conftest import GROUP, rows_for
+from workshop.actions.conftest import CONTAINMENT, GROUP, audit_events, rows_for
 
 from splunk_app import APP_ID, __version__
 
@@ -43,3 +43,20 @@ def test_installed_actions_add_and_remove(run_action, tenant, installed_bin, spl
     assert (added.status, added.outcomes()) == (0, [(u, "added") for u in users])
     assert (removed.status, removed.outcomes()) == (0, [(users[0], "removed")])
     assert tenant.group_members(GROUP) == {users[1]}
+
+
+def test_installed_containment_is_swept_when_due(
+    run_action, tenant, splunkd, splunk_home, installed_bin, splunk_python
+):
+    user = "cy@simulated.example"
+    run = {"python": splunk_python, "bin_dir": installed_bin}
+
+    added = run_action("mimecast_add_to_group", rows_for(user), for_days="1", **run)
+    aged = [{**doc, "expires_at": doc["expires_at"] - 2 * 86400} for doc in splunkd.collection(CONTAINMENT)]
+    splunkd.create_collection(CONTAINMENT, aged)
+    swept = run_action("mimecast_containment_sweep", [], **run)
+
+    assert (added.status, swept.status) == (0, 0)
+    assert swept.outcomes() == [(user, "expired")]
+    assert tenant.group_members(GROUP) == set() and splunkd.collection(CONTAINMENT) == []
+    assert sorted(event["change"] for event in audit_events(splunk_home)) == ["added", "expired"]
