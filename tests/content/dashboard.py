@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -28,5 +29,12 @@ def dashboard_queries() -> list[tuple[str, str, str]]:
         _, definition = load(path)
         for name, source in definition.get("dataSources", {}).items():
             if source.get("type") == "ds.search":
-                found.append((path.stem, name, source["options"]["query"]))
+                found.append((path.stem, name, as_run(source["options"]["query"])))
     return found
+
+
+def as_run(query: str) -> str:
+    """The search as Splunk runs it once the form's tokens are in: `$name|s$` becomes a quoted value, `$name$`
+    the bare value (a placeholder word either way)."""
+    quoted = re.sub(r"\$[^$\s|]+\|s\$", '"token_value"', query)
+    return re.sub(r"\$[^$\s|]+\$", "token_value", quoted)
