@@ -12,6 +12,7 @@ import json
 import math
 import re
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,6 +71,16 @@ def content_hash(record: Any) -> str:
 def user_key(record: dict[str, Any]) -> str:
     """The record's lower-cased email; a record without one is keyed by its content so it is not lost."""
     return email_of(record) or "no-email:" + content_hash(record)
+
+
+def as_is(sourcetype: str, *, user: bool = False) -> Callable[[dict[str, Any], Snapshot], Iterator[Event]]:
+    """The shape of a data set whose every record is one event of `sourcetype`; with `user`, a user's record,
+    which also carries `mc_user` (its lower-cased email)."""
+
+    def shape(record: dict[str, Any], snapshot: Snapshot) -> Iterator[Event]:
+        yield event(sourcetype, record, snapshot, **({"mc_user": email_of(record)} if user else {}))
+
+    return shape
 
 
 def event(sourcetype: str, record: dict[str, Any], snapshot: Snapshot, **extra: Any) -> Event:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from splunk_app.inputs.dataset import CAMPAIGNS, DataSet, Results, empty_request
-from splunk_app.inputs.events import Event, Snapshot, content_hash, event
+from splunk_app.inputs.events import Event, Snapshot, as_is, content_hash, event
 from splunk_app.inputs.settings import PAGE_SIZE, Setting, choices
 from splunk_app.mimecast.records import email_of
 
@@ -26,9 +26,6 @@ def declare(
 ) -> DataSet:
     """A two-level data set: the campaigns (`endpoints[0]`), then each campaign's user results."""
     (campaign, campaign_what), (result, result_what) = sourcetypes
-
-    def shape(record: dict[str, Any], snapshot: Snapshot) -> Iterator[Event]:
-        yield event(campaign, record, snapshot)
 
     def result_shape(parent: dict[str, Any], record: dict[str, Any], snapshot: Snapshot) -> Iterator[Event]:
         """A user's result, with the campaign it belongs to."""
@@ -54,7 +51,7 @@ def declare(
         loop=CAMPAIGNS,
         endpoint=endpoints[0],
         sourcetypes={campaign: campaign_what, result: result_what},
-        shape=shape,
+        shape=as_is(campaign),
         settings=(PAGE_SIZE, status_setting),
         key=campaign_key,
         request=empty_request,

@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 from splunk_app.inputs.dataset import RECORDS, DataSet, empty_request
-from splunk_app.inputs.events import Event, Snapshot, event
+from splunk_app.inputs.events import as_is
 
 SOURCETYPE = "mimecast:awareness:safe_score_summary"
-
-
-def shape(record: dict[str, Any], snapshot: Snapshot) -> Iterator[Event]:
-    yield event(SOURCETYPE, record, snapshot)
 
 
 DATA_SET = DataSet(
@@ -21,7 +14,7 @@ DATA_SET = DataSet(
     loop=RECORDS,
     endpoint="safe_score_summary",
     sourcetypes={SOURCETYPE: "the company's grade counts (get-safe-score-summary)"},
-    shape=shape,
+    shape=as_is(SOURCETYPE),
     key=lambda record: "summary",
     request=empty_request,
     paged=False,

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from splunk_app.inputs.dataset import USERS, DataSet
-from splunk_app.inputs.events import Event, Snapshot, event
+from splunk_app.inputs.events import as_is
 from splunk_app.inputs.settings import PAGE_SIZE, SEARCH, VIDEO_COUNTS, Setting, choices
-from splunk_app.mimecast.records import email_of
 from splunk_app.risk.sync import RiskColumns, field, number
 
 SOURCETYPE = "mimecast:awareness:watchlist"
@@ -19,10 +18,6 @@ FILTER_BY = Setting(
     "choices",
     choices=choices(*VIDEO_COUNTS, ("video_count_1_or_more", "1 or more videos")),
 )
-
-
-def shape(record: dict[str, Any], snapshot: Snapshot) -> Iterator[Event]:
-    yield event(SOURCETYPE, record, snapshot, mc_user=email_of(record))
 
 
 def request(values: Mapping[str, Any]) -> list[Any] | None:
@@ -53,7 +48,7 @@ DATA_SET = DataSet(
     loop=USERS,
     endpoint="watchlist_details",
     sourcetypes={SOURCETYPE: "one watch-listed user (get-watchlist-details)"},
-    shape=shape,
+    shape=as_is(SOURCETYPE, user=True),
     settings=(PAGE_SIZE, FILTER_BY, *SEARCH),
     request=request,
     risk=RiskColumns(

@@ -3,17 +3,10 @@ Mimecast documents its records only as data[], so nothing here assumes a field."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 from splunk_app.inputs.dataset import RECORDS, DataSet, empty_request
-from splunk_app.inputs.events import Event, Snapshot, content_hash, event
+from splunk_app.inputs.events import as_is, content_hash
 
 SOURCETYPE = "mimecast:awareness:watchlist_summary"
-
-
-def shape(record: dict[str, Any], snapshot: Snapshot) -> Iterator[Event]:
-    yield event(SOURCETYPE, record, snapshot)
 
 
 DATA_SET = DataSet(
@@ -22,7 +15,7 @@ DATA_SET = DataSet(
     loop=RECORDS,
     endpoint="watchlist_summary",
     sourcetypes={SOURCETYPE: "one record of the company's watch-list summary (get-watchlist-summary)"},
-    shape=shape,
+    shape=as_is(SOURCETYPE),
     key=lambda record: f"watchlist_summary:{content_hash(record)}",
     request=empty_request,
     paged=False,
