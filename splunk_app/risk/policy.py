@@ -17,6 +17,9 @@ from pathlib import Path
 
 POLICY_FILE = "mimecast_risk_policy.csv"
 COLUMNS = ("grade", "watchlist", "rank", "priority", "risk_score", "risky")
+# Columns added later: a table edited before they existed still reads, and scores 0 there, as the SPL does
+# (the detections take a missing score as 0).
+SCORES_ADDED = ("change_risk_score", "phish_risk_score")
 UNKNOWN = "unknown"
 PRIORITIES = ("unknown", "low", "medium", "high", "critical")  # ES's identity priorities
 MAX_ROWS = 100
@@ -35,6 +38,8 @@ class Rule:
     priority: str
     risk_score: int
     risky: bool
+    change_risk_score: int = 0
+    phish_risk_score: int = 0
 
 
 class Policy:
@@ -112,11 +117,12 @@ def _rule(row: dict[str, str], number: int) -> tuple[tuple[str, bool], Rule]:
         raise PolicyError(f"{where}: priority must be one of {', '.join(PRIORITIES)}")
     try:
         rank, score = int(row.get("rank") or ""), int(row.get("risk_score") or "")
+        added = [int((row.get(column) or "0").strip()) for column in SCORES_ADDED]
     except ValueError:
-        raise PolicyError(f"{where}: rank and risk_score must be whole numbers") from None
-    if not (0 <= rank <= 100 and 0 <= score <= 1000):
-        raise PolicyError(f"{where}: rank must be 0 to 100 and risk_score 0 to 1000")
-    return (grade, listed == "true"), Rule(rank, priority, score, risky == "true")
+        raise PolicyError(f"{where}: rank and the risk scores must be whole numbers") from None
+    if not (0 <= rank <= 100 and all(0 <= value <= 1000 for value in (score, *added))):
+        raise PolicyError(f"{where}: rank must be 0 to 100 and the risk scores 0 to 1000")
+    return (grade, listed == "true"), Rule(rank, priority, score, risky == "true", *added)
 
 
 def _check_complete(rules: dict[tuple[str, bool], Rule]) -> None:

@@ -14,7 +14,14 @@ from . import spl, spl_eval
 from .test_searches import SEARCHES
 
 MACRO = "mimecast_awareness_risk_policy(2)"
-OUTPUTS = ("policy_rank", "policy_priority", "policy_risk_score", "policy_risky")
+OUTPUTS = (
+    "policy_rank",
+    "policy_priority",
+    "policy_risk_score",
+    "policy_risky",
+    "policy_change_risk_score",
+    "policy_phish_risk_score",
+)
 GRADES = [*shipped().grades(), "d", " f ", "unknown", "UNKNOWN", "", "E", None]
 WATCHLIST = ["true", "false", "TRUE", "1", "yes", "no", "", None]
 
@@ -32,7 +39,14 @@ def _spl_answers(grade: str | None, listed: str | None) -> tuple[str | None, ...
 @pytest.mark.parametrize("grade", GRADES)
 def test_the_spl_macro_and_the_python_policy_agree_for_every_grade_and_no_grade(grade, listed):
     rule = shipped().rule(grade, watchlisted(listed))
-    expected = (str(rule.rank), rule.priority, str(rule.risk_score), "true" if rule.risky else "false")
+    expected = (
+        str(rule.rank),
+        rule.priority,
+        str(rule.risk_score),
+        "true" if rule.risky else "false",
+        str(rule.change_risk_score),
+        str(rule.phish_risk_score),
+    )
     assert _spl_answers(grade, listed) == expected
 
 
