@@ -72,6 +72,9 @@ def test_no_search_maps_grades_itself(label, text):
     if label == f"macro {MACRO}":
         assert "lookup mimecast_risk_policy" in text
         return
+    if label == "macro mimecast_awareness_es_identity_fields":  # keeps the policy's priority, or leaves it out
+        assert 'priority=if(mc_share="include", priority, "")' in text
+        text = text.replace('priority=if(mc_share="include", priority, "")', "")
     assert not GRADE_LITERAL.search(text), label
     if POLICY_FIELDS.search(text):
         assert f"`{MACRO.split('(', maxsplit=1)[0]}(" in text, (
@@ -86,7 +89,11 @@ def test_the_searches_that_need_the_policy_read_it():
         "savedsearch Mimecast Awareness - SAFE grade dropped",
         "savedsearch Mimecast Awareness - ES identities",
         "savedsearch Mimecast Awareness - ES human risk score",
+        "savedsearch Mimecast Awareness - ES risk: SAFE grade dropped",
+        "savedsearch Mimecast Awareness - ES risk: joined the watch list",
+        "savedsearch Mimecast Awareness - ES risk: repeated phishing simulation failures",
         "savedsearch Mimecast Awareness - Rebuild risk table from events",
+        "dashboard mimecast_awareness_overview ds_grade_moves",
         "dashboard mimecast_awareness_overview ds_kpis",
         "dashboard mimecast_awareness_overview ds_riskiest",
         "dashboard mimecast_awareness_overview ds_risky_clicks",
