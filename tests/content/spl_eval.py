@@ -16,7 +16,7 @@ from . import spl
 Value = Any  # a field's value: text, a number, a condition's True or False, or None (null)
 Record = dict[str, Value]
 _TOKEN = re.compile(
-    r'''\s*(?:("(?:\\.|[^"\\])*")|('[^']*')|([A-Za-z_][\w.]*)|(\d+(?:\.\d+)?)|(==|!=|<=|>=|.))'''
+    r"""\s*(?:("(?:\\.|[^"\\])*")|('[^']*')|([A-Za-z_][\w.]*)|(\d+(?:\.\d+)?)|(==|!=|<=|>=|.))"""
 )
 
 
@@ -148,12 +148,22 @@ def _pairs(words: list[str]) -> list[tuple[str, str]]:
     return pairs
 
 
+def _number(value: Value) -> float | None:
+    """Splunk's tonumber: a number, or null for text that is not one."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
 FUNCTIONS: dict[str, Callable[..., Value]] = {
     "coalesce": lambda *values: next((value for value in values if value is not None), None),
     "upper": lambda value: None if value is None else str(value).upper(),
     "lower": lambda value: None if value is None else str(value).lower(),
     "trim": lambda value, chars=None: None if value is None else str(value).strip(chars),
-    "tonumber": lambda value: _number(value),
+    "tonumber": _number,
     "isnull": lambda value: value is None,
     "isnotnull": lambda value: value is not None,
     "null": lambda: None,
@@ -167,16 +177,6 @@ _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "<=": lambda a, b: a <= b,
     ">=": lambda a, b: a >= b,
 }
-
-
-def _number(value: Value) -> float | None:
-    """Splunk's tonumber: a number, or null for text that is not one."""
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        return None
 
 
 class _Expression:

@@ -72,7 +72,9 @@ def test_no_search_maps_grades_itself(label, text):
     if label == f"macro {MACRO}":
         assert "lookup mimecast_risk_policy" in text
         return
-    if label == "macro mimecast_awareness_es_identity_fields":  # keeps the policy's priority, or leaves it out
+    if (
+        label == "macro mimecast_awareness_es_identity_fields"
+    ):  # keeps the policy's priority, or leaves it out
         assert 'priority=if(mc_share="include", priority, "")' in text
         text = text.replace('priority=if(mc_share="include", priority, "")', "")
     assert not GRADE_LITERAL.search(text), label
