@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -167,6 +168,9 @@ FUNCTIONS: dict[str, Callable[..., Value]] = {
     "isnull": lambda value: value is None,
     "isnotnull": lambda value: value is not None,
     "null": lambda: None,
+    "strftime": lambda value, form: (
+        None if _number(value) is None else time.strftime(form, time.gmtime(_number(value)))
+    ),
 }
 _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "=": lambda a, b: a == b,
