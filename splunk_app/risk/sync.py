@@ -336,10 +336,3 @@ def _ascending(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         if last is None or key > last:
             last = key
             yield row
-
-
-def _number(value: Any) -> int | str:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return ""
