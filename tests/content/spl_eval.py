@@ -213,17 +213,19 @@ class _Expression:
         return None
 
     def _or(self, record: Record) -> Value:
-        found = self._and(record)
-        while self._take("OR"):
-            other = self._and(record)
-            found = found is True or other is True
-        return found
+        return self._chain(record, "OR", self._and, any)
 
     def _and(self, record: Record) -> Value:
-        found = self._not(record)
-        while self._take("AND"):
-            other = self._not(record)
-            found = found is True and other is True
+        return self._chain(record, "AND", self._not, all)
+
+    def _chain(
+        self, record: Record, word: str, operand: Callable[[Record], Value], combine: Callable[..., bool]
+    ) -> Value:
+        """Operands joined by AND or OR; both sides are read, since the parser must pass over them."""
+        found = operand(record)
+        while self._take(word):
+            other = operand(record)
+            found = combine((found is True, other is True))
         return found
 
     def _not(self, record: Record) -> Value:
