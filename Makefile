@@ -12,6 +12,10 @@ need-python = @test -n "$(1)" && "$(1)/bin/python3" -c 'import sys; sys.exit("%d
 # it, against the simulated tenant and the splunkd stand-in), tests/content (confs, SPL, dashboards) and
 # tests/package (the built tarball). Unit and workshop run under Splunk's own Pythons (3.9, 3.13) too.
 PORTABLE_TESTS := tests/unit tests/workshop
+# Each run spreads its tests over every core (pytest-xdist; tests/conftest.py keeps the tests of a module-scoped
+# fixture together). TEST_WORKERS=0 runs them in this one process.
+TEST_WORKERS ?= auto
+PARALLEL := -n $(TEST_WORKERS) --dist loadgroup
 
 .PHONY: demo test lint bench package clean render-tools dashboard-pictures
 
@@ -42,9 +46,9 @@ lint: $(BIN)/.ready
 	$(BIN)/mypy
 
 test: $(BIN)/.ready .venv39/bin/.ready .venv313/bin/.ready lint package .venv-inspect/bin/.ready render-tools
-	$(BIN)/pytest
-	.venv39/bin/pytest -p no:cacheprovider $(PORTABLE_TESTS)
-	.venv313/bin/pytest -p no:cacheprovider $(PORTABLE_TESTS)
+	$(BIN)/pytest $(PARALLEL)
+	.venv39/bin/pytest -p no:cacheprovider $(PARALLEL) $(PORTABLE_TESTS)
+	.venv313/bin/pytest -p no:cacheprovider $(PARALLEL) $(PORTABLE_TESTS)
 
 # The dashboard render test (tests/content/test_render.py): Splunk's Dashboard Studio npm packages, pinned by
 # the lock file, in a git-ignored folder, and Debian's chromium (and Node.js when missing: CI runs as root;

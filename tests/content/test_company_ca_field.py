@@ -43,7 +43,12 @@ def test_the_field_sits_beside_the_proxy_and_is_optional() -> None:
     assert company_ca_field()["type"] == "textarea" and not company_ca_field().get("required")
 
 
-@pytest.mark.parametrize(("text", "ok"), [(PEM, True), ("\n" + PEM + "subject=x\n" + PEM, True)])
+# Ids name the cases: the PEM text is a fresh CA's in each process, and pytest-xdist's workers must agree.
+@pytest.mark.parametrize(
+    ("text", "ok"),
+    [(PEM, True), ("\n" + PEM + "subject=x\n" + PEM, True)],
+    ids=["one certificate", "a bundle with text between"],
+)
 def test_pem_certificates_pass(text: str, ok: bool) -> None:
     assert accepted(text) is ok
 
@@ -51,7 +56,9 @@ def test_pem_certificates_pass(text: str, ok: bool) -> None:
 NOT_CERTIFICATES = [PEM + KEY + PEM, KEY + PEM, PEM.replace("CERTIFICATE", "X509 CRL"), "MIIB..."]
 
 
-@pytest.mark.parametrize("text", NOT_CERTIFICATES)
+@pytest.mark.parametrize(
+    "text", NOT_CERTIFICATES, ids=["a key among certificates", "a key first", "a CRL", "bare base64"]
+)
 def test_a_private_key_or_what_is_not_certificates_is_refused(text: str) -> None:
     assert not accepted(text)
 
