@@ -9,6 +9,7 @@ import contextlib
 import select
 import socket
 import ssl
+import sys
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -149,6 +150,12 @@ class _HttpServer(ThreadingHTTPServer):
         with secure:
             secure.settimeout(None)
             super().finish_request(secure, client_address)
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that hung up mid-answer (a bounded client gives up on a slow or huge one by design) is
+        no error of the server's; anything else is printed as socketserver does."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
     def close_connections(self) -> None:
         """Ends kept-alive connections too, so a stopped tenant answers nobody."""
