@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Union
 from urllib.parse import urlsplit
 
 from splunk_app.inputs.catalogue import CATALOGUE
-from splunk_app.mimecast import ENDPOINTS, Client, HmacCredentials, OAuth2Credentials, Proxy
+from splunk_app.mimecast import ENDPOINTS, Client, OAuth2Credentials, Proxy
+from splunk_app.mimecast.auth import FIELDS_BY_AUTH, CredentialError, Credentials, credentials
+from splunk_app.mimecast.auth import LABELS as CREDENTIAL_LABELS
 from splunk_app.mimecast.errors import (
     ApiError,
     BadCredentials,
@@ -33,21 +34,7 @@ from splunk_app.mimecast.errors import (
 from splunk_app.mimecast.retry import RetryPolicy
 from splunk_app.mimecast.transport import check_base_url
 
-Credentials = Union[OAuth2Credentials, HmacCredentials]
-
-FIELDS_BY_AUTH = {
-    "oauth2": ("client_id", "client_secret"),
-    "hmac": ("app_id", "app_key", "access_key", "secret_key"),
-}
-LABELS = {
-    "base_url": "Base URL",
-    "client_id": "Client ID",
-    "client_secret": "Client secret",
-    "app_id": "Application ID",
-    "app_key": "Application key",
-    "access_key": "Access key",
-    "secret_key": "Secret key",
-}
+LABELS = {"base_url": "Base URL", **CREDENTIAL_LABELS}
 # The account's encrypted fields, and what UCC's form sends back for one the administrator left untouched.
 ENCRYPTED = ("client_secret", "app_key", "access_key", "secret_key")
 UNCHANGED = ("", "******", "********")
@@ -68,17 +55,20 @@ GROUP_PROBE = {"id": "mimecast-at-permission-check", "emailAddress": "permission
 
 @dataclass(frozen=True)
 class Where:
-    """Where the person reading the answer sets the base URL, the proxy and the company CA."""
+    """Where the person reading the answer sets the base URL, the proxy and the company CA, and what
+    they call each credential field."""
 
     base_url: str
     proxy: str
     ca_bundle: str
+    fields: Mapping[str, str]
 
 
 CONFIGURATION_PAGE = Where(
     base_url="the Base URL",
     proxy="the Configuration page's Proxy tab",
     ca_bundle="the Configuration page's Company CA tab (PEM)",
+    fields=LABELS,
 )
 
 
@@ -100,18 +90,34 @@ class CheckResult:
 
 
 def credentials_from_fields(fields: Mapping[str, str]) -> Credentials:
-    """The credentials the submitted fields describe; ValueError names the missing fields."""
+    """The credentials the submitted fields describe, read as every run reads them (`credentials`);
+    ValueError names the missing fields, CredentialError (a ValueError) a field that cannot work."""
     auth_type = (fields.get("auth_type") or "oauth2").strip().lower()
     if auth_type not in FIELDS_BY_AUTH:
         raise ValueError(f"Authentication must be oauth2 or hmac, not {auth_type!r}.")
-    values = {name: (fields.get(name) or "").strip() for name in FIELDS_BY_AUTH[auth_type]}
-    missing = [LABELS[name] for name, value in values.items() if not value]
+    missing = [LABELS[name] for name in FIELDS_BY_AUTH[auth_type] if not (fields.get(name) or "").strip()]
     if missing:
         kind = "OAuth 2.0" if auth_type == "oauth2" else "HMAC (API 1.0)"
         raise ValueError(f"{kind} needs {', '.join(missing)}.")
-    if auth_type == "hmac":
-        return HmacCredentials(**values)
-    return OAuth2Credentials(**values)
+    return credentials(auth_type, fields)
+
+
+def field_problem(fields: Mapping[str, str], where: Where = CONFIGURATION_PAGE) -> CheckResult | None:
+    """What is wrong with the fields themselves, found without a call (None when nothing is): a save
+    without the check is held to this too."""
+    if not (fields.get("base_url") or "").strip():
+        return CheckResult("incomplete", "Enter the Base URL of your Mimecast API gateway.")
+    try:
+        check_base_url(fields.get("base_url") or "")
+    except InsecureUrl:
+        return CheckResult("insecure_url", BASE_URL_RULE)
+    try:
+        credentials_from_fields(fields)
+    except CredentialError as err:
+        return CheckResult("invalid_field", f"{where.fields[err.field]} {err.problem}.")
+    except ValueError as err:
+        return CheckResult("incomplete", str(err))
+    return None
 
 
 def submitted_fields(saved: Mapping[str, str], payload: Mapping[str, str]) -> dict[str, str]:
@@ -133,19 +139,14 @@ def check_account(
 ) -> CheckResult:
     """Try the account with real calls and say what, if anything, is wrong, or what it can do;
     `ca_bundle` is the company CA (PEM) trusted beside the public roots."""
-    if not (fields.get("base_url") or "").strip():
-        return CheckResult("incomplete", "Enter the Base URL of your Mimecast API gateway.")
-    try:
-        base_url = check_base_url(fields.get("base_url") or "")
-    except InsecureUrl:
-        return CheckResult("insecure_url", BASE_URL_RULE)
-    try:
-        credentials = credentials_from_fields(fields)
-    except ValueError as err:
-        return CheckResult("incomplete", str(err))
+    problem = field_problem(fields, where)
+    if problem is not None:
+        return problem
+    base_url = check_base_url(fields.get("base_url") or "")
+    account = credentials_from_fields(fields)
     client = Client(
         base_url,
-        credentials,
+        account,
         proxy=proxy,
         timeout=CHECK_TIMEOUT,
         retry=CHECK_RETRY,
@@ -154,7 +155,7 @@ def check_account(
         max_pages=1,
         account_code=str(fields.get("account_code") or ""),
     )
-    oauth = isinstance(credentials, OAuth2Credentials)
+    oauth = isinstance(account, OAuth2Credentials)
     pulls: list[str] = []
     refused: list[tuple[str, str]] = []
     for data_set in CATALOGUE.values():  # each data set's own first call, one record long
@@ -169,13 +170,13 @@ def check_account(
         except ApiError as err:
             refused.append((data_set.title, f"Mimecast answered {quoted(err.code or f'HTTP {err.status}')}"))
         except MimecastError as err:
-            return explain(err, base_url, credentials, proxy, where)
+            return explain(err, base_url, account, proxy, where)
         else:
             pulls.append(data_set.title)
     groups = _may_manage_groups(client)
     if not pulls and not groups:
         missing = MissingPermission("no data set", endpoint="check")
-        return explain(missing, base_url, credentials, proxy, where)
+        return explain(missing, base_url, account, proxy, where)
     return CheckResult(
         None, _abilities(base_url, pulls, refused, groups), tuple(pulls), tuple(refused), groups
     )

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from splunk_app.account_check import Where
 from splunk_app.mimecast import Proxy
+from splunk_app.mimecast.auth import FIELDS_BY_AUTH, CredentialError, Credentials, credentials
 from splunk_app.mimecast.trust import MAX_BUNDLE_CHARS, CaBundleError, company_bundle
 
 ENV = {
@@ -29,6 +30,7 @@ SHELL = Where(
     base_url="--base-url",
     proxy=f"--proxy, {PROXY_ENV[0]}, {PROXY_ENV[1]}",
     ca_bundle="--ca-bundle FILE (the CA's certificates in PEM)",
+    fields=ENV,
 )
 
 
@@ -144,3 +146,15 @@ def credential_fields(names: tuple[str, ...]) -> tuple[dict[str, str], list[str]
     """The credential fields read from their environment variables, and the variables left unset."""
     values = {name: os.environ.get(ENV[name], "") for name in names}
     return values, [ENV[name] for name, value in values.items() if not value]
+
+
+def credentials_of(auth: str) -> tuple[Credentials | None, str]:
+    """The credentials of `--auth` from their environment variables, read as a run reads an account, or
+    None and the line that names the variable to set or fix."""
+    values, unset = credential_fields(FIELDS_BY_AUTH[auth])
+    if unset:
+        return None, f"set the environment variable(s) {', '.join(unset)} for --auth {auth}"
+    try:
+        return credentials(auth, values), ""
+    except CredentialError as err:
+        return None, f"{ENV[err.field]} {err.problem}"

@@ -14,15 +14,15 @@ import os
 import sys
 import tempfile
 import time
-from typing import IO, Any
+from typing import IO
 
 from devkit.commands import options
 from devkit.words import counted
-from splunk_app.account_check import FIELDS_BY_AUTH
 from splunk_app.inputs import runner
 from splunk_app.inputs.catalogue import CATALOGUE, by_name
 from splunk_app.inputs.events import Event
-from splunk_app.mimecast import Client, HmacCredentials, MimecastError, OAuth2Credentials, TlsError
+from splunk_app.mimecast import Client, MimecastError, TlsError
+from splunk_app.mimecast.auth import FIELDS_BY_AUTH
 from splunk_app.state import Checkpoint
 
 
@@ -60,15 +60,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    values, unset = options.credential_fields(FIELDS_BY_AUTH[args.auth])
-    if unset:
-        return _fail(f"set the environment variable(s) {', '.join(unset)} for --auth {args.auth}")
+    keys, problem = options.credentials_of(args.auth)
+    if keys is None:
+        return _fail(problem)
     if args.data_set == "training" and not args.users.strip():
         return _fail("training pulls per user: give --users a@example.com,b@example.com")
-    credentials: Any = OAuth2Credentials(**values) if args.auth == "oauth2" else HmacCredentials(**values)
     try:
         client = Client(
-            args.base_url.rstrip("/"), credentials, proxy=options.proxy_of(args), ca_bundle=args.ca_bundle
+            args.base_url.rstrip("/"), keys, proxy=options.proxy_of(args), ca_bundle=args.ca_bundle
         )
         outcome = _pull(client, args, sys.stdout) if not args.out else _pull_to_file(client, args, args.out)
     except TlsError as err:

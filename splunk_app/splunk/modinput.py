@@ -48,6 +48,7 @@ from splunk_app.splunk.settings import (
     load_proxy,
 )
 from splunk_app.state import Checkpoint, file_stem
+from splunk_app.statedb import StateError
 
 _DATA_TYPES = {"int": Argument.data_type_number, "bool": Argument.data_type_boolean}
 
@@ -315,7 +316,7 @@ _FAILURES: tuple[tuple[type[Exception], str, str], ...] = (
         "next interval",
     ),
     (
-        OSError,
+        StateError,
         "state",
         "cannot use the checkpoint folder {folder!r}: {err}. Check its permissions and free space",
     ),

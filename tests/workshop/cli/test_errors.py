@@ -140,3 +140,38 @@ def test_pull_to_a_file_says_what_it_wrote_in_words(tenant: SimulatedTenant, tmp
     assert done.returncode == 0, done.stderr
     assert one_line(done.stderr) == f"pulled safe_score_summary: 1 record, 1 event to {out}, 2 requests"
     assert len(out.read_text().splitlines()) == 1
+
+
+def hmac_env(tenant: SimulatedTenant, **changed: str) -> dict[str, str]:
+    keys = tenant.keys
+    env = {
+        "MIMECAST_APP_ID": keys.app_id,
+        "MIMECAST_APP_KEY": keys.app_key,
+        "MIMECAST_ACCESS_KEY": keys.access_key,
+        "MIMECAST_SECRET_KEY": keys.secret_key,
+    }
+    return {**env, **changed}
+
+
+@pytest.mark.parametrize("command", ["pull", "check"])
+def test_a_secret_key_that_is_not_base64_is_named_in_one_line(tenant: SimulatedTenant, command: str) -> None:
+    args = ["safe_score"] if command == "pull" else []
+    env = hmac_env(tenant, MIMECAST_SECRET_KEY="bm90LWJhc2U2N")
+    tenant.clear_requests()
+
+    done = cli(command, *args, "--base-url", tenant.base_url, "--auth", "hmac", env=env)
+
+    assert done.returncode == 1
+    line = one_line(done.stderr if command == "pull" else done.stdout)
+    assert "MIMECAST_SECRET_KEY is not valid base64" in line
+    assert "Secret key" not in line  # the shell's own word for it
+    assert tenant.requests == []
+
+
+def test_a_key_with_a_trailing_line_break_pulls(tenant: SimulatedTenant) -> None:
+    env = hmac_env(tenant, MIMECAST_ACCESS_KEY=tenant.keys.access_key + "\n")
+
+    done = cli("pull", "safe_score_summary", "--base-url", tenant.base_url, "--auth", "hmac", env=env)
+
+    assert done.returncode == 0, done.stderr
+    assert one_line(done.stderr).startswith("pulled safe_score_summary: 1 record")
