@@ -17,6 +17,7 @@ from splunk_app.inputs.catalogue import CATALOGUE
 from splunk_app.mimecast import ENDPOINTS, Client, OAuth2Credentials, Proxy
 from splunk_app.mimecast.auth import FIELDS_BY_AUTH, CredentialError, Credentials, credentials
 from splunk_app.mimecast.auth import LABELS as CREDENTIAL_LABELS
+from splunk_app.mimecast.client import TOKEN_ENDPOINT
 from splunk_app.mimecast.errors import (
     ApiError,
     BadCredentials,
@@ -50,6 +51,7 @@ API2_SUFFIX = ".services.mimecast.com"
 API1_ONLY = "available only through an API 1.0 application (HMAC keys); OAuth 2.0 accounts cannot pull it"
 # Removing a made-up address from a made-up group changes nothing, and Mimecast only answers it (with a
 # fail[] entry for the unknown group) to a role that has Directories | Groups | Edit.
+GROUP_ENDPOINT = "remove_group_member"
 GROUP_PROBE = {"id": "mimecast-at-permission-check", "emailAddress": "permission-check@example.invalid"}
 
 
@@ -165,12 +167,11 @@ def check_account(
             continue
         try:
             _probe(client, endpoint.name)
-        except MissingPermission:
-            refused.append((data_set.title, "the API application's role lacks the permission"))
-        except ApiError as err:
-            refused.append((data_set.title, f"Mimecast answered {quoted(err.code or f'HTTP {err.status}')}"))
         except MimecastError as err:
-            return explain(err, base_url, account, proxy, where)
+            why = _refusal(err)
+            if why is None:
+                return explain(err, base_url, account, proxy, where)
+            refused.append((data_set.title, why))
         else:
             pulls.append(data_set.title)
     groups = _may_manage_groups(client)
@@ -189,17 +190,31 @@ def _probe(client: Client, endpoint: str) -> None:
         client.post(endpoint, data=[], meta={"pagination": {"pageSize": 1}})
 
 
+def _refusal(err: MimecastError) -> str | None:
+    """Why one data set's call was refused, or None when the error is about the account as a whole: the
+    gateway, the network, or a token that never came (without one, no call was even made)."""
+    if err.endpoint == TOKEN_ENDPOINT.name:
+        return None
+    if isinstance(err, MissingPermission):
+        return "the API application's role lacks the permission"
+    if isinstance(err, ApiError):
+        return f"Mimecast answered {quoted(err.code or f'HTTP {err.status}')}"
+    return None
+
+
 def _may_manage_groups(client: Client) -> bool | None:
     """True when Mimecast executes a group change for this account, False when it refuses for want of the
     permission, None when it could not be learnt (the data sets' answer stands)."""
     try:
-        client.post("remove_group_member", data=[GROUP_PROBE])
-    except MissingPermission:
-        return False
+        client.post(GROUP_ENDPOINT, data=[GROUP_PROBE])
+    except MissingPermission as err:
+        return False if err.endpoint == GROUP_ENDPOINT else None
     except ApiError as err:
         # Past the permission check: a fail[] for the unknown group (HTTP 200) or a refusal of the made-up
-        # item (4xx). A server error says nothing either way.
-        return None if err.status is None or err.status >= 500 else True
+        # item (4xx) from the group call itself. A server error, or a failed token request before it, says
+        # nothing either way.
+        past = err.endpoint == GROUP_ENDPOINT and err.status is not None and err.status < 500
+        return True if past else None
     except MimecastError:
         return None
     return True
@@ -337,6 +352,18 @@ def _not_a_gateway(err: MimecastError, at: _Attempt) -> CheckResult | None:
     )
 
 
+def _no_token(err: MimecastError, at: _Attempt) -> CheckResult | None:
+    if err.endpoint != TOKEN_ENDPOINT.name:
+        return None
+    status = f" (HTTP {err.status})" if err.status else ""
+    return CheckResult(
+        "no_token",
+        f"{at.host} gave no OAuth 2.0 token{status}, so nothing could be checked: check the "
+        f"{at.where.fields['client_id']} and {at.where.fields['client_secret']}, and that "
+        f"{at.where.base_url} is your region's API 2.0 gateway.",
+    )
+
+
 # In order: the first answer that applies wins.
 _ANSWERS = (
     (InsecureUrl, _insecure),
@@ -350,6 +377,7 @@ _ANSWERS = (
     (RateLimited, _rate_limited),
     (MalformedResponse, _not_a_gateway),
     (ApiError, _not_a_gateway),
+    (ApiError, _no_token),
 )
 
 

@@ -321,3 +321,24 @@ def test_a_server_error_on_the_group_call_leaves_the_group_permission_unknown(
     result = check_account(hmac_fields(tenant))
     assert result.ok and result.manages_groups is None
     assert "could not be learnt" in result.message
+
+
+@pytest.mark.parametrize(
+    ("status", "problem", "words"),
+    [
+        (400, "no_token", "gave no OAuth 2.0 token (HTTP 400), so nothing could be checked"),
+        (404, "wrong_region", "does not answer as a Mimecast API gateway (HTTP 404)"),
+    ],
+)
+def test_an_account_that_never_got_a_token_fails_and_is_not_said_to_manage_groups(
+    tenant: SimulatedTenant, status: int, problem: str, words: str
+) -> None:
+    tenant.faults = Faults(server_errors=100, server_error_status=status, path="/oauth/token")
+    tenant.clear_requests()
+
+    result = check_account(oauth2_fields(tenant))
+
+    assert not result.ok and result.problem == problem, result.message
+    assert words in result.message
+    assert result.manages_groups is None and "manage groups" not in result.message
+    assert not [r for r in tenant.requests if r.path.startswith("/api/")]  # no call without a token
