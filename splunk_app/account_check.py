@@ -27,8 +27,10 @@ from splunk_app.mimecast.errors import (
     MimecastError,
     MissingPermission,
     NetworkError,
+    PlainHttp,
     ProxyError,
     RateLimited,
+    Refused,
     TlsError,
     quoted,
 )
@@ -44,8 +46,8 @@ CHECK_TIMEOUT = (10.0, 30.0)
 CHECK_RETRY = RetryPolicy(max_retries=1, max_elapsed=20.0, base_delay=1.0, max_delay=5.0, max_rate_wait=5.0)
 CHECK_SECONDS = 60.0
 BASE_URL_RULE = (
-    "The Base URL must be https://host or https://host:port and nothing else (no path, user name, query, "
-    "backslash or spaces); http:// only for a simulated tenant on this machine."
+    "{} must be https://host or https://host:port and nothing else (no path, user name, query, backslash or "
+    "spaces); http:// only for a simulated tenant on this machine."
 )
 API2_SUFFIX = ".services.mimecast.com"
 API1_ONLY = "available only through an API 1.0 application (HMAC keys); OAuth 2.0 accounts cannot pull it"
@@ -70,7 +72,7 @@ CONFIGURATION_PAGE = Where(
     base_url="the Base URL",
     proxy="the Configuration page's Proxy tab",
     ca_bundle="the Configuration page's Company CA tab (PEM)",
-    fields=LABELS,
+    fields={name: f"the {label}" for name, label in CREDENTIAL_LABELS.items()},
 )
 
 
@@ -108,15 +110,17 @@ def field_problem(fields: Mapping[str, str], where: Where = CONFIGURATION_PAGE) 
     """What is wrong with the fields themselves, found without a call (None when nothing is): a save
     without the check is held to this too."""
     if not (fields.get("base_url") or "").strip():
-        return CheckResult("incomplete", "Enter the Base URL of your Mimecast API gateway.")
+        return CheckResult(
+            "incomplete", f"{_sentence(where.base_url)} is empty: give your Mimecast API gateway."
+        )
     try:
         check_base_url(fields.get("base_url") or "")
     except InsecureUrl:
-        return CheckResult("insecure_url", BASE_URL_RULE)
+        return CheckResult("insecure_url", BASE_URL_RULE.format(_sentence(where.base_url)))
     try:
         credentials_from_fields(fields)
     except CredentialError as err:
-        return CheckResult("invalid_field", f"{where.fields[err.field]} {err.problem}.")
+        return CheckResult("invalid_field", f"{_sentence(where.fields[err.field])} {err.problem}.")
     except ValueError as err:
         return CheckResult("incomplete", str(err))
     return None
@@ -244,7 +248,8 @@ def explain(
     where: Where = CONFIGURATION_PAGE,
 ) -> CheckResult:
     """The plain-words answer for one client error."""
-    at = _Attempt(urlsplit(base_url).hostname or base_url, credentials, proxy, where)
+    parts = urlsplit(base_url)
+    at = _Attempt(parts.hostname or base_url, parts.netloc or base_url, credentials, proxy, where)
     for kind, answer in _ANSWERS:
         if isinstance(err, kind):
             result = answer(err, at)
@@ -256,13 +261,14 @@ def explain(
 @dataclass(frozen=True)
 class _Attempt:
     host: str
+    address: str  # host:port as the base URL names it
     credentials: Credentials
     proxy: Proxy | None
     where: Where
 
 
 def _insecure(err: MimecastError, at: _Attempt) -> CheckResult:
-    return CheckResult("insecure_url", BASE_URL_RULE)
+    return CheckResult("insecure_url", BASE_URL_RULE.format(_sentence(at.where.base_url)))
 
 
 def _proxy_malformed(err: MimecastError, at: _Attempt) -> CheckResult | None:
@@ -289,6 +295,14 @@ def _proxy_refused(err: MimecastError, at: _Attempt) -> CheckResult | None:
     )
 
 
+def _plain_http(err: MimecastError, at: _Attempt) -> CheckResult:
+    return CheckResult(
+        "plain_http",
+        f"{at.address} answered in plain HTTP, not TLS: the port in {at.where.base_url} does not speak "
+        "https://. Mimecast's gateways take https:// on the default port 443.",
+    )
+
+
 def _tls(err: MimecastError, at: _Attempt) -> CheckResult:
     return CheckResult(
         "tls_unverified",
@@ -299,6 +313,12 @@ def _tls(err: MimecastError, at: _Attempt) -> CheckResult:
 
 def _unreachable(err: MimecastError, at: _Attempt) -> CheckResult:
     via = f" through the proxy {_proxy_host(at.proxy)}" if at.proxy is not None else ""
+    if isinstance(err, Refused) and at.proxy is None:
+        return CheckResult(
+            "unreachable",
+            f"{at.address} refused the connection (nothing listens on that port): check the host and port in "
+            f"{at.where.base_url}, or set a proxy ({at.where.proxy}).",
+        )
     return CheckResult(
         "unreachable",
         f"Cannot reach {at.host}{via}: check {at.where.base_url}, DNS and the firewall (outbound HTTPS), "
@@ -311,11 +331,12 @@ def _bad_credentials(err: MimecastError, at: _Attempt) -> CheckResult:
     mismatch = _gateway_mismatch(at.host, oauth)
     if mismatch:
         return CheckResult("wrong_region", mismatch)
-    fields = "Client ID and Client secret" if oauth else "Application ID, Application key, Access/Secret key"
+    names = [at.where.fields[name] for name in FIELDS_BY_AUTH["oauth2" if oauth else "hmac"]]
     return CheckResult(
         "bad_credentials",
-        f"Mimecast at {at.host} rejected the credentials: check the {fields}. If they are right, the account "
-        "may live in another region: pick the gateway of your Mimecast region as Base URL.",
+        f"Mimecast at {at.host} rejected the credentials: check {', '.join(names[:-1])} and {names[-1]}. If "
+        "they are right, the account may live in another region: give the gateway of your Mimecast region "
+        f"as {at.where.base_url}.",
     )
 
 
@@ -337,7 +358,7 @@ def _keys_expired(err: MimecastError, at: _Attempt) -> CheckResult:
 
 def _rate_limited(err: MimecastError, at: _Attempt) -> CheckResult:
     return CheckResult(
-        "rate_limited", "Mimecast's rate limit for this account is used up right now: save again in a minute."
+        "rate_limited", "Mimecast's rate limit for this account is used up right now: try again in a minute."
     )
 
 
@@ -347,8 +368,8 @@ def _not_a_gateway(err: MimecastError, at: _Attempt) -> CheckResult | None:
     status = f" (HTTP {err.status})" if err.status else ""
     return CheckResult(
         "wrong_region",
-        f"{at.host} does not answer as a Mimecast API gateway{status}: pick the gateway of your region from "
-        "the Base URL list.",
+        f"{at.host} does not answer as a Mimecast API gateway{status}: give the gateway of your region as "
+        f"{at.where.base_url}.",
     )
 
 
@@ -358,7 +379,7 @@ def _no_token(err: MimecastError, at: _Attempt) -> CheckResult | None:
     status = f" (HTTP {err.status})" if err.status else ""
     return CheckResult(
         "no_token",
-        f"{at.host} gave no OAuth 2.0 token{status}, so nothing could be checked: check the "
+        f"{at.host} gave no OAuth 2.0 token{status}, so nothing could be checked: check "
         f"{at.where.fields['client_id']} and {at.where.fields['client_secret']}, and that "
         f"{at.where.base_url} is your region's API 2.0 gateway.",
     )
@@ -369,6 +390,7 @@ _ANSWERS = (
     (InsecureUrl, _insecure),
     (ProxyError, _proxy_malformed),
     (MimecastError, _proxy_refused),
+    (PlainHttp, _plain_http),
     (TlsError, _tls),
     (NetworkError, _unreachable),
     (BadCredentials, _bad_credentials),
@@ -397,6 +419,11 @@ def _gateway_mismatch(host: str, oauth: bool) -> str | None:
             "such as https://eu-api.mimecast.com or https://us-api.mimecast.com."
         )
     return None
+
+
+def _sentence(words: str) -> str:
+    """Words that open a sentence: "the Base URL" becomes "The Base URL"; "--base-url" stays."""
+    return words[:1].upper() + words[1:]
 
 
 def _proxy_host(proxy: Proxy) -> str:

@@ -18,12 +18,33 @@ from typing import IO
 
 from devkit.commands import options
 from devkit.words import counted
+from splunk_app.account_check import explain
 from splunk_app.inputs import runner
 from splunk_app.inputs.catalogue import CATALOGUE, by_name
 from splunk_app.inputs.events import Event
-from splunk_app.mimecast import Client, MimecastError, TlsError
+from splunk_app.mimecast import (
+    BadCredentials,
+    Client,
+    InsecureUrl,
+    KeysExpired,
+    MimecastError,
+    MissingPermission,
+    NetworkError,
+    RateLimited,
+)
 from splunk_app.mimecast.auth import FIELDS_BY_AUTH
 from splunk_app.state import Checkpoint
+
+# Errors about the connection or the account, said as `mimecast-at check` says them, in the shell's words;
+# any other (a page Mimecast got wrong) as the client words it.
+_ABOUT_THE_CONNECTION = (
+    InsecureUrl,
+    NetworkError,
+    BadCredentials,
+    KeysExpired,
+    MissingPermission,
+    RateLimited,
+)
 
 
 class JsonLinesSink:
@@ -50,12 +71,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--page-size",
         type=options.count(1, 500),
         default=500,
+        metavar="N",
         help="records per request (1-500, default 500)",
     )
-    parser.add_argument("--users", default="", help="training: comma-separated emails to pull")
+    parser.add_argument(
+        "--users",
+        default="",
+        metavar="EMAILS",
+        help="training: comma-separated emails to pull (required for training; default: none)",
+    )
     parser.add_argument("--account", default="cli", help="the mc_account value of the events (default cli)")
     parser.add_argument(
-        "--out", type=options.output_file, help="write here (JSON lines) instead of standard output"
+        "--out",
+        type=options.output_file,
+        metavar="FILE",
+        help="write the events here, as JSON lines (default: standard output)",
     )
 
 
@@ -65,13 +95,14 @@ def run(args: argparse.Namespace) -> int:
         return _fail(problem)
     if args.data_set == "training" and not args.users.strip():
         return _fail("training pulls per user: give --users a@example.com,b@example.com")
+    proxy = options.proxy_of(args)
     try:
         client = Client(
-            args.base_url.rstrip("/"), keys, proxy=options.proxy_of(args), ca_bundle=args.ca_bundle
+            args.base_url.rstrip("/"), keys, proxy=proxy, ca_bundle=args.ca_bundle, retry=options.SHELL_RETRY
         )
         outcome = _pull(client, args, sys.stdout) if not args.out else _pull_to_file(client, args, args.out)
-    except TlsError as err:
-        return _fail(f"{err} From a shell, give that CA with {options.SHELL.ca_bundle}.")
+    except _ABOUT_THE_CONNECTION as err:
+        return _fail(explain(err, args.base_url, keys, proxy, options.SHELL).message)
     except MimecastError as err:
         return _fail(str(err))
     except BrokenPipeError:

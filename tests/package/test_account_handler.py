@@ -232,5 +232,5 @@ def test_save_without_checking_still_refuses_a_secret_key_no_run_could_use(
         answer = save(splunk_python, stub, installed_app, splunkd, fields)
         writes = [r for r in splunkd.requests if r.method == "POST"]
     assert answer["refused"] == "RestError" and answer["status"] == 400, answer
-    assert answer["message"].startswith("Secret key is not valid base64")
+    assert answer["message"].startswith("The Secret key is not valid base64")
     assert tenant.requests == [] and writes == []

@@ -175,3 +175,55 @@ def test_a_key_with_a_trailing_line_break_pulls(tenant: SimulatedTenant) -> None
 
     assert done.returncode == 0, done.stderr
     assert one_line(done.stderr).startswith("pulled safe_score_summary: 1 record")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.parametrize("command", ["pull", "check"])
+def test_https_to_a_plain_http_port_says_the_port_speaks_plain_http(
+    tenant: SimulatedTenant, command: str
+) -> None:
+    args = ["safe_score"] if command == "pull" else []
+    https = tenant.base_url.replace("http://", "https://")
+
+    done = cli(command, *args, "--base-url", https, env=oauth_env(tenant))
+
+    assert done.returncode == 1
+    line = one_line(done.stderr if command == "pull" else done.stdout)
+    assert f"{https.split('://')[1]} answered in plain HTTP, not TLS: the port in --base-url" in line
+    assert "certificate" not in line and "CA" not in line
+
+
+@pytest.mark.parametrize("command", ["pull", "check"])
+def test_a_refused_connection_ends_after_a_few_quick_retries_in_the_shells_words(command: str) -> None:
+    args = ["safe_score"] if command == "pull" else []
+    address = f"127.0.0.1:{free_port()}"
+
+    done = cli(
+        command,
+        *args,
+        "--base-url",
+        f"http://{address}",
+        env={"MIMECAST_CLIENT_ID": "i", "MIMECAST_CLIENT_SECRET": "s"},
+    )
+
+    assert done.returncode == 1
+    retries = [line for line in done.stderr.splitlines() if "trying again" in line]
+    assert len(retries) <= 2, retries  # the inputs' policy would wait out five back-offs (about 25 s)
+    answer = (done.stderr if command == "pull" else done.stdout).splitlines()[-1]
+    assert f"{address} refused the connection (nothing listens on that port)" in answer
+    assert "--base-url" in answer and "Base URL" not in answer and "Traceback" not in done.stderr
+
+
+def test_pull_names_the_credential_variables_when_mimecast_rejects_them(tenant: SimulatedTenant) -> None:
+    env = {"MIMECAST_CLIENT_ID": tenant.keys.client_id, "MIMECAST_CLIENT_SECRET": "wrong"}
+
+    done = cli("pull", "safe_score", "--base-url", tenant.base_url, env=env)
+
+    line = one_line(done.stderr)
+    assert "check MIMECAST_CLIENT_ID and MIMECAST_CLIENT_SECRET" in line and "as --base-url" in line
+    assert "Client secret" not in line and "Base URL" not in line

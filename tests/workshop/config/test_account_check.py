@@ -159,16 +159,18 @@ def test_a_host_that_is_not_a_mimecast_gateway_is_the_wrong_region() -> None:
 
 
 def test_cannot_reach_the_host() -> None:
+    port = free_port()
     result = check_account(
         {
             "auth_type": "oauth2",
-            "base_url": f"http://127.0.0.1:{free_port()}",
+            "base_url": f"http://127.0.0.1:{port}",
             "client_id": "id",
             "client_secret": "secret",
         }
     )
     assert result.problem == "unreachable"
-    assert "Cannot reach 127.0.0.1" in result.message
+    assert f"127.0.0.1:{port} refused the connection (nothing listens on that port)" in result.message
+    assert "check the host and port in the Base URL" in result.message
 
 
 def test_the_proxy_is_used_for_the_check(tenant: SimulatedTenant) -> None:

@@ -54,7 +54,7 @@ def test_a_secret_key_that_is_not_base64_is_named_at_save_and_at_every_run(splun
     result = splunkd.run("mimecast_at_safe_score_summary")
 
     assert checked.problem == "invalid_field"
-    assert checked.message.startswith("Secret key is not valid base64")
+    assert checked.message.startswith("The Secret key is not valid base64")
     assert tenant.requests == []  # refused before any call, at save and at run
     assert result.returncode != 0 and result.events == []
     assert "Traceback" not in result.stderr
@@ -72,7 +72,7 @@ def test_a_line_break_inside_a_key_is_refused_by_name_never_blamed_on_the_checkp
     checked = check_account(fields)
     result = splunkd.run("mimecast_at_safe_score_summary")
 
-    assert checked.problem == "invalid_field" and checked.message.startswith("Access key holds")
+    assert checked.problem == "invalid_field" and checked.message.startswith("The Access key holds")
     assert result.returncode != 0 and "Traceback" not in result.stderr
     (line,) = [line for line in splunkd.log("safe_score_summary") if " ERROR " in line]
     assert "the Access key holds a space, line break or control character" in line
