@@ -231,6 +231,8 @@ class MimecastInput(Script):
             if not isinstance(err, _EXPECTED):
                 logger.debug("%s: unexpected failure", where, exc_info=True)
             return _failure(err, where, metadata.get("checkpoint_dir"), client.requests_made if client else 0)
+        if outcome.partial:
+            logger.info("%s: partial: %s", where, outcome.partial)
         for email in outcome.skipped:
             logger.warning(
                 "%s: Mimecast does not know user %s: remove it from the input's users", where, email
