@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from devkit.simulator import SimulatedTenant
+from workshop.config.test_account_check import free_port
 
 
 def cli(
@@ -175,12 +176,6 @@ def test_a_key_with_a_trailing_line_break_pulls(tenant: SimulatedTenant) -> None
 
     assert done.returncode == 0, done.stderr
     assert one_line(done.stderr).startswith("pulled safe_score_summary: 1 record")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.mark.parametrize("command", ["pull", "check"])

@@ -6,21 +6,9 @@ from __future__ import annotations
 
 from splunk_app.account_check import check_account
 from splunk_app.splunk.settings import ACCOUNT_CONF
+from workshop.config.test_account_check import hmac_fields
 
 from .conftest import ACCOUNT
-
-
-def hmac_fields(tenant, **changed: str) -> dict[str, str]:
-    keys = tenant.keys
-    fields = {
-        "auth_type": "hmac",
-        "base_url": tenant.base_url,
-        "app_id": keys.app_id,
-        "app_key": keys.app_key,
-        "access_key": keys.access_key,
-        "secret_key": keys.secret_key,
-    }
-    return {**fields, **changed}
 
 
 def store(splunkd, fields: dict[str, str]) -> None:
