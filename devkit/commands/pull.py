@@ -23,10 +23,12 @@ from splunk_app.inputs import runner
 from splunk_app.inputs.catalogue import CATALOGUE, by_name
 from splunk_app.inputs.events import Event
 from splunk_app.mimecast import (
+    ApiError,
     BadCredentials,
     Client,
     InsecureUrl,
     KeysExpired,
+    MalformedResponse,
     MimecastError,
     MissingPermission,
     NetworkError,
@@ -45,6 +47,16 @@ _ABOUT_THE_CONNECTION = (
     MissingPermission,
     RateLimited,
 )
+
+
+def _about_the_connection(err: MimecastError) -> bool:
+    """Whether the error is about where the pull goes or who it is, not about one answer's content: an
+    answer that is not JSON, or a 404 or 405, means something other than a Mimecast gateway answered."""
+    if isinstance(err, _ABOUT_THE_CONNECTION):
+        return True
+    if isinstance(err, MalformedResponse):
+        return err.status is not None
+    return isinstance(err, ApiError) and err.status in (404, 405)
 
 
 class JsonLinesSink:
@@ -101,9 +113,9 @@ def run(args: argparse.Namespace) -> int:
             args.base_url.rstrip("/"), keys, proxy=proxy, ca_bundle=args.ca_bundle, retry=options.SHELL_RETRY
         )
         outcome = _pull(client, args, sys.stdout) if not args.out else _pull_to_file(client, args, args.out)
-    except _ABOUT_THE_CONNECTION as err:
-        return _fail(explain(err, args.base_url, keys, proxy, options.SHELL).message)
     except MimecastError as err:
+        if _about_the_connection(err):
+            return _fail(explain(err, args.base_url, keys, proxy, options.SHELL).message)
         return _fail(str(err))
     except BrokenPipeError:
         raise  # the reader left (`| head`): the CLI says so once for every command

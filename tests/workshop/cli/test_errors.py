@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from devkit.loopback import Server
+from devkit.proxy import not_a_gateway
 from devkit.simulator import SimulatedTenant
 from workshop.config.test_account_check import free_port
 
@@ -222,3 +224,17 @@ def test_pull_names_the_credential_variables_when_mimecast_rejects_them(tenant: 
     line = one_line(done.stderr)
     assert "check MIMECAST_CLIENT_ID and MIMECAST_CLIENT_SECRET" in line and "as --base-url" in line
     assert "Client secret" not in line and "Base URL" not in line
+
+
+def test_pull_from_a_host_that_is_not_a_gateway_names_the_option_to_fix() -> None:
+    env = {"MIMECAST_CLIENT_ID": "id", "MIMECAST_CLIENT_SECRET": "secret"}
+    with Server(not_a_gateway) as server:
+        done = cli("pull", "safe_score", "--base-url", f"http://127.0.0.1:{server.port}", env=env)
+
+    line = one_line(done.stderr)
+    assert done.returncode == 1
+    assert (
+        "does not answer as a Mimecast API gateway (HTTP 404): give the gateway of your region as --base-url"
+        in line
+    )
+    assert "Base URL" not in line
