@@ -299,7 +299,7 @@ def _is_oauth2(metadata: dict[str, Any], account_name: str) -> bool:
 _FAILURES: tuple[tuple[type[Exception], str, str], ...] = (
     (Api1Only, "api1_only", "{err}"),
     (InvalidSetting, "setting", "setting is wrong: {err}. Edit the input on the add-on's Inputs page"),
-    (SettingsError, "configuration", "the account or the add-on's settings are incomplete: {err}"),
+    (SettingsError, "configuration", "the account or the add-on's settings need fixing: {err}"),
     (
         MimecastError,
         "",

@@ -47,7 +47,7 @@ def test_a_secret_key_that_is_not_base64_is_named_at_save_and_at_every_run(splun
     assert result.returncode != 0 and result.events == []
     assert "Traceback" not in result.stderr
     (line,) = [line for line in splunkd.log("safe_score_summary") if " ERROR " in line]
-    assert "Mimecast account 'sim': the Secret key is not valid base64" in line
+    assert "settings need fixing: Mimecast account 'sim': the Secret key is not valid base64" in line
     assert "Configuration page" in line
     assert "unexpected" not in line and "checkpoint folder" not in line
 
