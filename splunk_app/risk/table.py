@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import math
 import os
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -241,10 +242,12 @@ def risk_rank(profile: Profile, rank: int | None = None) -> tuple[int, bool, int
 
 
 def _count(text: str) -> int:
+    """A watch-list count as a number to compare; 0 when it is none, or not finite (`Infinity`, `NaN`)."""
     try:
-        return int(float(text))
+        number = float(text)
     except ValueError:
         return 0
+    return int(number) if math.isfinite(number) else 0
 
 
 def table_from_rows(

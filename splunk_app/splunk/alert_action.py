@@ -72,7 +72,9 @@ def main(action: str, mode: str, argv: list[str], stdin: TextIO) -> int:
     try:
         payload = json.load(stdin)
     except ValueError as err:
-        logger.error("action=%s the payload on stdin is not JSON (%s): nothing done", action, err)
+        logger.error(
+            "action=%s the payload on stdin is not JSON (%s): nothing done", action, logs.prose(str(err))
+        )
         return 2
     if not isinstance(payload, dict):
         logger.error("action=%s the payload on stdin is not a JSON object: nothing done", action)
@@ -200,8 +202,11 @@ class Report:
         self.all_ok = self.all_ok and outcome.ok
         self.counts[outcome.outcome] += 1
         group = outcome.group or group
-        words = SIGNATURES[outcome.outcome].format(email=outcome.email, group=group, detail=outcome.detail)
-        signature = words.strip() if outcome.email else outcome.detail
+        detail = logs.prose(outcome.detail)
+        words = SIGNATURES[outcome.outcome].format(
+            email=logs.escaped(outcome.email), group=logs.escaped(group), detail=detail
+        )
+        signature = words.strip() if outcome.email else detail
         level = {"failed": logging.ERROR, "skipped": logging.WARNING}.get(outcome.outcome, logging.INFO)
         if self._modaction is not None:
             self._modaction.update({"rid": outcome.rid, **self._origins.get(outcome.rid, {})})
@@ -214,17 +219,15 @@ class Report:
                 outcome=outcome.outcome,
             )
             return
+        fields = logs.pairs(
+            search_name=self._search,
+            sid=self._sid,
+            rid=outcome.rid,
+            mc_user=outcome.email or "",
+            mc_group=group,
+        )
         self.logger.log(
-            level,
-            'action=%s search_name="%s" sid="%s" rid=%s mc_user="%s" mc_group="%s" outcome=%s | %s',
-            self.action,
-            self._search,
-            self._sid,
-            outcome.rid,
-            outcome.email or "",
-            group,
-            outcome.outcome,
-            signature,
+            level, "action=%s %s outcome=%s | %s", self.action, fields, outcome.outcome, signature
         )
 
     def finish(self, started: float, status: int) -> int:
@@ -254,13 +257,8 @@ class Report:
         if self._modaction is not None:
             self._modaction.message(text, status="failure", level=logging.ERROR)
             return
-        self.logger.error(
-            'action=%s search_name="%s" sid="%s" outcome=failed | %s',
-            self.action,
-            self._search,
-            self._sid,
-            text,
-        )
+        fields = logs.pairs(search_name=self._search, sid=self._sid)
+        self.logger.error("action=%s %s outcome=failed | %s", self.action, fields, logs.prose(text))
 
 
 def _client(service: Any, account_name: str) -> Client:

@@ -6,13 +6,15 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 from urllib.parse import quote
 
 from splunklib import client
 
 from splunk_app import APP_ID
-from splunk_app.mimecast import HmacCredentials, OAuth2Credentials, Proxy
+from splunk_app.mimecast import Proxy
+from splunk_app.mimecast.auth import CredentialError, Credentials
+from splunk_app.mimecast.auth import credentials as read_credentials
 from splunk_app.mimecast.trust import CaBundleError, company_bundle
 from splunk_app.splunk.logs import hide
 from splunk_app.splunk.service import SplunkdError, get_json
@@ -31,8 +33,6 @@ _SECRET_FIELDS = {
     "hmac": ("app_key", "access_key", "secret_key"),
 }
 _TRUE = ("1", "true", "yes", "t", "y")
-
-Credentials = Union[OAuth2Credentials, HmacCredentials]
 
 
 class SettingsError(SplunkdError):
@@ -61,8 +61,8 @@ def load_account(service: client.Service, name: str) -> Account:
     if auth_type not in _SECRET_FIELDS:
         raise SettingsError(f"Mimecast account {name!r} has auth_type {auth_type!r}; expected oauth2 or hmac")
     secrets = _secrets(service, ACCOUNT_CONF, name)
-    missing = [key for key in _SECRET_FIELDS[auth_type] if not secrets.get(key)]
-    missing += [key for key in _clear_fields(auth_type) if not fields.get(key)]
+    missing = [key for key in _SECRET_FIELDS[auth_type] if not secrets.get(key, "").strip()]
+    missing += [key for key in _clear_fields(auth_type) if not str(fields.get(key) or "").strip()]
     if not fields.get("base_url"):
         missing.insert(0, "base_url")
     if missing:
@@ -70,15 +70,12 @@ def load_account(service: client.Service, name: str) -> Account:
             f"Mimecast account {name!r} lacks {', '.join(missing)}: "
             "edit it on the add-on's Configuration page"
         )
-    if auth_type == "hmac":
-        credentials: Credentials = HmacCredentials(
-            app_id=fields["app_id"],
-            app_key=secrets["app_key"],
-            access_key=secrets["access_key"],
-            secret_key=secrets["secret_key"],
-        )
-    else:
-        credentials = OAuth2Credentials(client_id=fields["client_id"], client_secret=secrets["client_secret"])
+    try:
+        credentials = read_credentials(auth_type, {**fields, **secrets})
+    except CredentialError as err:
+        raise SettingsError(
+            f"Mimecast account {name!r}: {err}; edit it on the add-on's Configuration page"
+        ) from err
     return Account(
         name=name,
         base_url=fields["base_url"].strip().rstrip("/"),
