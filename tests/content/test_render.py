@@ -4,7 +4,7 @@ Each search is fed a small sample result (samples/<view>.json); the test fails o
 that reports an error or a warning, a panel that draws nothing, a table with columns scrolled out of view or
 a header or value broken mid-word.
 The pictures land in build/dashboards/ (`make dashboard-pictures` copies them to docs/dashboards/ for the
-README). `make test` installs the npm packages and chromium.
+README). `make render-tools` installs the npm packages and checks for Chromium.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ def report() -> dict[str, dict]:
     if not render.READY.is_file():
         pytest.fail("npm packages missing: run `make render-tools`")
     if not render.chromium():
-        pytest.fail("chromium missing: `apt-get install -y chromium` (make test does it)")
+        pytest.fail("no Chromium: install chromium or chromium-browser, or set CHROMIUM")
     return render.render_all()
 
 
