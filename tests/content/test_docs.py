@@ -1,5 +1,5 @@
-"""Every SPL example in README.md and docs/*.md is well formed and names only what the app (or Splunk)
-defines, so a reader who pastes one gets a search that runs.
+"""Every SPL example in README.md, docs/*.md and the package's README is well formed and names only what the
+app (or Splunk) defines, so a reader who pastes one gets a search that runs.
 
 The convention the pages follow: a fenced block of SPL is marked ```spl, and holds one search or several
 separated by blank lines; every fenced block names its language, so an SPL example cannot hide in an
@@ -14,7 +14,11 @@ import pytest
 
 from . import spl
 
-PAGES = [spl.ROOT / "README.md", *sorted((spl.ROOT / "docs").glob("*.md"))]
+PAGES = [
+    spl.ROOT / "README.md",
+    *sorted((spl.ROOT / "docs").glob("*.md")),
+    spl.ROOT / "packaging" / "README.md",
+]
 FENCE = re.compile(
     r"^(?P<indent>[ \t]*)```(?P<lang>[^\n`]*)\n(?P<body>.*?)^(?P=indent)```[ \t]*$", re.M | re.S
 )
