@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import pytest
 
+from splunk_app.risk import policy
+
 from . import dashboard, render
 
 VIEWS = [path.stem for path in dashboard.views()]
@@ -69,3 +71,17 @@ def test_a_whole_picture_is_written(report, view):
     assert not report[view]["cut"], f"{view} is taller than render.mjs's window: raise HEIGHT"
     picture = render.OUTPUT / f"{view}.png"
     assert picture.stat().st_size > 10_000
+
+
+def test_the_overview_sample_agrees_with_itself():
+    """The headline figures and the grade distribution describe the same users (the picture once showed
+    1,000 users with a SAFE grade beside 6% with no grade)."""
+    sample = render.samples("mimecast_awareness_overview")
+    (graded, df_users, watchlisted), *_ = sample["ds_kpis"]["rows"]
+    grades = dict(sample["ds_grade_now"]["rows"])
+    assert graded == sum(n for grade, n in grades.items() if grade != "No grade")
+    risky = policy.shipped()
+    assert df_users == sum(n for grade, n in grades.items() if risky.rule(grade).risky)
+    assert watchlisted == len(sample["ds_watchlist"]["rows"])
+    for component, *counts in sample["ds_components"]["rows"]:
+        assert sum(counts) == sum(grades.values()), component
