@@ -8,7 +8,7 @@ import pytest
 
 from splunk_app.splunk import logs
 
-from . import dashboard, spl
+from . import dashboard, render, spl
 
 HEALTH = dashboard.VIEWS / "mimecast_awareness_health.xml"
 ROOT, DEFINITION = dashboard.load(HEALTH)
@@ -141,3 +141,13 @@ def test_a_summary_line_refuses_an_outcome_its_kind_does_not_declare():
     assert "outcome=ok" in logs.summary_line("action", outcome="ok")
     with pytest.raises(ValueError, match="outcome must be one of"):
         logs.summary_line("action", outcome="success")
+
+
+def test_the_picture_samples_use_the_outcomes_the_code_logs():
+    sample = render.samples("mimecast_awareness_health")
+    assert set(sample["ds_actions"]["fields"]) - {"action"} <= set(logs.SUMMARY_OUTCOMES["action"])
+    assert set(sample["ds_outcomes"]["fields"]) - {"_time"} <= set(logs.SUMMARY_OUTCOMES["input"])
+    outcomes = {
+        row[sample["ds_input_health"]["fields"].index("Outcome")] for row in sample["ds_input_health"]["rows"]
+    }
+    assert outcomes <= set(logs.SUMMARY_OUTCOMES["input"])
