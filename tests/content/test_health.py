@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -151,3 +152,10 @@ def test_the_picture_samples_use_the_outcomes_the_code_logs():
         row[sample["ds_input_health"]["fields"].index("Outcome")] for row in sample["ds_input_health"]["rows"]
     }
     assert outcomes <= set(logs.SUMMARY_OUTCOMES["input"])
+
+
+def test_the_picture_samples_name_the_real_alert_actions():
+    sample = render.samples("mimecast_awareness_health")
+    config = json.loads((spl.ROOT / "globalConfig.json").read_text(encoding="utf-8"))
+    actions = {alert["name"] for alert in config["alerts"]}
+    assert {row[0] for row in sample["ds_actions"]["rows"]} <= actions
