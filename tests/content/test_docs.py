@@ -103,3 +103,16 @@ def test_the_checks_catch_a_broken_example():
     assert scanned.problems == ["unbalanced double quote"]
     assert "notacommand" in spl.scan("index=x | notacommand").commands
     assert not {"nosuch_macro"} <= spl.defined_macros()
+
+
+LINK = re.compile(r"\]\((?!https?://|#)([^)#\s]+)")
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(spl.ROOT)))
+def test_every_link_to_a_file_of_the_project_reaches_it(page: Path):
+    """README.md links docs pages that other changes write (containment, ES, SOAR, performance): a page
+    that is linked and missing is a hole a newcomer falls into."""
+    missing = [
+        link for link in LINK.findall(page.read_text(encoding="utf-8")) if not (page.parent / link).exists()
+    ]
+    assert missing == []
