@@ -56,9 +56,9 @@ export CHROMIUM
 program = $(shell command -v '$(1)' 2>/dev/null)
 found = $(firstword $(foreach p,$(1),$(call program,$(p))))
 can-apt = $(and $(filter 0,$(shell id -u 2>/dev/null)),$(wildcard /etc/debian_version),$(call found,apt-get))
-# $(call need,<programs, any one will do>,<Debian packages>,<what to install, in words>)
+# $(call need,<programs, any one will do>,<Debian packages>,<what to install, in words>[,<what for>])
 need = $(if $(call found,$(1)),@true,$(if $(can-apt),apt-get update -qq && apt-get install -y -qq $(2),$(error \
-	make: $(3) is needed to draw the dashboards (tests/content/test_render.py): install it, or run make as root \
+	make: $(3) is needed $(or $(4),to draw the dashboards (tests/content/test_render.py)): install it, or run make as root \
 	on Debian or Ubuntu to have apt-get install it)))
 need-chromium = $(if $(CHROMIUM),$(if $(call program,$(CHROMIUM)),@true,$(error make: CHROMIUM=$(CHROMIUM) is not \
 	a program: point it at a Chromium or Chrome)),$(call need,chromium chromium-browser,chromium,Chromium \
@@ -78,7 +78,7 @@ dashboard-pictures: $(BIN)/.ready render-tools
 	$(BIN)/mimecast-at demo > /dev/null
 	$(BIN)/python -m tests.content.demo_samples demo-output
 	$(BIN)/pytest -q -p no:cacheprovider tests/content/test_render.py
-	$(call need,pngquant,pngquant,pngquant)
+	$(call need,pngquant,pngquant,pngquant,to shrink the pictures)
 	mkdir -p docs/dashboards && cp build/dashboards/*.png docs/dashboards/
 	pngquant --force --quality 80-95 --ext .png docs/dashboards/*.png
 
