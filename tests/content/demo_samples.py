@@ -93,7 +93,7 @@ def overview(folder: Path) -> dict[str, dict]:
 
     watch = sorted(listed.items(), key=lambda item: -int(item[1].get("watchlistCount") or 0))
     samples["ds_watchlist"] = table(
-        ["User", "Name", "Department", "Watch-list entries", "Account"],
+        ["User", "Name", "Department", "Entries", "Account"],
         [[u, e.get("name"), e.get("department"), e.get("watchlistCount"), a] for (a, u), e in watch],
     )
     samples["ds_module_completion"] = _modules(of(events, "module"))
