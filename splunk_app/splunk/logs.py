@@ -131,6 +131,14 @@ def set_level(logger: logging.Logger, level: str) -> None:
 
 
 SUMMARY_KINDS = ("input", "action", "check", "sweep")
+# The outcomes each kind of summary line may carry: the health dashboard's series and colours read these
+# (tests/content/test_health.py ties them), so a new outcome is declared here first.
+SUMMARY_OUTCOMES = {
+    "input": ("success", "partial", "skipped", "failed"),
+    "action": ("ok", "partial", "failed"),
+    "sweep": ("ok", "partial", "failed"),
+    "check": ("ok", "skipped", "failed"),
+}
 
 
 def summary_line(kind: str, **fields: object) -> str:
@@ -140,6 +148,8 @@ def summary_line(kind: str, **fields: object) -> str:
     floats have three decimals."""
     if kind not in SUMMARY_KINDS:
         raise ValueError(f"summary kind must be one of {', '.join(SUMMARY_KINDS)}, not {kind!r}")
+    if "outcome" in fields and fields["outcome"] not in SUMMARY_OUTCOMES[kind]:
+        raise ValueError(f"a {kind} summary's outcome must be one of {SUMMARY_OUTCOMES[kind]}")
     parts = [f"mc_summary={kind}"]
     for key, value in fields.items():
         if value is None:  # does not apply to this run

