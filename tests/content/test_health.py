@@ -131,14 +131,10 @@ def test_containments_past_their_time_are_one_rule_over_the_containment_records(
     assert 'NOT in(lower(tostring(already_member)), "true", "1")' in PAST_DUE
     collection = spl.conf("collections.conf")["mimecast_containment"]
     fields = spl.conf("transforms.conf")["mimecast_containment"]["fields_list"]
-    read = set(
-        re.findall(
-            r"\b(expires_at|already_member|user|group|account|search_name)\b", PAST_DUE + _query("ds_past_due")
-        )
-    )
+    columns = r"\b(expires_at|already_member|user|group|account|search_name)\b"
+    read = set(re.findall(columns, PAST_DUE + _query("ds_past_due")))
     for field in read:
         assert f"field.{field}" in collection and field in fields, field
     count = DEFINITION["visualizations"]["viz_past_due_count"]
-    assert "seriesByName('past_due')" in count["options"]["majorValue"] and "as past_due" in _query(
-        "ds_past_due_count"
-    )
+    assert "seriesByName('past_due')" in count["options"]["majorValue"]
+    assert "as past_due" in _query("ds_past_due_count")
