@@ -29,7 +29,9 @@ PERSONAL = (
     "transforms/mimecast_es_identities",
     "lookups/mimecast_es_identities.csv",
     "commands/mimecastrisk",
+    "collections/mimecast_identity_aliases",
     "transforms/mimecast_identity_aliases",
+    "transforms/mimecast_identity_aliases_csv",
     "lookups/mimecast_identity_aliases.csv",
 )
 ADMINISTRATORS_ONLY = (
