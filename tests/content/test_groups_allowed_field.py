@@ -3,36 +3,24 @@ browser and in the generated REST handler), bounded as settings parses it."""
 
 from __future__ import annotations
 
-import json
-import re
-
 import pytest
 
 from splunk_app.splunk.settings import GROUPS_ALLOWED, MAX_GROUPS_FIELD_CHARS, groups_allowed
 
-from .spl import ROOT
-
-
-def account_fields() -> list[dict]:
-    config = json.loads((ROOT / "globalConfig.json").read_text(encoding="utf-8"))
-    (tab,) = [tab for tab in config["pages"]["configuration"]["tabs"] if tab["name"] == "account"]
-    return tab["entity"]
+from . import ucc
 
 
 def field() -> dict:
-    (entity,) = [entity for entity in account_fields() if entity["field"] == GROUPS_ALLOWED]
-    return entity
+    return ucc.configuration_field("account", GROUPS_ALLOWED)
 
 
 def accepted(text: str) -> bool:
-    validators = field()["validators"]
-    pattern = next(v["pattern"] for v in validators if v["type"] == "regex")
-    longest = next(v["maxLength"] for v in validators if v["type"] == "string")
-    return len(text) <= longest and re.match(pattern, text) is not None
+    return ucc.accepts(field(), text)
 
 
 def test_an_optional_text_area_beside_the_account_code_in_clear() -> None:
-    names = [entity["field"] for entity in account_fields()]
+    (account,) = [tab for tab in ucc.configuration_tabs() if tab["name"] == "account"]
+    names = [entity["field"] for entity in account["entity"]]
     assert names.index(GROUPS_ALLOWED) == names.index("account_code") + 1
     assert field()["type"] == "textarea" and not field().get("required") and not field().get("encrypted")
     assert field()["label"] == "Groups the actions may change"
@@ -40,8 +28,7 @@ def test_an_optional_text_area_beside_the_account_code_in_clear() -> None:
 
 
 def test_the_form_bounds_the_length_as_settings_does() -> None:
-    longest = next(v["maxLength"] for v in field()["validators"] if v["type"] == "string")
-    assert longest == MAX_GROUPS_FIELD_CHARS
+    assert ucc.longest(field()) == MAX_GROUPS_FIELD_CHARS
 
 
 @pytest.mark.parametrize("text", ["", "High-risk users", "High-risk users\r\nSOC watch, eNqrVipOLS7OzM9Ts"])
