@@ -138,3 +138,10 @@ def test_containments_past_their_time_are_one_rule_over_the_containment_records(
     count = DEFINITION["visualizations"]["viz_past_due_count"]
     assert "seriesByName('past_due')" in count["options"]["majorValue"]
     assert "as past_due" in _query("ds_past_due_count")
+
+
+def test_an_alert_template_fires_on_the_same_rule_and_ships_disabled():
+    alert = SAVED["Mimecast Awareness - Containment past its time"]
+    assert alert["search"].startswith("| `mimecast_awareness_containments_past_due`")
+    assert alert["disabled"] == "1" and alert["enableSched"] == "1"
+    assert (alert["relation"], alert["quantity"]) == ("greater than", "0")
