@@ -31,7 +31,6 @@ from splunk_app.risk.identity import (
     read_aliases,
 )
 from splunk_app.risk.policy import (
-    COLUMNS,
     MAX_ROWS,
     Policy,
     PolicyError,
@@ -75,7 +74,8 @@ def load_policy(service: client.Service) -> Policy:
     does, or a policy that is incomplete, stops the caller with a message naming the row."""
     where = f"the KV store collection {POLICY_COLLECTION}"
     try:
-        rows = list(islice(kvstore.read(service, POLICY_COLLECTION, fields=COLUMNS), MAX_ROWS + 1))
+        # Every column is read, not only COLUMNS: a column the policy gains later reaches its reader too.
+        rows = list(islice(kvstore.read(service, POLICY_COLLECTION), MAX_ROWS + 1))
     except kvstore.CollectionMissing:
         rows = []
     for number, row in enumerate(rows, start=2):
@@ -98,9 +98,11 @@ def _check_as_spl_reads_it(row: dict[str, Any], where: str) -> None:
 
 
 def _digest(rows: list[dict[str, Any]]) -> str:
+    """What identifies the administrator's rows (their columns and values, whatever their order)."""
     if not rows:
         return ""
-    text = json.dumps(sorted(json.dumps([str(row.get(c)) for c in COLUMNS]) for row in rows))
+    kept = [sorted((str(k), str(v)) for k, v in row.items() if not str(k).startswith("_")) for row in rows]
+    text = json.dumps(sorted(json.dumps(row) for row in kept))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
