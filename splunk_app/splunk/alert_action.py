@@ -28,10 +28,11 @@ from typing import Any, TextIO
 from splunk_app import actions, containment
 from splunk_app.mimecast import Client, MimecastError
 from splunk_app.mimecast.retry import RetryPolicy
-from splunk_app.risk.identity import ALIAS_FILE, Aliases, read_aliases
+from splunk_app.risk.identity import Aliases
 from splunk_app.risk.table import COLLECTION as RISK_TABLE
 from splunk_app.risk.table import RiskTable, table_from_rows
 from splunk_app.splunk import kvstore, logs, settings
+from splunk_app.splunk.admin_tables import load_aliases
 from splunk_app.splunk.audit import AuditSpool
 from splunk_app.splunk.containment_store import KVContainmentStore
 from splunk_app.splunk.service import SplunkdError, connect
@@ -86,9 +87,7 @@ def main(action: str, mode: str, argv: list[str], stdin: TextIO) -> int:
     try:
         service = connect(str(payload.get("server_uri", "")), str(payload.get("session_key", "")))
         logs.set_level(logger, settings.load_log_level(service))
-        aliases = read_aliases(
-            _app_root(argv) / "lookups" / ALIAS_FILE, lambda words: logger.warning("%s", words)
-        )
+        aliases = load_aliases(service, _app_root(argv), lambda words: logger.warning("%s", words))
         context = _context(service, action, payload, aliases)
         if mode == "sweep":
             revert = str(configuration.get("revert_sid") or "").strip()
