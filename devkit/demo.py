@@ -40,6 +40,7 @@ ACT_ON = 5
 CONTAIN_DAYS = 2
 CLOCK_MOVE_DAYS = 3
 CONTAINMENT = "mimecast_containment"
+LEASES = "mimecast_containment_lease"
 SWEEP_SEARCH = "Mimecast Awareness - Containment sweep"
 
 OAUTH2_ACCOUNT = "demo_oauth2"
@@ -216,6 +217,7 @@ def configure(splunkd: Any, tenant: Any) -> None:
     splunkd.set_conf(SETTINGS_CONF, "logging", {"loglevel": "INFO"})
     splunkd.create_collection(risk.COLLECTION)
     splunkd.create_collection(CONTAINMENT)
+    splunkd.create_collection(LEASES)
 
 
 def run_input(spec: DemoInput, splunkd: Any, checkpoint_dir: Path) -> Any:

@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from email.utils import formatdate
 from typing import Any, Callable
 from urllib.parse import parse_qs, urlsplit
 
@@ -106,6 +107,9 @@ class SimulatedTenant:
         self._totals: dict[tuple[int, str], list[camp.Totals]] = {}
         self._server = Server(self.serve, port, name="simulated-mimecast", tls=tls)
         self._scheme = "https" if tls is not None else "http"
+        # Mimecast's clock as its answers' Date header shows it: this host's clock plus date_offset seconds
+        # (a test moves the tenant's days on with it); None sends no Date at all.
+        self.date_offset: float | None = 0.0
 
     def __enter__(self) -> SimulatedTenant:
         self.start()
@@ -206,7 +210,8 @@ class SimulatedTenant:
         path = urlsplit(path).path  # also the absolute form (http://host/path) that proxies send
         allowance = self._limiter.hit()
         reply = self._answer(method, path, headers, body, allowance.allowed)
-        reply.headers = {**allowance.headers(), **reply.headers}
+        date = "" if self.date_offset is None else formatdate(time.time() + self.date_offset, usegmt=True)
+        reply.headers = {**allowance.headers(), "Date": date, **reply.headers}
         return reply
 
     def _answer(

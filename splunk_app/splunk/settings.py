@@ -47,6 +47,7 @@ class Account:
     base_url: str
     credentials: Credentials
     account_code: str = ""  # Mimecast's account code, for managed service providers and delegated access
+    groups_allowed: tuple[str, ...] = ()  # the groups (names or ids) the alert actions may change; empty: any
 
 
 def realm(conf: str, app: str = APP_ID) -> str:

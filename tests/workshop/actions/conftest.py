@@ -24,6 +24,7 @@ SETTINGS = "ta_mimecast_awareness_settings"
 GROUP = "High Risk Users"
 RISK_TABLE = "mimecast_user_risk"
 CONTAINMENT = "mimecast_containment"
+LEASES = "mimecast_containment_lease"
 # The tenant's own people as the risk table knows them; the actions act on no one else.
 KNOWN = (
     "ann@simulated.example",
@@ -77,13 +78,19 @@ class ActionRun:
     summary: str = ""  # the run's structured summary line (`mc_summary=...`)
 
     def outcomes(self) -> list[tuple[str, str]]:
-        """(mc_user, outcome) per line that reports one."""
+        """(mc_user, outcome) per line that reports one user's outcome (not the run's errors and warnings)."""
         found = []
         for line in self.lines:
             if " outcome=" in line and 'mc_user="' in line:
                 user = line.split('mc_user="', 1)[1].split('"', 1)[0]
-                found.append((user, line.split(" outcome=", 1)[1].split()[0].strip('"')))
+                outcome = line.split(" outcome=", 1)[1].split()[0].strip('"')
+                if outcome not in ("error", "warning"):
+                    found.append((user, outcome))
         return found
+
+    def level(self, name: str) -> list[str]:
+        """The lines of one log level (ERROR, WARNING), the part after the `|`."""
+        return [line.split(" | ", 1)[-1] for line in self.lines if f" {name} " in line]
 
 
 @pytest.fixture
@@ -118,6 +125,7 @@ def splunkd(tenant):
         standin.set_conf(SETTINGS, "logging", {"loglevel": "INFO"})
         standin.create_collection(RISK_TABLE, [{"_key": email, "email": email} for email in KNOWN])
         standin.create_collection(CONTAINMENT)
+        standin.create_collection(LEASES)
         yield standin
 
 
