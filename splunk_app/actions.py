@@ -391,6 +391,8 @@ def _contain(
     yield from notes
     if clock_note:
         yield Outcome("", None, "warning", clock_note)
+    held: list[containment.Record] = []
+    refused: list[containment.Record] = []
     for outcome in act(client, "add", group, targets, False, keep):
         email = outcome.email or ""
         record = intents.get(email)
@@ -400,33 +402,34 @@ def _contain(
         previous = existing.get(email)
         if outcome.outcome in ("added", "already_member"):
             if outcome.outcome == "already_member" and not record.already_member:
+                # A record of the add-on's own, still pending (this run's or an earlier one's): it added them.
                 if previous is None or previous.state == containment.PENDING:
-                    outcome = replace(
-                        outcome, outcome="added", detail="added by an earlier attempt of the add-on"
-                    )
+                    outcome = replace(outcome, outcome="added", detail="added by this or an earlier attempt")
                 else:
                     outcome = replace(outcome, detail="held by the add-on already")
-            outcome = replace(outcome, detail=_until(record, outcome.detail, context))
-            try:
-                store.save(containment.sign(containment.confirmed(record), key).document())
-            except Exception as err:
-                trail.record_failed(email, err)
+            outcome = replace(outcome, detail=_until(record, outcome.detail))
+            held.append(record)
         elif outcome.outcome == "failed" and previous is None and not outcome.unsure:
-            try:
-                store.delete(record.key)  # Mimecast refused the add: there is nothing to release
-            except Exception as err:
-                trail.record_failed(email, err)
-        trail.audit(
-            context.run,
-            group,
-            outcome,
-            containment.event_id(record.account, record.group_id, email, record.added_at),
-            record if outcome.outcome == "added" else None,
-        )
+            refused.append(record)  # Mimecast refused the add: there is nothing to release
+        ident = containment.event_id(record.account, record.group_id, email, record.added_at)
+        trail.audit(context.run, group, outcome, ident, record if outcome.outcome == "added" else None)
         yield outcome
+    # Confirmed after the audit events: a stop before this line leaves pending records, which the next
+    # attempt (or the sweep) reads as the add-on's own.
+    try:
+        keep()
+        store.save_many([containment.sign(containment.confirmed(record), key).document() for record in held])
+    except Exception as err:
+        for record in held:
+            trail.record_failed(record.user, err)
+    for record in refused:
+        try:
+            store.delete(record.key)
+        except Exception as err:
+            trail.record_failed(record.user, err)
 
 
-def _until(record: containment.Record, detail: str, context: Context) -> str:
+def _until(record: containment.Record, detail: str) -> str:
     until = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(record.expires_at))
     held = (
         "in the group before the add-on asked: never removed by it"
@@ -614,37 +617,39 @@ def _release(
     be right, released if still due (or still the reverted run's latest), its user removed unless a
     member from before."""
     now = max(now, client.mimecast_time() or now)
+    keep()
+    wanted = {record.key for record in records}
     current: dict[str, containment.Record] = {}
-    for stale in records:
-        keep()
-        document = store.get(stale.key)
-        record = containment.from_document(document) if document else None
-        if record is None or not containment.genuine(record, key):
-            continue  # released meanwhile, or replaced by something the add-on did not write
+    fixes: list[containment.Record] = []
+    # Read again under the lease, right before acting: a record released meanwhile is gone, one extended
+    # meanwhile is no longer due, and one replaced by something the add-on did not write is left alone.
+    for document in store.find({"account": records[0].account, "group_id": group.id}):
+        record = containment.from_document(document)
+        if record is None or record.key not in wanted or not containment.genuine(record, key):
+            continue
         reason = containment.out_of_bounds(record, now)
         if reason:
             record = containment.sign(containment.bounded(record, now), key)
-            try:
-                store.save(record.document())
-            except Exception as err:
-                trail.record_failed(record.user, err)
-                continue
+            fixes.append(record)
             yield Outcome("", record.user, "warning", _bounded_words(record, reason), group=group.name)
         if (record.latest_sid == revert_sid) if revert_sid else record.expires_at <= now:
             current[record.user] = record
-    removals: list[Target] = []
-    for record in current.values():
-        if record.already_member:
-            try:
-                store.delete(record.key)
-            except Exception as err:
+    if fixes:
+        try:
+            store.save_many([record.document() for record in fixes])
+        except Exception as err:
+            for record in fixes:
                 trail.record_failed(record.user, err)
-                continue
-            if not revert_sid:
-                note = "in the group before the action: left there"
-                yield Outcome("", record.user, "released", note, "", group.name)
-        else:
+    removals: list[Target] = []
+    done: list[str] = []
+    for record in current.values():
+        if not record.already_member:
             removals.append(Target(record.user, ""))
+            continue
+        done.append(record.key)
+        if not revert_sid:
+            note = "in the group before the action: left there"
+            yield Outcome("", record.user, "released", note, "", group.name)
     origin = context.run
     for removal in act(client, "remove", group, removals, False, keep):
         record = current.get(removal.email or "")
@@ -652,19 +657,23 @@ def _release(
             yield replace(removal, group=group.name)
             continue
         outcome = replace(removal, group=group.name)
-        if removal.outcome in ("removed", "not_member"):
-            try:
-                store.delete(record.key)
-            except Exception as err:
-                trail.record_failed(record.user, err)
+        released = removal.outcome in ("removed", "not_member")
+        if released:
             since = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(record.added_at))
             left = "" if removal.outcome == "removed" else "; had already left the group"
             held = f"contained since {since} by {record.search_name!r} (sid {record.sid}){left}"
             outcome = Outcome("", record.user, word, held, "", group.name)
+            done.append(record.key)
         run = containment.Run(origin.action, origin.search_name, origin.sid, record.account, origin.owner)
         ident = containment.event_id(record.account, record.group_id, record.user, record.added_at)
         trail.audit(run, group, outcome, ident, attempted=word)
         yield outcome
+    # Records go after their audit events: a stop between the two repeats both, with the same event ids.
+    try:
+        store.delete_many(done)
+    except Exception as err:
+        for record_key in done:
+            trail.record_failed(record_key.rpartition("|")[2], err)
 
 
 class _Trail:

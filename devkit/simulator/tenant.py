@@ -202,6 +202,12 @@ class SimulatedTenant:
         """Lower-cased emails in a directory group (by description or id)."""
         return self._directory.members(group)
 
+    def add_members(self, group: str, emails: list[str]) -> None:
+        """Put users in a directory group directly, as an administrator would in Mimecast's console."""
+        group_id = self._directory.group_id(group)
+        for email in emails:
+            self._directory.add({"id": group_id, "emailAddress": email})
+
     def group_id(self, group: str) -> str:
         return self._directory.group_id(group)
 
@@ -237,7 +243,7 @@ class SimulatedTenant:
             population = self._population
         if delay:
             time.sleep(delay)
-        if fault is not None and fault not in ("malformed_json", "cut_responses"):
+        if fault is not None and fault not in ("malformed_json", "cut_responses", "lost_answers"):
             return self._fault_reply(fault, path, parsed, mode, headers)
         if path == OAUTH_PATH:
             status, payload = self._token(body, headers)
@@ -257,6 +263,10 @@ class SimulatedTenant:
             reply.body = reply.body[: len(reply.body) // 2] + b"<html>"
         elif fault == "cut_responses":
             reply.cut = True
+        elif fault == "lost_answers":
+            status = self._faults.server_error_status
+            reply.status = status
+            reply.body = _json(error(status, "err_internal_server_error", "An internal error occurred"))
         return reply
 
     def _log_reply(self, path: str, parsed: Any, mode: str | None, status: int, payload: Any) -> Reply:

@@ -31,5 +31,8 @@ class KVContainmentStore:
     def delete(self, key: str) -> None:
         kvstore.delete_keys(self.service, self.collection, [key])
 
+    def delete_many(self, keys: list[str]) -> None:
+        kvstore.delete_keys(self.service, self.collection, keys)
+
     def find(self, query: dict[str, Any]) -> Iterator[Mapping[str, Any]]:
         return kvstore.read(self.service, self.collection, query=query)
