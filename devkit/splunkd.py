@@ -261,9 +261,10 @@ class SplunkdStandIn:
         with self._lock:
             stanzas = {name: dict(values) for name, values in self._state.confs.get(file, {}).items()}
         if rest:
-            if rest[0] not in stanzas:
-                raise _HttpError(404, f"Could not find object id={rest[0]}")
-            stanzas = {rest[0]: stanzas[rest[0]]}
+            name = unquote(rest[0])
+            if name not in stanzas:
+                raise _HttpError(404, f"Could not find object id={name}")
+            stanzas = {name: stanzas[name]}
         entries = [(name, {"disabled": False, **values}) for name, values in sorted(stanzas.items())]
         return self._feed(f"configs/conf-{file}", _paged(entries, query))
 

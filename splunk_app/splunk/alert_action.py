@@ -24,7 +24,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any, TextIO
-from urllib.parse import quote
 
 from splunk_app import actions, containment
 from splunk_app.mimecast import Client, MimecastError
@@ -160,9 +159,8 @@ def _context(service: Any, action: str, payload: dict[str, Any], aliases: Aliase
 def _sweep_scheduled(service: Any) -> bool | None:
     """Whether the shipped sweep search is enabled and scheduled here (None when that cannot be read)."""
     try:
-        answer = get_json(
-            service, f"configs/conf-savedsearches/{quote(SWEEP_SEARCH, safe='')}", "read the sweep's schedule"
-        )
+        # splunklib encodes the path itself (the name has spaces only)
+        answer = get_json(service, f"configs/conf-savedsearches/{SWEEP_SEARCH}", "read the sweep's schedule")
     except SplunkdError:
         return None
     entries = answer.get("entry") if isinstance(answer, dict) else None
