@@ -215,6 +215,7 @@ def act(
     mode: str,
     group: Group,
     targets: list[Target],
+    *,
     dry_run: bool,
     before_call: Callable[[], None] = lambda: None,
 ) -> Iterator[Outcome]:
@@ -293,17 +294,29 @@ def run(
         return
     if params.for_days and mode == "add" and context.sweep_scheduled() is False:
         yield Outcome("", None, "warning", NO_SWEEP)
-    trail = _Trail(context)
     with context.lease(params.account, group.id) as keep:
+        work = _Work(context, client, group, keep, _Trail(context))
         if mode == "add" and params.for_days and context.store is not None:
-            steps = _contain(context, context.store, params, client, group, targets, keep, trail)
+            steps = _contain(work, context.store, params.for_days, targets)
         else:
-            steps = _change(context, mode, params, client, group, targets, keep, trail)
+            steps = _change(work, mode, targets)
         for outcome in steps:
             if outcome.code == NO_GROUP and context.cache:
                 context.cache.forget(params.account, params.group)
             yield outcome
-    yield from trail.problems()
+        yield from work.trail.problems()
+
+
+@dataclass
+class _Work:
+    """What each step of a real run on one group needs: the run's context, the account's client, the
+    group, the lease's keep (called before each change) and the run's audit trail."""
+
+    context: Context
+    client: Client
+    group: Group
+    keep: Callable[[], None]
+    trail: _Trail
 
 
 def check_allowed(allowed: tuple[str, ...], group: Group, account: str) -> None:
@@ -316,117 +329,125 @@ def check_allowed(allowed: tuple[str, ...], group: Group, account: str) -> None:
         )
 
 
-def _change(
-    context: Context,
-    mode: str,
-    params: Params,
-    client: Client,
-    group: Group,
-    targets: list[Target],
-    keep: Callable[[], None],
-    trail: _Trail,
-) -> Iterator[Outcome]:
+def _change(work: _Work, mode: str, targets: list[Target]) -> Iterator[Outcome]:
     """An add without a time box, or a remove (which also ends the users' containment records)."""
-    store = context.store
-    for outcome in act(client, mode, group, targets, False, keep):
+    store, run, group = work.context.store, work.context.run, work.group
+    for outcome in act(work.client, mode, group, targets, dry_run=False, before_call=work.keep):
         email = outcome.email or ""
         if store is not None and mode == "remove" and outcome.outcome in ("removed", "not_member"):
             try:
-                store.delete(containment.record_key(params.account, group.id, email))
+                store.delete(containment.record_key(run.account, group.id, email))
             except Exception as err:
-                trail.record_failed(email, err)
-        trail.audit(context.run, group, outcome, containment.event_id(context.run.sid, group.id, email))
+                work.trail.record_failed(email, err)
+        work.trail.audit(run, group, outcome, containment.event_id(run.sid, group.id, email))
         yield outcome
 
 
 def _contain(
-    context: Context,
-    store: containment.Store,
-    params: Params,
-    client: Client,
-    group: Group,
-    targets: list[Target],
-    keep: Callable[[], None],
-    trail: _Trail,
+    work: _Work, store: containment.Store, for_days: float, targets: list[Target]
 ) -> Iterator[Outcome]:
     """A time-boxed add: learn who is in the group, write an intent record per user, call Mimecast,
     confirm. A stop anywhere leaves either no change or a record the sweep releases."""
-    assert params.for_days is not None
     emails = [target.email for target in targets]
-    key = context.record_key()
+    key = work.context.record_key()
     try:
-        keep()
-        members = group_members(client, group.id)
-        now, clock_note = mimecast_now(context, client)
-        existing, notes = _existing(store, key, params.account, group.id, emails, now)
-        intents = {
-            email: containment.sign(
-                containment.intent(
-                    existing.get(email),
-                    user=email,
-                    group=group.name,
-                    group_id=group.id,
-                    run=context.run,
-                    member_before=email in members,
-                    for_days=params.for_days,
-                    now=now,
-                ),
-                key,
-            )
-            for email in emails
-        }
-        keep()
-        store.save_many([record.document() for record in intents.values()])
+        existing, intents, notes = _write_intents(work, store, key, for_days, emails)
     except MimecastError as err:
-        yield from _call_failed("get_group_members", group, targets, err)
+        yield from _call_failed("get_group_members", work.group, targets, err)
         return
     except Exception as err:
         yield _error(
-            f"nothing was added: the intent records of {_users(emails)} could not be written to {_where(store)} ({err})"
+            f"nothing was added: the intent records of {_users(emails)} could not be written to "
+            f"{_where(store)} ({err})"
         )
         yield from _failed(
             targets, "not added: its containment record could not be written first", noted=True
         )
         return
     yield from notes
-    if clock_note:
-        yield Outcome("", None, "warning", clock_note)
     held: list[containment.Record] = []
     refused: list[containment.Record] = []
-    for outcome in act(client, "add", group, targets, False, keep):
-        email = outcome.email or ""
-        record = intents.get(email)
+    for answer in act(work.client, "add", work.group, targets, dry_run=False, before_call=work.keep):
+        record = intents.get(answer.email or "")
         if record is None:
-            yield outcome
+            yield answer
             continue
-        previous = existing.get(email)
+        outcome = _as_contained(answer, record, existing.get(record.user))
         if outcome.outcome in ("added", "already_member"):
-            if outcome.outcome == "already_member" and not record.already_member:
-                # A record of the add-on's own, still pending (this run's or an earlier one's): it added them.
-                if previous is None or previous.state == containment.PENDING:
-                    outcome = replace(outcome, outcome="added", detail="added by this or an earlier attempt")
-                else:
-                    outcome = replace(outcome, detail="held by the add-on already")
-            outcome = replace(outcome, detail=_until(record, outcome.detail))
             held.append(record)
-        elif outcome.outcome == "failed" and previous is None and not outcome.unsure:
+        elif outcome.outcome == "failed" and record.user not in existing and not outcome.unsure:
             refused.append(record)  # Mimecast refused the add: there is nothing to release
-        ident = containment.event_id(record.account, record.group_id, email, record.added_at)
-        trail.audit(context.run, group, outcome, ident, record if outcome.outcome == "added" else None)
+        ident = containment.event_id(record.account, record.group_id, record.user, record.added_at)
+        work.trail.audit(work.context.run, work.group, outcome, ident, record)
         yield outcome
     # Confirmed after the audit events: a stop before this line leaves pending records, which the next
     # attempt (or the sweep) reads as the add-on's own.
     try:
-        keep()
+        work.keep()
         store.save_many([containment.sign(containment.confirmed(record), key).document() for record in held])
     except Exception as err:
         for record in held:
-            trail.record_failed(record.user, err)
+            work.trail.record_failed(record.user, err)
     for record in refused:
         try:
             store.delete(record.key)
         except Exception as err:
-            trail.record_failed(record.user, err)
+            work.trail.record_failed(record.user, err)
+
+
+def _write_intents(
+    work: _Work, store: containment.Store, key: bytes, for_days: float, emails: list[str]
+) -> tuple[dict[str, containment.Record], dict[str, containment.Record], list[Outcome]]:
+    """The add-on's records of these users before this run, the intent records it has written, and the
+    warnings on the way (a record left alone or bounded, Mimecast's clock)."""
+    work.keep()
+    members = group_members(work.client, work.group.id)
+    now, clock_note = mimecast_now(work.context, work.client)
+    found, notes = _existing(store, key, work.context.run.account, work.group.id, emails=emails, now=now)
+    # A containment whose user has left the group since (removed by hand) is over: a new one starts.
+    existing = {
+        email: record
+        for email, record in found.items()
+        if email in members or (record.state == containment.PENDING and not record.already_member)
+    }
+    intents = {
+        email: containment.sign(
+            containment.intent(
+                existing.get(email),
+                user=email,
+                group=work.group.name,
+                group_id=work.group.id,
+                run=work.context.run,
+                member_before=email in members,
+                for_days=for_days,
+                now=now,
+            ),
+            key,
+        )
+        for email in emails
+    }
+    work.keep()
+    store.save_many([record.document() for record in intents.values()])
+    if clock_note:
+        notes.append(Outcome("", None, "warning", clock_note))
+    return existing, intents, notes
+
+
+def _as_contained(
+    answer: Outcome, record: containment.Record, previous: containment.Record | None
+) -> Outcome:
+    """Mimecast's answer for one user, read with the add-on's record of them: "already exists" for a user
+    whose record is still pending (this run's or an earlier attempt's) means the add-on added them."""
+    if answer.outcome not in ("added", "already_member"):
+        return answer
+    detail = answer.detail
+    outcome = answer.outcome
+    if outcome == "already_member" and not record.already_member:
+        if previous is None or previous.state == containment.PENDING:
+            outcome, detail = "added", "added by this or an earlier attempt"
+        else:
+            detail = "held by the add-on already"
+    return replace(answer, outcome=outcome, detail=_until(record, detail))
 
 
 def _until(record: containment.Record, detail: str) -> str:
@@ -473,7 +494,7 @@ def _span(seconds: float) -> str:
 
 
 def _existing(
-    store: containment.Store, key: bytes, account: str, group_id: str, emails: list[str], now: float
+    store: containment.Store, key: bytes, account: str, group_id: str, *, emails: list[str], now: float
 ) -> tuple[dict[str, containment.Record], list[Outcome]]:
     """The add-on's own records of these users in this group; a record failing its MAC check counts as
     none (it is overwritten by this run's), and one whose times cannot be right is bounded, each with a
@@ -514,7 +535,7 @@ def _bounded_words(record: containment.Record, reason: str) -> str:
 def sweep(context: Context, revert_sid: str = "", max_users: int = DEFAULT_SWEEP_USERS) -> Iterator[Outcome]:
     """Let contained users go: those whose time is up by Mimecast's clock, or (with `revert_sid`) those
     whose latest containment that run was. Only records the add-on wrote are acted on; each group is
-    worked under its lease, each record read again right before its user is removed (a newer extension
+    worked under its lease, its records read again right before its users are removed (a newer extension
     stands), and a record goes only once Mimecast has removed the user (or they had left already); a
     failure keeps it, so the next sweep tries again. Members from before are never removed. At most
     `max_users` users a sweep; the rest wait for the next."""
@@ -522,77 +543,97 @@ def sweep(context: Context, revert_sid: str = "", max_users: int = DEFAULT_SWEEP
     if store is None:
         raise ActionError("the containment records cannot be read: no store was given")
     key = context.record_key()
-    query: dict[str, Any] = {"$or": [{"latest_sid": revert_sid}, {"sid": revert_sid}]} if revert_sid else {}
     by_account: dict[str, list[containment.Record]] = {}
-    for document in store.find(query):
-        record = containment.from_document(document)
-        if record is None:
-            yield Outcome(
-                "",
-                None,
-                "warning",
-                f"the document {str(document.get('_key'))[:200]!r} in {_where(store)} is not a containment record: left alone",
-            )
-        elif not containment.genuine(record, key):
-            yield Outcome("", None, "warning", _forged(record))
-        elif not revert_sid or record.latest_sid == revert_sid:
-            by_account.setdefault(record.account, []).append(record)
-    work: dict[tuple[str, str], list[containment.Record]] = {}
-    clocks: dict[str, float] = {}
-    clients: dict[str, Client] = {}
+    for item in _signed_records(store, key, revert_sid):
+        if isinstance(item, Outcome):
+            yield item
+        else:
+            by_account.setdefault(item.account, []).append(item)
+    plans: list[tuple[Client, float, list[containment.Record]]] = []
     for account, records in by_account.items():
         try:
-            client = clients[account] = context.client_for(account)
+            client = context.client_for(account)
             _probe(client, records[0].group)
         except Exception as err:
             yield _error(f"account {account!r}: {err}; the containments it holds wait for the next sweep")
             continue
         now, note = mimecast_now(context, client)
-        clocks[account] = now
         if note:
             yield Outcome("", None, "warning", note)
-        for record in records:
-            fixed = containment.bounded(record, now) if containment.out_of_bounds(record, now) else record
-            if revert_sid or fixed.expires_at <= now or fixed is not record:
-                work.setdefault((account, record.group_id), []).append(record)
-    chosen = sorted((r for records in work.values() for r in records), key=lambda r: (r.expires_at, r.user))
+        plans.append((client, now, [r for r in records if revert_sid or _due_or_wrong(r, now)]))
+    chosen = sorted((r for _, _, records in plans for r in records), key=lambda r: (r.expires_at, r.user))
     if len(chosen) > max_users:
         yield Outcome(
             "",
             None,
             "warning",
-            f"{len(chosen)} containments are due, more than max_users={max_users}: this sweep releases the {max_users} due first, the next sweep the rest",
+            f"{len(chosen)} containments are due, more than max_users={max_users}: this sweep releases "
+            f"the {max_users} due first, the next sweep the rest",
         )
-        kept = {r.key for r in chosen[:max_users]}
-        work = {where: [r for r in records if r.key in kept] for where, records in work.items()}
-    word = "reverted" if revert_sid else "expired"
+    kept = {record.key for record in chosen[:max_users]}
     trail = _Trail(context)
-    for (account, group_id), records in work.items():
-        if not records:
-            continue
-        group = Group(group_id, records[0].group)
-        try:
-            check_allowed(context.groups_allowed(account), group, account)
-        except ActionError as err:
-            yield _error(
-                f"{err} (the sweep keeps these containment records: {_users([r.user for r in records])})"
-            )
-            continue
-        with context.lease(account, group_id) as keep:
-            yield from _release(
+    for client, now, records in plans:
+        groups: dict[str, list[containment.Record]] = {}
+        for record in records:
+            if record.key in kept:
+                groups.setdefault(record.group_id, []).append(record)
+        for group_id, mine in groups.items():
+            yield from _release_group(
                 context,
-                store,
-                key,
-                clients[account],
-                clocks[account],
-                group,
-                records,
-                keep,
-                trail,
-                revert_sid,
-                word,
+                client,
+                Group(group_id, mine[0].group),
+                mine,
+                trail=trail,
+                now=now,
+                revert_sid=revert_sid,
             )
     yield from trail.problems()
+
+
+def _signed_records(
+    store: containment.Store, key: bytes, revert_sid: str
+) -> Iterator[containment.Record | Outcome]:
+    """The add-on's own records (all, or the reverted run's latest), and a warning for each document that
+    is not one."""
+    query: dict[str, Any] = {"$or": [{"latest_sid": revert_sid}, {"sid": revert_sid}]} if revert_sid else {}
+    for document in store.find(query):
+        record = containment.from_document(document)
+        if record is None:
+            name = str(document.get("_key"))[:200]
+            yield Outcome(
+                "", None, "warning", f"{name!r} in {_where(store)} is not a containment record: left alone"
+            )
+        elif not containment.genuine(record, key):
+            yield Outcome("", None, "warning", _forged(record))
+        elif not revert_sid or record.latest_sid == revert_sid:
+            yield record
+
+
+def _due_or_wrong(record: containment.Record, now: float) -> bool:
+    """Due by Mimecast's clock, or with times that cannot be right (to be bounded now)."""
+    return record.expires_at <= now or bool(containment.out_of_bounds(record, now))
+
+
+def _release_group(
+    context: Context,
+    client: Client,
+    group: Group,
+    records: list[containment.Record],
+    *,
+    trail: _Trail,
+    now: float,
+    revert_sid: str,
+) -> Iterator[Outcome]:
+    """One group's share of a sweep, under its lease (or one line when the account may not change it)."""
+    try:
+        check_allowed(context.groups_allowed(records[0].account), group, records[0].account)
+    except ActionError as err:
+        yield _error(
+            f"{err} (the sweep keeps the containment records of {_users([r.user for r in records])})"
+        )
+        return
+    with context.lease(records[0].account, group.id) as keep:
+        yield from _release(_Work(context, client, group, keep, trail), records, now, revert_sid)
 
 
 def _probe(client: Client, group: str) -> None:
@@ -600,30 +641,15 @@ def _probe(client: Client, group: str) -> None:
     next(iter(client.pages("find_groups", data=[{"query": group, "source": "cloud"}], page_size=1)), None)
 
 
-def _release(
-    context: Context,
-    store: containment.Store,
-    key: bytes,
-    client: Client,
-    now: float,
-    group: Group,
-    records: list[containment.Record],
-    keep: Callable[[], None],
-    trail: _Trail,
-    revert_sid: str,
-    word: str,
-) -> Iterator[Outcome]:
-    """One group's share of a sweep, under its lease: each record read again, bounded if its times cannot
-    be right, released if still due (or still the reverted run's latest), its user removed unless a
-    member from before."""
-    now = max(now, client.mimecast_time() or now)
-    keep()
+def _reread(
+    work: _Work, store: containment.Store, key: bytes, records: list[containment.Record], now: float
+) -> Iterator[containment.Record | Outcome]:
+    """The group's records read again under the lease, right before acting: one released meanwhile is
+    gone, one replaced by something the add-on did not write is left alone, and one whose times cannot be
+    right is bounded (and saved so) with a warning."""
     wanted = {record.key for record in records}
-    current: dict[str, containment.Record] = {}
     fixes: list[containment.Record] = []
-    # Read again under the lease, right before acting: a record released meanwhile is gone, one extended
-    # meanwhile is no longer due, and one replaced by something the add-on did not write is left alone.
-    for document in store.find({"account": records[0].account, "group_id": group.id}):
+    for document in store.find({"account": records[0].account, "group_id": work.group.id}):
         record = containment.from_document(document)
         if record is None or record.key not in wanted or not containment.genuine(record, key):
             continue
@@ -631,49 +657,62 @@ def _release(
         if reason:
             record = containment.sign(containment.bounded(record, now), key)
             fixes.append(record)
-            yield Outcome("", record.user, "warning", _bounded_words(record, reason), group=group.name)
-        if (record.latest_sid == revert_sid) if revert_sid else record.expires_at <= now:
-            current[record.user] = record
+            yield Outcome("", record.user, "warning", _bounded_words(record, reason), group=work.group.name)
+        yield record
     if fixes:
         try:
             store.save_many([record.document() for record in fixes])
         except Exception as err:
             for record in fixes:
-                trail.record_failed(record.user, err)
-    removals: list[Target] = []
-    done: list[str] = []
-    for record in current.values():
-        if not record.already_member:
-            removals.append(Target(record.user, ""))
-            continue
-        done.append(record.key)
-        if not revert_sid:
-            note = "in the group before the action: left there"
-            yield Outcome("", record.user, "released", note, "", group.name)
-    origin = context.run
-    for removal in act(client, "remove", group, removals, False, keep):
+                work.trail.record_failed(record.user, err)
+
+
+def _release(
+    work: _Work, records: list[containment.Record], now: float, revert_sid: str
+) -> Iterator[Outcome]:
+    """Release what is still due (or still the reverted run's latest): members from before keep their
+    place, the others are removed; each record goes after its audit event."""
+    store = work.context.store
+    assert store is not None
+    now = max(now, work.client.mimecast_time() or now)
+    work.keep()
+    current: dict[str, containment.Record] = {}
+    for item in _reread(work, store, work.context.record_key(), records, now):
+        if isinstance(item, Outcome):
+            yield item
+        elif (item.latest_sid == revert_sid) if revert_sid else item.expires_at <= now:
+            current[item.user] = item
+    done = [held.key for held in current.values() if held.already_member]
+    if not revert_sid:
+        for before in current.values():
+            if before.already_member:
+                note = "in the group before the action: left there"
+                yield Outcome("", before.user, "released", note, "", work.group.name)
+    removals = [Target(held.user, "") for held in current.values() if not held.already_member]
+    word = "reverted" if revert_sid else "expired"
+    origin = work.context.run
+    for removal in act(work.client, "remove", work.group, removals, dry_run=False, before_call=work.keep):
         record = current.get(removal.email or "")
         if record is None:  # a failed call's one line for all its users
-            yield replace(removal, group=group.name)
+            yield replace(removal, group=work.group.name)
             continue
-        outcome = replace(removal, group=group.name)
-        released = removal.outcome in ("removed", "not_member")
-        if released:
+        outcome = replace(removal, group=work.group.name)
+        if removal.outcome in ("removed", "not_member"):
             since = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(record.added_at))
             left = "" if removal.outcome == "removed" else "; had already left the group"
             held = f"contained since {since} by {record.search_name!r} (sid {record.sid}){left}"
-            outcome = Outcome("", record.user, word, held, "", group.name)
+            outcome = Outcome("", record.user, word, held, "", work.group.name)
             done.append(record.key)
         run = containment.Run(origin.action, origin.search_name, origin.sid, record.account, origin.owner)
         ident = containment.event_id(record.account, record.group_id, record.user, record.added_at)
-        trail.audit(run, group, outcome, ident, attempted=word)
+        work.trail.audit(run, work.group, outcome, ident, attempted=word)
         yield outcome
     # Records go after their audit events: a stop between the two repeats both, with the same event ids.
     try:
         store.delete_many(done)
     except Exception as err:
-        for record_key in done:
-            trail.record_failed(record_key.rpartition("|")[2], err)
+        for gone in done:
+            work.trail.record_failed(gone.rpartition("|")[2], err)
 
 
 class _Trail:
@@ -771,9 +810,7 @@ def _call_failed(endpoint: str, group: Group, targets: list[Target], err: Mimeca
     (for ES's per-result status) repeats why, as a warning."""
     unsure = isinstance(err, (NetworkError, MalformedResponse)) or (err.status or 0) >= 500
     words = action_words(err)
-    yield _error(
-        f"{endpoint} for {_users([t.email for t in targets])} in group {group.name!r}: {words}"
-    )
+    yield _error(f"{endpoint} for {_users([t.email for t in targets])} in group {group.name!r}: {words}")
     for target in targets:
         yield Outcome(
             target.rid,
@@ -796,8 +833,8 @@ def action_words(err: MimecastError) -> str:
             "them when it fires again, and the sweep retries its releases on its next run"
         )
     unknown = (
-        "whether Mimecast applied the call is unknown: time-boxed users keep their pending records, which the "
-        "sweep releases when due"
+        "whether Mimecast applied the call is unknown: time-boxed users keep their pending records, which "
+        "the sweep releases when due"
     )
     if (err.status or 0) >= 500:
         code = f" ({err.code})" if err.code else ""

@@ -105,13 +105,12 @@ def _number(value: float) -> str:
     return f"{float(value):.3f}"
 
 
+_NUMBERS = frozenset({"added_at", "stamped_at", "expires_at", "for_days"})
+
+
 def _signed_text(record: Record) -> bytes:
     values = asdict(record)
-    shown = [
-        _number(values[name]) if isinstance(values[name], float) else values[name]
-        for name in SIGNED
-        if name in values
-    ]
+    shown = [_number(values[name]) if name in _NUMBERS else values[name] for name in SIGNED]
     return json.dumps(shown, separators=(",", ":"), ensure_ascii=True).encode()
 
 

@@ -31,9 +31,8 @@ from splunk_app.mimecast.retry import RetryPolicy
 from splunk_app.risk.identity import ALIAS_FILE, Aliases, read_aliases
 from splunk_app.risk.table import COLLECTION as RISK_TABLE
 from splunk_app.risk.table import RiskTable, table_from_rows
-from splunk_app.splunk import kvstore, logs, settings
+from splunk_app.splunk import containment_key, kvstore, logs, settings
 from splunk_app.splunk.audit import AuditSpool
-from splunk_app.splunk import containment_key
 from splunk_app.splunk.containment_store import KVContainmentStore
 from splunk_app.splunk.lease import Leases
 from splunk_app.splunk.service import SplunkdError, connect, get_json
@@ -97,7 +96,9 @@ def main(action: str, mode: str, argv: list[str], stdin: TextIO) -> int:
             revert = str(configuration.get("revert_sid") or "").strip()
             raw_max = str(configuration.get("max_users") or actions.DEFAULT_SWEEP_USERS).strip()
             if not raw_max.isdigit() or int(raw_max) < 1:
-                raise actions.ActionError(f"parameter max_users={raw_max!r} is not a whole number of at least 1")
+                raise actions.ActionError(
+                    f"parameter max_users={raw_max!r} is not a whole number of at least 1"
+                )
             outcomes = actions.sweep(context, revert, int(raw_max))
             group = ""
         else:
@@ -166,7 +167,10 @@ def _sweep_scheduled(service: Any) -> bool | None:
     entries = answer.get("entry") if isinstance(answer, dict) else None
     content = (entries[0].get("content") or {}) if entries else {}
     enabled = str(content.get("disabled", "0")).lower() not in ("1", "true")
-    return enabled and str(content.get("enableSched", content.get("is_scheduled", "0"))).lower() in ("1", "true")
+    return enabled and str(content.get("enableSched", content.get("is_scheduled", "0"))).lower() in (
+        "1",
+        "true",
+    )
 
 
 def _resolver(service: Any, aliases: Aliases) -> Any:

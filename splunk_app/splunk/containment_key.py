@@ -39,8 +39,9 @@ def record_key(service: client.Service) -> bytes:
         except SplunkdError as err:
             if err.status != 409:
                 raise RecordKeyError(
-                    f"the containment records' key could not be created in storage/passwords (realm {REALM}): "
-                    f"{err}. A Splunk administrator can run the containment sweep once to create it",
+                    "the containment records' key could not be created in storage/passwords (realm "
+                    f"{REALM}): {err}. A Splunk administrator can run the containment sweep once to make "
+                    "it",
                     err.status,
                 ) from err
         found = _read(service)

@@ -5,6 +5,8 @@ Max users bounds the sweep; an add with for_days says so when the sweep is not s
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from .conftest import CONTAINMENT, GROUP, rows_for
@@ -24,7 +26,9 @@ def _sweep(run_action, inject=None, **configuration):
 
 
 @pytest.mark.parametrize("host_days", [8, -8, 30, -30])
-def test_a_host_clock_that_steps_neither_shortens_nor_lengthens_a_containment(run_action, splunkd, tenant, host_days):
+def test_a_host_clock_that_steps_neither_shortens_nor_lengthens_a_containment(
+    run_action, splunkd, tenant, host_days
+):
     added = run_action(ADD, rows_for(ANN), for_days="7", inject=_shift(host_days))
     assert added.status == 0
     assert any("host's clock is" in line and "Mimecast's" in line for line in added.level("WARNING"))
@@ -62,8 +66,7 @@ def test_a_record_stamped_in_the_future_is_held_no_longer_than_its_days_from_fir
 
 
 def tenant_now() -> float:
-    import time  # noqa: PLC0415 - the real clock, as the tenant's Date (offset 0) shows it
-
+    """The simulated tenant's clock with date_offset 0: this test process's own (never shifted)."""
     return time.time()
 
 
@@ -117,9 +120,7 @@ def test_max_users_bounds_the_sweep(run_action, splunkd, tenant):
 
 
 def test_an_add_for_days_says_so_when_the_sweep_is_not_scheduled(run_action, splunkd, tenant):
-    splunkd.set_conf(
-        "savedsearches", SWEEP_SEARCH["search_name"], {"disabled": "1", "enableSched": "1"}
-    )
+    splunkd.set_conf("savedsearches", SWEEP_SEARCH["search_name"], {"disabled": "1", "enableSched": "1"})
 
     run = run_action(ADD, rows_for(ANN), for_days="3")
 
