@@ -206,7 +206,8 @@ def resolve_group(client: Client, group: str, cache: GroupCache | None, account:
     if not ids:
         return Group(group, group, found=False)
     if cache:
-        cache.put(account, group, ids[0])
+        with contextlib.suppress(statedb.StateError):  # a cache that cannot be written is only slower
+            cache.put(account, group, ids[0])
     return Group(ids[0], group)
 
 
@@ -302,7 +303,8 @@ def run(
             steps = _change(work, mode, targets)
         for outcome in steps:
             if outcome.code == NO_GROUP and context.cache:
-                context.cache.forget(params.account, params.group)
+                with contextlib.suppress(statedb.StateError):
+                    context.cache.forget(params.account, params.group)
             yield outcome
         yield from work.trail.problems()
 
