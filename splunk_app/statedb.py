@@ -148,10 +148,8 @@ def _create(path: str, schema: Schema, durable: bool) -> None:
             _migrate(connection, schema, 0)
         finally:
             connection.close()
-        try:
+        with contextlib.suppress(FileExistsError):  # another process made it first: theirs is as good
             os.link(temporary, path)
-        except FileExistsError:
-            pass  # another process made it first: theirs is as good
     except (sqlite3.Error, OSError) as err:
         raise StateError(f"{schema.what} ({path}) cannot be created: {err}") from err
     finally:
