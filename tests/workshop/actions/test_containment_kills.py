@@ -73,13 +73,13 @@ def test_kill_9_at_any_request_of_the_add_or_the_sweep_leaves_nobody_behind(
     # that runs to its end.
     tenant.date_offset = 1.5 * 86400
     sweep_kills = 0
-    for turn, at in enumerate(range(2, 46, 2)):
+    for turn, at in enumerate(range(1, 34)):
         kill = f"{at}:{STEPS[turn % len(STEPS)]}"
         swept = run_action(SWEEP, [], fields=SWEEP_SEARCH, inject={"DEVKIT_KILL_AT": kill})
         sweep_kills += swept.status == KILLED
     last = run_action(SWEEP, [], fields=SWEEP_SEARCH)
 
-    assert add_kills + sweep_kills >= 50 and add_kills >= 30 and sweep_kills >= 20
+    assert add_kills + sweep_kills >= 50 and add_kills >= 30 and sweep_kills >= 15
     assert last.status == 0, last.lines
     for group in GROUPS:
         mine = {_users(number)[0] for number in numbers if _group(number) == group}
