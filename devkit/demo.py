@@ -42,6 +42,7 @@ ALERT_SEARCH = "Mimecast Awareness - Risky user clicked a link"
 CONTAIN_DAYS = 2
 CLOCK_MOVE_DAYS = 3
 CONTAINMENT = "mimecast_containment"
+LEASES = "mimecast_containment_lease"
 SWEEP_SEARCH = "Mimecast Awareness - Containment sweep"
 
 OAUTH2_ACCOUNT = "demo_oauth2"
@@ -126,7 +127,7 @@ def run(users: int, seed: int, out_dir: Path, sample_size: int, say: Say) -> Dem
             result=result, say=say,
         )  # fmt: skip
         result.members_before_sweep = len(tenant.group_members(GROUP))
-        _expire(splunkd, work / "dispatch", result, say)
+        _expire(tenant, splunkd, work / "dispatch", result, say)
         result.group_members = sorted(tenant.group_members(GROUP))
         result.api_requests = len(tenant.requests)
     result.package = newest_package(Path("dist"))
@@ -198,16 +199,11 @@ def _enrich_and_act(
     result.contained = splunkd.collection(CONTAINMENT)
 
 
-def _expire(splunkd: Any, dispatch: Path, result: DemoResult, say: Say) -> None:
-    """Move the clock past the containment (the records are aged, as if the days had passed), then run the
-    scheduled sweep as splunkd would: it removes everyone whose time is up."""
+def _expire(tenant: Any, splunkd: Any, dispatch: Path, result: DemoResult, say: Say) -> None:
+    """Move Mimecast's clock past the containment (its answers' Date, which times containments), then run
+    the scheduled sweep as splunkd would: it removes everyone whose time is up."""
     say(f"Moving the clock {CLOCK_MOVE_DAYS} days on, then the scheduled search '{SWEEP_SEARCH}' runs")
-    aged = [
-        {**doc, "added_at": doc["added_at"] - CLOCK_MOVE_DAYS * 86400,
-         "expires_at": doc["expires_at"] - CLOCK_MOVE_DAYS * 86400}
-        for doc in splunkd.collection(CONTAINMENT)
-    ]  # fmt: skip
-    splunkd.create_collection(CONTAINMENT, aged)
+    tenant.date_offset = CLOCK_MOVE_DAYS * 86400
     result.swept = run_action(
         "mimecast_containment_sweep",
         [],
@@ -235,6 +231,7 @@ def configure(splunkd: Any, tenant: Any) -> None:
     splunkd.set_conf(SETTINGS_CONF, "logging", {"loglevel": "INFO"})
     splunkd.create_collection(risk.COLLECTION)
     splunkd.create_collection(CONTAINMENT)
+    splunkd.create_collection(LEASES)
 
 
 def run_input(spec: DemoInput, splunkd: Any, checkpoint_dir: Path) -> Any:

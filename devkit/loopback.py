@@ -54,9 +54,15 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self._write_pieces(reply.raw)
             return
-        self.send_response(reply.status)
+        # As send_response, but a reply may set its own Date (a server whose clock differs), or "" for none.
+        self.send_response_only(reply.status)
+        self.send_header("Server", self.version_string())
+        date = reply.headers.get("Date", self.date_time_string())
+        if date:
+            self.send_header("Date", date)
         for name, value in reply.headers.items():
-            self.send_header(name, value)
+            if name != "Date":
+                self.send_header(name, value)
         if reply.stream is not None:
             self._send_stream(reply.stream)
             return
