@@ -13,7 +13,7 @@ need-python = @test -n "$(1)" && "$(1)/bin/python3" -c 'import sys; sys.exit("%d
 # tests/package (the built tarball). Unit and workshop run under Splunk's own Pythons (3.9, 3.13) too.
 PORTABLE_TESTS := tests/unit tests/workshop
 
-.PHONY: demo test lint bench package clean render-tools dashboard-pictures
+.PHONY: demo test lint bench package clean render-tools dashboard-pictures soar
 
 $(BIN)/.ready: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,7 +41,7 @@ lint: $(BIN)/.ready
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: $(BIN)/.ready .venv39/bin/.ready .venv313/bin/.ready lint package .venv-inspect/bin/.ready render-tools
+test: $(BIN)/.ready .venv39/bin/.ready .venv313/bin/.ready lint package .venv-inspect/bin/.ready render-tools soar
 	$(BIN)/pytest
 	.venv39/bin/pytest -p no:cacheprovider $(PORTABLE_TESTS)
 	.venv313/bin/pytest -p no:cacheprovider $(PORTABLE_TESTS)
@@ -81,8 +81,21 @@ dashboard-pictures: $(BIN)/.ready render-tools
 package: .venv-build/bin/.ready
 	.venv-build/bin/python packaging/build.py
 
+# The Splunk SOAR app (soar_app/, docs/soar.md): splunk-soar-sdk and uv in a venv of their own under pyenv's
+# Python 3.13 (SOAR runs apps on 3.9 and 3.13); the SDK's packager builds dist/mimecast-awareness-soar-<v>.tgz
+# and tests/soar runs every action through the SDK's local runner in that venv.
+.venv-soar/bin/.ready: soar_app/requirements-build.txt
+	$(call need-python,$(PY313),3.13)
+	$(PY313)/bin/python3 -m venv .venv-soar
+	.venv-soar/bin/pip install --quiet --upgrade pip==25.2
+	.venv-soar/bin/pip install --quiet -r soar_app/requirements-build.txt
+	touch $@
+
+soar: .venv-soar/bin/.ready
+	.venv-soar/bin/python soar_app/build.py
+
 bench: $(BIN)/.ready
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) .venv39 .venv313 .venv-build .venv-inspect build dist output demo-output $(RENDER)/node_modules $(RENDER)/build
+	rm -rf $(VENV) .venv39 .venv313 .venv-build .venv-inspect .venv-soar build dist output demo-output $(RENDER)/node_modules $(RENDER)/build
