@@ -19,7 +19,7 @@ from mimecast_soar import people, poll, work  # noqa: E402
 from mimecast_soar.connection import company_ca, proxy_from_environment  # noqa: E402
 from mimecast_soar.store import Records  # noqa: E402
 from soar_sdk.abstract import SOARClient  # noqa: E402
-from soar_sdk.action_results import ActionOutput, OutputField  # noqa: E402
+from soar_sdk.action_results import ActionOutput, ActionResult, OutputField  # noqa: E402
 from soar_sdk.app import App  # noqa: E402
 from soar_sdk.asset import AssetField, BaseAsset  # noqa: E402
 from soar_sdk.exceptions import ActionFailure  # noqa: E402
@@ -434,29 +434,51 @@ def _group_action(
         raise ActionFailure(str(err)) from err
     except work.Failed as err:
         raise _failing(err) from err
-    return _report(soar, outcomes, run_id, params.group)
+    return _report(soar, params, outcomes, run_id, group=params.group, values=values)
 
 
 def _report(
-    soar: SOARClient, outcomes: list[actions.Outcome], run_id: str, group: str
-) -> list[MemberOutcome]:
+    soar: SOARClient,
+    params: Params,
+    outcomes: list[actions.Outcome],
+    run_id: str,
+    *,
+    group: str,
+    values: list[str],
+) -> Union[list[MemberOutcome], ActionResult]:
+    """Every user's outcome; a run where any user was not acted on as asked fails, with every outcome kept
+    in its data and the first problem in its one-line message."""
     changed = sum(o.outcome in ("added", "removed", "expired", "reverted") for o in outcomes)
     failed = [o for o in outcomes if not o.ok or "could not be written" in o.detail]
     unchanged = len(outcomes) - changed - len(failed)
-    if failed:
-        first = failed[0]
-        raise ActionFailure(
-            f"{len(failed)} of {len(outcomes)} users failed (run {run_id}; {changed} changed): "
-            f"{first.email or 'a value'}: {first.detail or first.outcome}"
-        )
-    soar.set_summary(GroupSummary(run_id=run_id, changed=changed, unchanged=unchanged, failed=0))
-    soar.set_message(f"run {run_id}: {changed} changed, {unchanged} unchanged")
-    return [
-        MemberOutcome(
-            user=o.email or "", outcome=o.outcome, detail=o.detail, group=o.group or group, run_id=run_id
-        )
-        for o in outcomes
-    ]
+    rows = [_member(o, run_id, group, values) for o in outcomes]
+    summary = GroupSummary(run_id=run_id, changed=changed, unchanged=unchanged, failed=len(failed))
+    if not failed:
+        soar.set_summary(summary)
+        soar.set_message(f"run {run_id}: {changed} changed, {unchanged} unchanged")
+        return rows
+    first = rows[outcomes.index(failed[0])]
+    result = ActionResult(
+        False,
+        f"run {run_id}: {len(failed)} of {len(outcomes)} users not acted on as asked, {changed} changed; "
+        f"{first.user}: {first.detail or first.outcome}",
+        params.dict(),
+    )
+    for row in rows:
+        result.add_data(row.dict())
+    result.set_summary(summary.dict())
+    return result
+
+
+def _member(outcome: actions.Outcome, run_id: str, group: str, values: list[str]) -> MemberOutcome:
+    """One outcome in the playbook's words: a value that named nobody is shown as it was given."""
+    user, detail = outcome.email or "", outcome.detail
+    if not user and outcome.rid.isdigit() and int(outcome.rid) < len(values):
+        user = values[int(outcome.rid)]
+        detail = "not a user of this Mimecast tenant: only the tenant's own people are acted on"
+    return MemberOutcome(
+        user=user, outcome=outcome.outcome, detail=detail, group=outcome.group or group, run_id=run_id
+    )
 
 
 @app.action(action_type="contain", read_only=False, summary_type=GroupSummary)
@@ -475,7 +497,9 @@ class RevertParams(Params):
     run_id: str = Param(description="The run_id of an add to group run to undo")
 
 
-def _sweep(soar: SOARClient, asset: Asset, revert: str) -> list[MemberOutcome]:
+def _sweep(
+    soar: SOARClient, params: Params, asset: Asset, revert: str
+) -> Union[list[MemberOutcome], ActionResult]:
     fields = _fields(asset)
     run_id = uuid.uuid4().hex[:16]
     try:
@@ -488,13 +512,13 @@ def _sweep(soar: SOARClient, asset: Asset, revert: str) -> list[MemberOutcome]:
         raise ActionFailure(str(err)) from err
     except work.Failed as err:
         raise _failing(err) from err
-    return _report(soar, outcomes, run_id, "")
+    return _report(soar, params, outcomes, run_id, group="", values=[])
 
 
 @app.action(action_type="correct", read_only=False, summary_type=GroupSummary)
 def release_expired(params: Params, soar: SOARClient, asset: Asset) -> list[MemberOutcome]:
     """Lets go the users whose time-boxed containment is over (schedule it, e.g. hourly)."""
-    return _sweep(soar, asset, "")
+    return _sweep(soar, params, asset, "")
 
 
 @app.action(action_type="correct", read_only=False, summary_type=GroupSummary)
@@ -502,7 +526,7 @@ def revert_run(params: RevertParams, soar: SOARClient, asset: Asset) -> list[Mem
     """Removes the users one add to group run contained (members from before stay)."""
     if not params.run_id.strip():
         raise ActionFailure("run_id is empty: give the run_id of an add to group run")
-    return _sweep(soar, asset, params.run_id.strip())
+    return _sweep(soar, params, asset, params.run_id.strip())
 
 
 @app.on_poll()
