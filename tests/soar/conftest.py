@@ -17,7 +17,9 @@ GROUP = "High Risk Users"
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     if not soar.PYTHON.exists():
-        raise pytest.UsageError(f"tests/soar need the SOAR app's venv: run make .venv-soar/bin/.ready ({soar.PYTHON})")
+        raise pytest.UsageError(
+            f"tests/soar need the SOAR app's venv: run make .venv-soar/bin/.ready ({soar.PYTHON})"
+        )
 
 
 @pytest.fixture
@@ -53,7 +55,9 @@ def state(tmp_path: Path) -> Path:
 def act(tenant, asset, state):
     """act(action, params=None, asset=None) -> SoarRun, checked."""
 
-    def run(action: str, params: dict[str, Any] | None = None, *, asset_: dict[str, Any] | None = None) -> soar.SoarRun:
+    def run(
+        action: str, params: dict[str, Any] | None = None, *, asset_: dict[str, Any] | None = None
+    ) -> soar.SoarRun:
         return checked(soar.run(action, asset_ or asset, params, state), tenant.keys)
 
     return run

@@ -33,7 +33,7 @@ def test_one_clear_outcome(behaviour, tmp_path):
         took = time.monotonic() - started
     checked(run, server.keys)
     assert one_line(run.message), run.message
-    assert not any(line.startswith(FORGED_LINE[:10]) for line in run.output.splitlines())  # quoted, never a line
+    assert not any(line.startswith(FORGED_LINE[:10]) for line in run.output.splitlines())
     assert took < 120
     if behaviour == "hour_429":
         assert not run.ok and "rate limit" in run.message.lower()

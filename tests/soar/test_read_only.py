@@ -40,7 +40,11 @@ def test_connectivity_wrong_key_is_one_clear_failure(act, tenant):
 
 
 def test_an_incomplete_asset_names_the_missing_field(act, tenant):
-    run = act("get_user_risk", {"user": "x"}, asset_={"base_url": tenant.base_url, "auth_type": "hmac", "app_id": "a"})
+    run = act(
+        "get_user_risk",
+        {"user": "x"},
+        asset_={"base_url": tenant.base_url, "auth_type": "hmac", "app_id": "a"},
+    )
     assert not run.ok
     assert "HMAC (API 1.0) needs" in run.message and one_line(run.message)
 
