@@ -33,8 +33,9 @@ $(BIN)/.ready: pyproject.toml
 	.venv313/bin/pip install --quiet -e '.[dev]'
 	touch $@
 
-demo: $(BIN)/.ready
+demo: $(BIN)/.ready .venv-soar/bin/.ready
 	$(BIN)/mimecast-at demo
+	$(BIN)/python -m devkit.soar
 
 lint: $(BIN)/.ready
 	$(BIN)/ruff check .

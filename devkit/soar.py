@@ -13,7 +13,7 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "soar_app" / "src" / "app.py"
@@ -132,3 +132,44 @@ def read(status: int, output: str) -> SoarRun:
 
 def _as_list(data: Any) -> list[dict[str, Any]]:
     return data if isinstance(data, list) else [data]
+
+
+def demo(say: Callable[[str], None] = print) -> int:
+    """`make demo`'s SOAR step: the app answers get user risk for two users of a simulated tenant, one
+    by email and one as `DOMAIN\\user`, through the SDK's local runner."""
+    if not PYTHON.exists():
+        say(f"SOAR app: skipped, its venv is missing ({PYTHON}); make .venv-soar/bin/.ready builds it")
+        return 1
+    from devkit.simulator import SimulatedTenant  # noqa: PLC0415 -- the driver itself needs no tenant
+
+    with SimulatedTenant(users=200, seed=7) as tenant, tempfile.TemporaryDirectory() as state:
+        asset = asset_for(tenant.base_url, tenant.keys)
+        users = sorted(record["emailAddress"].lower() for record in tenant.expected_users())
+        say(f"\nSOAR app (soar_app/), run by splunk-soar-sdk's local runner against {tenant.base_url}:")
+        for asked in (users[0], f"SIMULATED\\{users[1].split('@')[0]}"):
+            answer = run("get_user_risk", asset, {"user": asked}, Path(state))
+            say(f"  get user risk {asked}")
+            if not answer.ok:
+                say(f"    failed: {answer.message}")
+                return 1
+            say(f"    {_described(answer.data[0])}")
+    return 0
+
+
+def _described(user: dict[str, Any]) -> str:
+    if not user["found"]:
+        return f"not a user of the tenant ({user['match']})"
+    parts = [
+        f"{user['email']} (matched by {user['match']}): SAFE grade {user['safe_grade'] or 'none'}",
+        "components "
+        + "/".join(user[n] or "-" for n in ("human_error", "engagement", "knowledge", "sentiment")),
+        f"watch list {'yes (' + user['watch_list_count'] + ')' if user['watch_list'] else 'no'}",
+        f"training {user['training_correct'] or 0} correct, {user['training_incorrect'] or 0} incorrect",
+    ]
+    clicks = [r["campaign_name"] for r in user["phishing_results"] if r["status"] in ("clicked", "submitted")]
+    parts.append(f"clicked in {', '.join(clicks)}" if clicks else "no recent phishing click")
+    return "; ".join(parts)
+
+
+if __name__ == "__main__":
+    raise SystemExit(demo())
