@@ -351,7 +351,7 @@ class GroupSummary(ActionOutput):
     failed: int
 
 
-class AddParams(Params):
+class GroupParams(Params):
     users: str = Param(
         description="Users, comma-separated, in any form",
         primary=True,
@@ -359,22 +359,14 @@ class AddParams(Params):
         cef_types=["email", "user name"],
     )
     group: str = Param(description="The Mimecast group's name or id")
+    dry_run: bool = Param(description="Only say what would happen", required=False, default=True)
+
+
+class AddParams(GroupParams):
     days: float = Param(
         description="Hold them this many days, then release expired lets them go (empty: no time box)",
         required=False,
     )
-    dry_run: bool = Param(description="Only say what would happen", required=False, default=True)
-
-
-class RemoveParams(Params):
-    users: str = Param(
-        description="Users, comma-separated, in any form",
-        primary=True,
-        allow_list=True,
-        cef_types=["email", "user name"],
-    )
-    group: str = Param(description="The Mimecast group's name or id")
-    dry_run: bool = Param(description="Only say what would happen", required=False, default=True)
 
 
 def _context(
@@ -399,9 +391,7 @@ def _state_dir() -> Optional[str]:
     return str(folder()) if callable(folder) else None
 
 
-def _group_action(
-    mode: str, params: Union[AddParams, RemoveParams], soar: SOARClient, asset: Asset
-) -> list[MemberOutcome]:
+def _group_action(mode: str, params: GroupParams, soar: SOARClient, asset: Asset) -> list[MemberOutcome]:
     fields = _fields(asset)
     run_id = uuid.uuid4().hex[:16]
     values = [value.strip() for value in params.users.split(",") if value.strip()]
@@ -488,7 +478,7 @@ def add_to_group(params: AddParams, soar: SOARClient, asset: Asset) -> list[Memb
 
 
 @app.action(action_type="correct", read_only=False, summary_type=GroupSummary)
-def remove_from_group(params: RemoveParams, soar: SOARClient, asset: Asset) -> list[MemberOutcome]:
+def remove_from_group(params: GroupParams, soar: SOARClient, asset: Asset) -> list[MemberOutcome]:
     """Removes users from a Mimecast group (at most 10 a call, 2,048 bytes)."""
     return _group_action("remove", params, soar, asset)
 
