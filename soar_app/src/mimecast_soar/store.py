@@ -1,6 +1,7 @@
 """The SOAR app's own records, in one SQLite file per asset (opened through the add-on's statedb, so a
 damaged file is set aside with one warning): the containment records the add-on's actions keep (this is
-their `containment.Store`, where the add-on uses the KV store), and on-poll's state.
+their `containment.Store`, where the add-on uses the KV store), the key that signs them, the lease that
+lets one run at a time act on a group, and on-poll's state.
 
 On-poll's state is the last grade and watch-list status it saw per user, and an outbox of the changes it
 found. A poll writes the new baseline and the changes it found in one transaction, then sends each change
@@ -13,12 +14,16 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
+import socket
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from splunk_app import statedb
+from splunk_app.actions import ActionError
 
 SCHEMA = statedb.Schema(
     "the SOAR app's records",
@@ -29,11 +34,21 @@ SCHEMA = statedb.Schema(
         "count TEXT NOT NULL);"
         "CREATE TABLE outbox (id TEXT PRIMARY KEY, at REAL NOT NULL, change TEXT NOT NULL, "
         "sent INTEGER NOT NULL DEFAULT 0);"
-        "CREATE TABLE polled (one INTEGER PRIMARY KEY CHECK (one = 1), at REAL NOT NULL)",
+        "CREATE TABLE polled (one INTEGER PRIMARY KEY CHECK (one = 1), at REAL NOT NULL);"
+        "CREATE TABLE lease (key TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at REAL NOT NULL);"
+        "CREATE TABLE secret (name TEXT PRIMARY KEY, value BLOB NOT NULL)",
     ),
     "time-boxed containments recorded before are no longer released by release expired, and on poll "
     "takes its next pull as a new baseline",
 )
+
+
+LEASE_SECONDS = 600.0  # longer than one action may run (the client's 5 minutes)
+LEASE_WAIT = 150.0  # how long a run waits for a group another run holds
+
+
+class LeaseLost(ActionError):
+    """The group stayed busy, or another run took it over; the message says which."""
 
 
 @dataclass(frozen=True)
@@ -64,9 +79,68 @@ class Records:
                 "INSERT OR REPLACE INTO containment VALUES (?, ?)", (document["_key"], json.dumps(document))
             )
 
-    def delete(self, key: str) -> None:
+    def save_many(self, documents: list[dict[str, Any]]) -> None:
         with self._open() as db, statedb.transaction(db):
-            db.execute("DELETE FROM containment WHERE key = ?", (key,))
+            db.executemany(
+                "INSERT OR REPLACE INTO containment VALUES (?, ?)",
+                ((document["_key"], json.dumps(document)) for document in documents),
+            )
+
+    def delete(self, key: str) -> None:
+        self.delete_many([key])
+
+    def delete_many(self, keys: list[str]) -> None:
+        with self._open() as db, statedb.transaction(db):
+            db.executemany("DELETE FROM containment WHERE key = ?", ((key,) for key in keys))
+
+    def record_key(self) -> bytes:
+        """The key that signs this file's containment records, made once. It lives beside the records, in
+        SOAR's state folder for the app: it tells this app's records from any written by something else, not
+        from someone who can write that folder."""
+        with self._open() as db, statedb.transaction(db):
+            db.execute("INSERT OR IGNORE INTO secret VALUES ('record_key', ?)", (secrets.token_bytes(32),))
+            return bytes(db.execute("SELECT value FROM secret WHERE name = 'record_key'").fetchone()[0])
+
+    @contextlib.contextmanager
+    def lease(self, account: str, group_id: str) -> Iterator[Callable[[], None]]:
+        """One writer per (account, group) among this host's action runs: yields `keep`, to call before each
+        change, which renews the lease and raises LeaseLost when another run took it. A lease ends when its
+        holder lets it go, when its time is up, or when its holder process no longer exists (kill -9)."""
+        key = f"{account}|{group_id}"
+        holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(6)}"
+        gives_up = time.time() + LEASE_WAIT
+        while not self._take(key, holder):
+            if time.time() >= gives_up:
+                raise LeaseLost(
+                    f"another run kept acting on group {group_id!r} for {LEASE_WAIT:.0f} s; this run changed "
+                    "nothing: run it again once the other run has ended"
+                )
+            time.sleep(0.2)
+
+        def keep() -> None:
+            with self._open() as db, statedb.transaction(db):
+                row = db.execute("SELECT holder FROM lease WHERE key = ?", (key,)).fetchone()
+                if row is None or row[0] != holder:
+                    raise LeaseLost(f"another run took over group {group_id!r}: this run stops acting")
+                db.execute(
+                    "UPDATE lease SET expires_at = ? WHERE key = ?", (time.time() + LEASE_SECONDS, key)
+                )
+
+        try:
+            yield keep
+        finally:
+            with self._open() as db, statedb.transaction(db):
+                db.execute("DELETE FROM lease WHERE key = ? AND holder = ?", (key, holder))
+
+    def _take(self, key: str, holder: str) -> bool:
+        with self._open() as db, statedb.transaction(db):
+            row = db.execute("SELECT holder, expires_at FROM lease WHERE key = ?", (key,)).fetchone()
+            if row is not None and row[1] > time.time() and _alive(row[0]):
+                return False
+            db.execute(
+                "INSERT OR REPLACE INTO lease VALUES (?, ?, ?)", (key, holder, time.time() + LEASE_SECONDS)
+            )
+            return True
 
     def find(self, query: dict[str, Any]) -> Iterator[Mapping[str, Any]]:
         """The documents that match every field of `query`: a value, or {"$lte": bound}."""
@@ -116,6 +190,21 @@ class Records:
         except OSError as err:
             raise statedb.StateError(f"the SOAR app's state folder cannot be created: {err}") from err
         return contextlib.closing(statedb.connect(self.path, SCHEMA))
+
+
+def _alive(holder: str) -> bool:
+    """Whether a lease's holder may still run: a process of another host, or one of this host that exists."""
+    host, _, rest = holder.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
 
 
 def _matches(document: Mapping[str, Any], query: Mapping[str, Any]) -> bool:
