@@ -30,6 +30,7 @@ from soar_sdk.params import OnPollParams, Param, Params  # noqa: E402
 
 from splunk_app import actions, containment  # noqa: E402
 from splunk_app.account_check import check_account  # noqa: E402
+from splunk_app.risk.identity import AMBIGUOUS  # noqa: E402
 
 logger = getLogger()
 GRADES = ["A", "B", "C", "D", "F"]
@@ -177,8 +178,14 @@ def get_user_risk(params: UserParams, soar: SOARClient, asset: Asset) -> UserRis
             f"{result.email}: SAFE grade {result.safe_grade or 'none'}, {listed} (matched by {result.match})"
         )
     else:
-        soar.set_message(f"{params.user!r} is not a user of this Mimecast tenant ({result.match})")
+        soar.set_message(_nobody(params.user, result.match))
     return result
+
+
+def _nobody(value: str, how: str) -> str:
+    if how == AMBIGUOUS:
+        return f"{value!r} names more than one user of this Mimecast tenant: give the email address"
+    return f"{value!r} is not a user of this Mimecast tenant"
 
 
 def _not_found(how: str) -> UserRisk:
@@ -304,7 +311,7 @@ def get_phishing_results(params: PhishingParams, soar: SOARClient, asset: Asset)
                 match = people.directory(client).resolve(params.user.strip())
                 if match.email is None:
                     soar.set_summary(PhishingSummary(results=0))
-                    soar.set_message(f"{params.user!r} is not a user of this Mimecast tenant ({match.how})")
+                    soar.set_message(_nobody(params.user, match.how))
                     return []
                 email = match.email
             found = []

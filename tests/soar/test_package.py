@@ -1,7 +1,7 @@
 """The package `make soar` built with the SDK's packager: its manifest lists every action with the outputs
 a playbook reads, and the app runs as SOAR installs it, under Python 3.9 and 3.13, from the manifest's own
 wheels (plus requests, which SOAR provides) and the package's copy of splunk_app, nothing of this
-repository on its path."""
+repository on its path: get user risk, two polls, an add for 7 days and its revert."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 
 from devkit import soar
 
-from .conftest import checked
+from .conftest import GROUP, checked
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUESTS = "requests==2.32.5"  # the version the add-on vendors; SOAR ships its own
@@ -112,4 +112,17 @@ def test_installed_as_soar_does(version, package, manifest, tmp_path, tenant, as
     )
     checked(run, tenant.keys)
     assert run.ok and run.data[0]["email"] == email
+    how = {"app": app, "python": python, "pythonpath": None}
+    state = tmp_path / "state"
+    for _poll in range(2):  # a baseline, then the changes
+        polled = checked(soar.run("on_poll", asset, {}, state, **how), tenant.keys)
+        assert polled.ok
+        tenant.advance(changed=10)
+    assert polled.containers
+    add = {"users": email, "group": GROUP, "days": 7, "dry_run": False}
+    added = checked(soar.run("add_to_group", asset, add, state, **how), tenant.keys)
+    assert added.ok and email in tenant.group_members(GROUP)
+    revert = {"run_id": added.results[0].summary["run_id"]}
+    assert checked(soar.run("revert_run", asset, revert, state, **how), tenant.keys).ok
+    assert email not in tenant.group_members(GROUP)
     assert f"python{version}" in str(next((venv / "lib").iterdir()))
