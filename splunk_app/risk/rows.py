@@ -16,8 +16,8 @@ import csv
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
-from splunk_app.risk.identity import NONE
-from splunk_app.risk.table import ENRICH_FIELDS, MATCH, NO_USER, Profile, RiskTable, split_identities
+from splunk_app.risk.identity import NONE, split_identities
+from splunk_app.risk.table import ENRICH_FIELDS, MATCH, NO_USER, Profile, RiskTable
 
 MV = "__mv_"
 LISTED = ENRICH_FIELDS[-2:]  # identity, grades: the fields that hold one value per user

@@ -5,24 +5,12 @@ from __future__ import annotations
 import contextlib
 import csv
 import os
-import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from splunk_app.risk import prepared
-from splunk_app.risk.identity import (
-    ALIAS,
-    AMBIGUOUS,
-    EMAIL,
-    LOCAL_PART,
-    MAX_IDENTITY,
-    NONE,
-    Aliases,
-    Match,
-    Name,
-    read,
-)
+from splunk_app.risk.identity import AMBIGUOUS, EMAIL, MAX_IDENTITY, NONE, Aliases, Match, fold, named, read
 from splunk_app.risk.policy import shipped, watchlisted
 from splunk_app.risk.policy import stamp as policy_stamp
 
@@ -85,7 +73,6 @@ DOMAIN_PROBES = 8  # up to this many mail domains, a bare user is tried in each;
 Profile = tuple  # one user's values for ENRICH_FIELDS, all str
 NO_USER: Profile = (UNKNOWN, "", "", "", "", "false", "", "", UNKNOWN, "", "", "")
 _GRADE, _WATCHLIST, _WATCHLIST_COUNT, _IDENTITY, _GRADES = 0, 5, 6, 10, 11
-_LIST_SEPARATORS = re.compile(r"[,;]")
 
 
 def _text(value: object) -> str:
@@ -100,12 +87,12 @@ def _text(value: object) -> str:
 
 
 def profile_of(row: Mapping[str, object], shared: dict[str, str] | None = None) -> Profile | None:
-    """The enrichment values of one table row (a KV store document or a CSV row); None without an email
-    (a value with an `@`).
+    """The enrichment values of one table row (a KV store document or a CSV row), keyed by its folded
+    email (`identity.fold`); None without an email (a value with an `@`) that folds safely.
     `shared` lets many users share one copy of each repeated value (grades, departments), which keeps a
     100,000-user table small."""
-    email = _text(row.get("email") or row.get("_key")).lower()
-    if "@" not in email:
+    email = fold(_text(row.get("email") or row.get("_key")))
+    if email is None or "@" not in email:
         return None
     pool = {} if shared is None else shared
     grade = _text(row.get("safe_grade")).upper()
@@ -154,10 +141,9 @@ class RiskTable:
         return len(self.profiles)
 
     def resolve(self, value: str) -> Match:
-        """The table user that one value names, and how: the email in any case or display-name form; a
-        name in the alias table; `DOMAIN\\user`, bare `user` or `user@<other domain>` when exactly one user
-        has that local part (or `default_domain` names the domain). Never a guess: when several users fit,
-        the email is None and the match `ambiguous`."""
+        """The table user that one value names, and how, by `identity.named`'s rule: the email in any case
+        or display-name form, an alias, or a unique local part, never an outsider's address. Never a
+        guess: when several users fit, the email is None and the match `ambiguous`."""
         found, how = self.find(value)
         return Match(found[_IDENTITY] if found is not None else None, how)
 
@@ -179,32 +165,19 @@ class RiskTable:
         found = self.profiles.get(name.key)
         if found is not None:
             return found, EMAIL
-        email, how = self._named(name)
+        email, how = named(name, self, self.aliases, self.default_domain)
         if email == AMBIGUOUS:
             return None, AMBIGUOUS
         found = self.profiles.get(email) if email else None
         return (found, how) if found is not None else (None, NONE)
 
-    def _named(self, name: Name) -> tuple[str, str]:
-        """The email a value that is not a table address names, by the first rule that applies, and how."""
-        alias = self.aliases.users.get(name.key)
-        if alias is None and (name.domain or name.netbios):
-            alias = self.aliases.users.get(name.user)
-        if alias is not None:
-            return alias, ALIAS
-        if self.default_domain and name.domain != self.default_domain:
-            email = f"{name.user}@{self.default_domain}"
-            if email in self.profiles:
-                return email, LOCAL_PART
-        qualifier = name.domain or name.netbios
-        mapped = self.aliases.domains.get(qualifier) if qualifier else None
-        if mapped is not None:
-            return f"{name.user}@{mapped}", ALIAS
-        if name.domain in self._mail_domains:
-            return "", NONE  # an address of the tenant's own domain that the table does not hold
-        return self._by_local_part(name.user), LOCAL_PART
+    def holds(self, email: str) -> bool:
+        return email in self.profiles
 
-    def _by_local_part(self, user: str) -> str:
+    def mail_domain(self, domain: str) -> bool:
+        return domain in self._mail_domains
+
+    def local_part(self, user: str) -> str:
         """The one email with this local part, AMBIGUOUS when several have it, else empty."""
         if len(self._domains) > DOMAIN_PROBES:
             return self._local_index().get(user, "")
@@ -272,20 +245,6 @@ def _count(text: str) -> int:
         return int(float(text))
     except ValueError:
         return 0
-
-
-def split_identities(value: str) -> list[str]:
-    """The users of one field value: a recipient list may be one value with commas or semicolons, and
-    a mail log may write `Name <user@example.com>`."""
-    parts = _LIST_SEPARATORS.split(value) if ("," in value or ";" in value) else [value]
-    users = []
-    for part in parts:
-        text = part.strip()
-        if "<" in text and text.endswith(">"):
-            text = text[text.rindex("<") + 1 : -1].strip()
-        if text:
-            users.append(text)
-    return users
 
 
 def table_from_rows(

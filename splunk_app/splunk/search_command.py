@@ -29,7 +29,8 @@ from splunk_app.splunk.logs import get_logger
 from splunk_app.splunk.risk_store import read_table
 from splunk_app.splunk.service import SplunkdError, connect
 
-DEFAULT_FIELDS = ("user", "src_user", "recipient", "sender", "email")
+# Whom an event is about (the user, a mail's recipient) before who sent it: a sender may be an outsider.
+DEFAULT_FIELDS = ("user", "recipient", "src_user", "sender", "email")
 FIELD_LIMIT = 1 << 30  # splunkd sends whole events: a 10 MB field is passed through, never an error
 _PREFIX = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.]*")  # never empty: the event's own fields stay
 _DOMAIN = re.compile(r"@?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*")
@@ -44,7 +45,7 @@ class MimecastRiskCommand(StreamingCommand):
     """Enrich each event with its user's SAFE grade and watch-list status from the risk table."""
 
     prefix = Option(doc="Text put before every added field name. Default: mimecast_", default="mimecast_")
-    default_domain = Option(doc="Mail domain tried first for DOMAIN\\user, user and UPNs.", default="")
+    default_domain = Option(doc="Mail domain tried first for DOMAIN\\user and bare user names.", default="")
     lookup = Option(doc="A CSV file in the app's lookups/ folder to read instead of the KV store collection.")
 
     def __init__(self, app_root: str | os.PathLike[str]) -> None:

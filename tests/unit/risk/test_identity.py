@@ -1,11 +1,19 @@
-"""`RiskTable.resolve`: the one rule, shared by `mimecastrisk` and the alert actions, that says which table
-user a value from a log names, and how."""
+"""`RiskTable.resolve` (`identity.named`): the one rule, shared by `mimecastrisk` and the alert actions, that
+says which table user a value from a log names, and how; outsiders' addresses and look-alike characters name
+nobody."""
 
 from __future__ import annotations
 
 import pytest
 
-from splunk_app.risk.identity import MAX_IDENTITY, Match, aliases_from_rows, read_aliases
+from splunk_app.risk.identity import (
+    MAX_IDENTITY,
+    Match,
+    aliases_from_rows,
+    fold,
+    read_aliases,
+    split_identities,
+)
 from splunk_app.risk.table import table_from_rows
 
 USERS = [
@@ -46,16 +54,27 @@ def table():
         ("bob@uk.corp.local", Match("bob@example.co.uk", "alias")),
         ("CORP\\carol", Match("carol@example.com", "local_part")),
         ("carol", Match("carol@example.com", "local_part")),
-        ("Carol@corp.example.local", Match("carol@example.com", "local_part")),
         ("bob", Match(None, "ambiguous")),
         ("CORP\\bob", Match(None, "ambiguous")),
-        ("bob@corp.local", Match(None, "ambiguous")),
         ("shared", Match(None, "ambiguous")),
         ("outsider", Match(None, "none")),  # an alias never reaches outside the table
         ("nobody@example.com", Match(None, "none")),  # the tenant's own domain, not in the table
         ("stranger@example.org", Match(None, "none")),
         ("UKCORP\\carol", Match(None, "none")),  # the domain alias is authoritative
         ("jdoe", Match(None, "none")),
+        # Outsiders: an address under a domain that is not the company's names nobody, whatever its local
+        # part, a bare alias included; the company's own domains are the table's and the alias table's.
+        ("carol@attacker.example", Match(None, "none")),
+        ("Carol@corp.example.local", Match(None, "none")),
+        ("bob@corp.local", Match(None, "none")),
+        ("contractor7@attacker.example", Match(None, "none")),
+        ("CORP\\carol@attacker.example", Match(None, "none")),
+        ('"Carol" <carol@attacker.example>', Match(None, "none")),
+        ("contractor7@uk.corp.local", Match("carol@example.com", "alias")),  # a mapped domain is ours
+        # Unicode: compared NFKC-casefolded; a character that folds into ASCII names nobody.
+        ("ＣＡＲＯＬ@example.com", Match(None, "none")),  # full-width letters
+        ("carol@ｅｘａｍｐｌｅ.com", Match(None, "none")),
+        ("CORP\\ｃａｒｏｌ", Match(None, "none")),
     ],
 )
 def test_each_form_resolves_to_one_user_or_says_why_not(table, value, expected):
@@ -89,7 +108,74 @@ def test_default_domain_overrides_the_local_part_rule():
     table = table_from_rows(USERS, default_domain="example.co.uk")
     assert table.resolve("CORP\\bob") == Match("bob@example.co.uk", "local_part")
     assert table.resolve("bob@example.com") == Match("bob@example.com", "email")
+    assert table.resolve("bob@attacker.example") == Match(None, "none")  # not even with a default domain
     assert table_from_rows(USERS).resolve("CORP\\bob") == Match(None, "ambiguous")
+
+
+def test_the_ceo_address_of_an_attacker_names_nobody():
+    table = table_from_rows([{"email": "ceo@example.com", "safe_grade": "A"}])
+    assert table.resolve("ceo") == Match("ceo@example.com", "local_part")  # the company's own systems
+    assert table.resolve("CORP\\ceo") == Match("ceo@example.com", "local_part")
+    assert table.resolve("ceo@attacker.example") == Match(None, "none")
+    assert table.resolve("CEO@Example.COM") == Match("ceo@example.com", "email")
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [
+        ("Jane.Doe@Example.COM", "jane.doe@example.com"),
+        ("ÜNAL@example.com", "ünal@example.com"),  # non-ASCII that stays non-ASCII folds as usual
+        ("ΣΊΣΥΦΟΣ", "σίσυφοσ"),
+        ("e\u0301", "\u00e9"),  # NFKC composes
+        ("\u212a", None),  # Kelvin sign -> k
+        ("ｊａｎｅ", None),  # full-width -> jane
+        ("straße", None),  # ß -> ss
+        ("\ufb01le", None),  # the fi ligature -> fi
+        ("\u0130", None),  # İ -> i + combining dot
+    ],
+)
+def test_fold_is_nfkc_casefold_and_refuses_what_becomes_ascii(text, folded):
+    assert fold(text) == folded
+
+
+def test_the_kelvin_sign_is_not_a_k():
+    table = table_from_rows([{"email": "kevin@example.com"}])
+    assert table.resolve("KEVIN@Example.com") == Match("kevin@example.com", "email")
+    assert table.resolve("\u212aEVIN@example.com") == Match(None, "none")
+    assert table.resolve("CORP\\\u212aevin") == Match(None, "none")
+    assert table.resolve("\u212aevin") == Match(None, "none")
+
+
+def test_a_table_user_with_non_ascii_letters_is_found_in_any_case():
+    table = table_from_rows([{"email": "Ünal@Example.com", "safe_grade": "C"}])
+    assert table.resolve("ünal@example.com") == Match("ünal@example.com", "email")
+    assert table.resolve("ÜNAL@EXAMPLE.COM") == Match("ünal@example.com", "email")
+    assert table.resolve("CORP\\Ünal") == Match("ünal@example.com", "local_part")
+
+
+@pytest.mark.parametrize(
+    ("value", "users"),
+    [
+        ("a@x.com", ["a@x.com"]),
+        ("a@x.com, b@x.com;c@x.com", ["a@x.com", "b@x.com", "c@x.com"]),
+        ("jdoe; CORP\\carol", ["jdoe", "CORP\\carol"]),
+        ('"Smith" <A@x.com>; b@x.com', ["A@x.com", "b@x.com"]),
+        ('"Doe, Jane" <jane@x.com>, "Roe; Rick" <rick@x.com>', ["jane@x.com", "rick@x.com"]),
+        ("Doe, Jane <jane@x.com>", ["jane@x.com"]),  # an unquoted display name's piece is no user
+        ("Doe, Jane <jane@x.com>; Roe, Rick <rick@x.com>", ["jane@x.com", "rick@x.com"]),
+        ("<a,b@x.com>, c@x.com", ["a,b@x.com", "c@x.com"]),
+        ('"unterminated, jane@x.com', ['"unterminated, jane@x.com']),
+        (" , ;", []),
+    ],
+)
+def test_lists_split_only_outside_quotes_and_angle_brackets(value, users):
+    assert split_identities(value) == users
+
+
+def test_an_unquoted_display_name_does_not_become_a_user():
+    table = table_from_rows([{"email": "doe@example.com", "safe_grade": "F"}, {"email": "jane@example.com"}])
+    found, how = table.describe(split_identities("Doe, Jane <jane@example.com>"))
+    assert (found[-2], how) == ("jane@example.com", "email")  # not doe@example.com, grade F
 
 
 def test_many_mail_domains_use_an_index_with_the_same_answers():
@@ -125,8 +211,15 @@ def test_each_bad_alias_row_is_named_once_and_the_rest_are_used(tmp_path):
         "mimecast_identity_aliases.csv row 6",
     ]
     assert all(str(tmp_path) not in warning for warning in warnings)
-    assert aliases.users == {"corp\\jdoe": "jane.doe@example.com", "contractor7": "carol@example.com"}
-    assert aliases.domains == {"corp": "example.com"}
+    assert dict(aliases.users) == {"corp\\jdoe": "jane.doe@example.com", "contractor7": "carol@example.com"}
+    assert dict(aliases.domains) == {"corp": "example.com"}
+
+
+def test_an_alias_row_with_look_alike_characters_is_named_and_ignored():
+    warnings: list[str] = []
+    aliases = aliases_from_rows([{"alias": "\u212aarol", "email": "carol@example.com"}], warnings.append)
+    assert len(aliases) == 0
+    assert len(warnings) == 1 and "folds into ASCII" in warnings[0]
 
 
 @pytest.mark.parametrize(

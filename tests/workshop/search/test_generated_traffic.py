@@ -76,7 +76,7 @@ CHUNKS = [
         ({"_raw": "b", "user": "ALICE@Example.COM"}, ALICE),
         ({"_raw": "c", "user": "CORP\\bob"}, _by("local_part", BOB)),
         ({"_raw": "d", "user": "  Bob "}, _by("local_part", BOB)),
-        ({"_raw": "e", "user": "carol@corp.local"}, _by("local_part", CAROL)),
+        ({"_raw": "e", "user": "carol@corp.local"}, NONE),  # not one of the company's domains
         ({"_raw": "f", "user": "nobody@example.com"}, NONE),
         ({"_raw": "g", "user": "CORP\\Nobody"}, NONE),
         ({"_raw": "h"}, NONE),
@@ -95,15 +95,20 @@ CHUNKS = [
             {"_raw": "j", "recipient": "Dave Smith <DAVE@example.com>; erin@example.com, dave@example.com"},
             _several(ERIN, ["dave@example.com", "erin@example.com"], ["B", "D"], "true", "1"),
         ),
-        ({"_raw": "k", "src_user": "CORP\\erin", "recipient": "alice@example.com"}, _by("local_part", ERIN)),
+        ({"_raw": "k", "src_user": "CORP\\erin", "recipient": "alice@example.com"}, ALICE),  # recipient first
         ({"_raw": "l", "user": "carol", "src_user": "erin@example.com"}, _by("local_part", CAROL)),
         ({"_raw": "m", "recipient": ["nobody@example.com", "ghost@example.com"]}, NONE),
         ({"_raw": "m2", "recipient": "frank; stranger@example.org"}, AMBIGUOUS),
         ({"_raw": "m3", "recipient": "stranger@example.org, carol"}, _by("local_part", CAROL)),
         ({"_raw": "n", "recipient": ["bob@example.com", "BOB@example.com"]}, BOB),
+        ({"_raw": "n2", "src_user": "ceo@attacker.example", "recipient": "erin@example.com"}, ERIN),
+        ({"_raw": "n3", "src_user": "carol@attacker.example"}, NONE),  # an outsider picks nobody
+        ({"_raw": "n4", "recipient": "Doe, Carol <dave@example.com>"}, DAVE),  # "Carol" is a display name
+        ({"_raw": "n5", "recipient": "\u212aarol@example.com, ｃａｒｏｌ"}, NONE),  # look-alikes of carol
     ],
     [  # sender and email only
         ({"_raw": "o", "sender": "dave@example.com", "email": "alice@example.com"}, DAVE),
+        ({"_raw": "o2", "sender": "alice@partner.example", "email": "erin@example.com"}, NONE),  # the sender
         ({"_raw": "p", "email": "Erin@Example.com"}, ERIN),
         ({"_raw": "q", "sender": "", "email": ""}, NONE),
     ],
