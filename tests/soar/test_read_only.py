@@ -88,6 +88,12 @@ def test_an_unknown_user_is_a_result_not_an_error(act):
     assert "is not a user of this Mimecast tenant" in run.message
 
 
+def test_an_outsider_with_a_users_local_part_is_nobody(act, tenant):
+    email = sorted(_users(tenant))[4]
+    run = act("get_user_risk", {"user": f"{email.split('@')[0]}@elsewhere.example"})
+    assert run.ok and run.data[0]["found"] is False
+
+
 def test_risky_users_by_grade_and_watch_list(act, tenant):
     policy = shipped()
     users = _users(tenant)
