@@ -92,8 +92,11 @@ package: .venv-build/bin/.ready
 	.venv-soar/bin/pip install --quiet -r soar_app/requirements-build.txt
 	touch $@
 
+# SOAR brings requests itself; tests/soar/test_package.py installs these pure wheels beside the package's.
 soar: .venv-soar/bin/.ready
 	.venv-soar/bin/python soar_app/build.py
+	.venv-soar/bin/pip download --quiet --only-binary=:all: --platform any --python-version 3.9 \
+		--implementation py --abi none -d build/soar/requests requests==2.32.5
 
 bench: $(BIN)/.ready
 	$(BIN)/python bench/run.py
