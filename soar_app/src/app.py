@@ -156,8 +156,8 @@ def get_user_risk(params: UserParams, soar: SOARClient, asset: Asset) -> UserRis
     """A user's SAFE grade and its four components, watch list, training and recent phishing results."""
     fields = _fields(asset)
     try:
-        client = work.client(fields)
         with work.answering(fields):
+            client = work.client(fields)
             users = people.directory(client)
             match = users.resolve(params.user)
             if match.email is None:
@@ -256,8 +256,8 @@ def list_risky_users(params: RiskyParams, soar: SOARClient, asset: Asset) -> lis
         raise ActionFailure(f"page must be 1 or more and page_size 1 to {MAX_PAGE_SIZE}")
     fields = _fields(asset)
     try:
-        client = work.client(fields)
         with work.answering(fields):
+            client = work.client(fields)
             users = people.directory(client)
             found = people.risky(
                 users.rows.values(), params.grade.strip().upper(), params.watch_list_only, params.department
@@ -304,8 +304,8 @@ def get_phishing_results(params: PhishingParams, soar: SOARClient, asset: Asset)
         raise ActionFailure("give a user, a campaign_id, or both")
     fields = _fields(asset)
     try:
-        client = work.client(fields)
         with work.answering(fields):
+            client = work.client(fields)
             email = ""
             if params.user.strip():
                 match = people.directory(client).resolve(params.user.strip())
@@ -414,8 +414,8 @@ def _group_action(mode: str, params: GroupParams, soar: SOARClient, asset: Asset
     }
     try:
         parsed = actions.parse_params(configuration, mode)
-        client = work.client(fields)
         with work.answering(fields):
+            client = work.client(fields)
             users = people.directory(client)
             run = containment.Run(
                 f"soar {mode}",
@@ -500,8 +500,8 @@ def _sweep(
     fields = _fields(asset)
     run_id = uuid.uuid4().hex[:16]
     try:
-        client = work.client(fields)
         with work.answering(fields):
+            client = work.client(fields)
             run = containment.Run("soar release" if not revert else "soar revert", "SOAR", run_id, "asset")
             context = _context(soar, fields, client, lambda value: None, run)
             outcomes = list(actions.sweep(context, revert_sid=revert))
@@ -531,8 +531,8 @@ def on_poll(params: OnPollParams, soar: SOARClient, asset: Asset) -> Iterator[Un
     """Users whose SAFE grade dropped or who joined the watch list since the last poll, one container each."""
     fields = _fields(asset)
     try:
-        client = work.client(fields)
         with work.answering(fields):
+            client = work.client(fields)
             records = Records(work.records_path(fields, _state_dir()))
             now = time.time()
             users = people.directory(client, now)
