@@ -451,9 +451,9 @@ def report(result: DemoResult, say: Say) -> None:
         now = _when(time.time() + CLOCK_MOVE_DAYS * 86400)
         due = _when(result.contained[0]["expires_at"])
         say(
-            f"  The demo does not wait {CLOCK_MOVE_DAYS} days: it moves the simulated tenant's clock (the Date of "
-            f"its answers, which times containments) {CLOCK_MOVE_DAYS} days on, so the sweep runs at Mimecast's "
-            f"time {now}, past the due time {due}."
+            f"  The demo does not wait {CLOCK_MOVE_DAYS} days: it moves the simulated tenant's clock "
+            f"(the Date of its answers, which times containments) {CLOCK_MOVE_DAYS} days on, so the sweep "
+            f"runs at Mimecast's time {now}, past the due time {due}."
         )
     for line in result.swept:
         say(f"  {line}")
