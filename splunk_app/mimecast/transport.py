@@ -352,7 +352,10 @@ class Transport:
                 "Mimecast.",
                 endpoint=endpoint,
             )
-        plain = getattr(_root(err), "reason", "") in _PLAIN_HTTP
+        root = _root(err)
+        # urllib3 1.x (Python 3.9's lib/) wraps ssl's error in its own SSLError's args, not as its cause.
+        wrapped = root.args[0] if root.args and isinstance(root.args[0], BaseException) else root
+        plain = bool({getattr(root, "reason", ""), getattr(wrapped, "reason", "")} & _PLAIN_HTTP)
         if isinstance(err, requests.exceptions.SSLError) and plain:
             return PlainHttp(
                 f"{endpoint}: {urlsplit(url).netloc} answered in plain HTTP, not TLS: that port does not "
