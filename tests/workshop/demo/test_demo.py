@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 from collections import Counter
+from datetime import datetime
 
 import pytest
 
@@ -16,6 +17,7 @@ from splunk_app.risk import table as risk
 from splunk_app.risk.policy import shipped
 
 USERS = 60
+STAMP = "%Y-%m-%d %H:%M"
 EVENTS = 120
 SOURCETYPES = {
     f"mimecast:awareness:{name}"
@@ -194,3 +196,40 @@ def test_the_demo_shows_grade_changes_and_the_risk_the_grade_drop_detection_woul
     assert (
         f"{len(changes)} mimecast:awareness:risk_change events, {len(drops)} of them grade drops" in printed
     )
+
+
+def test_containment_times_read_plainly(demo_run):
+    _, stdout = demo_run
+    stamp = r"(\d{4}-\d\d-\d\d \d\d:\d\d) UTC"
+    held = re.findall(rf"contained: \S+ +for 2 days: added {stamp}, due {stamp}", stdout)
+    assert held and all(_days(added, due) == 2 for added, due in held)
+    said = re.search(rf"the sweep runs at Mimecast's time {stamp}, past the due time {stamp}\.", stdout)
+    assert said, stdout
+    now, due = said.groups()
+    assert abs(_days(held[0][0], now) - 3) < 0.01 and due == held[0][1]
+    since = set(re.findall(rf"contained since {stamp}", stdout))
+    assert since == {held[0][0]}  # the sweep names the time the alert added them
+
+
+def test_sids_read_as_the_schedulers_and_never_say_dry_run(demo_run):
+    _, stdout = demo_run
+    sids = re.findall(r"sid (\S+?)\)", stdout)
+    assert sids and all(
+        re.fullmatch(r"scheduler__admin__[\w-]+__RMD5[0-9a-f]{16}_at_\d+_\d+", sid) for sid in sids
+    )
+    assert "dry_run" not in stdout.split("Alert action: Add to Mimecast group")[1]
+
+
+def test_a_partial_input_run_says_why(demo_run):
+    _, stdout = demo_run
+    lines = stdout.splitlines()
+    for number, line in enumerate(lines):
+        if "input log: outcome=partial" in line:
+            assert re.search(r"input log: partial: this run pulled \d+ of the \d+ users", lines[number + 1])
+        elif "input log: partial:" in line:
+            assert "input log: outcome=partial" in lines[number - 1]
+
+
+def _days(earlier: str, later: str) -> float:
+    seconds = datetime.strptime(later, STAMP) - datetime.strptime(earlier, STAMP)
+    return seconds.total_seconds() / 86400
