@@ -30,12 +30,12 @@ UNKNOWN = "unknown"
 # What a grade looks like, in the policy and from Mimecast (untrusted): a letter, then letters, digits, +
 # or -, at most GRADE_LENGTH characters in all, spaces and tabs around it ignored, compared in upper case.
 # Safe in a CSV cell, an ES category and a KV store query; E, A+ or B- are grades the policy may not name
-# yet. The pattern is matched from the start and must leave nothing over (the macro
-# `mimecast_awareness_grade` removes it with replace() and asks for nothing left: no end anchor, whose `$`
-# a macro with arguments would read as one).
+# yet. The SPL macro `mimecast_awareness_grade` removes SPACED from the start and asks for nothing left over
+# (no end anchor: a macro with arguments would read its `$` as one).
 GRADE_LENGTH = 16
-GRADE_FORM = f"^[A-Za-z][A-Za-z0-9+-]{{0,{GRADE_LENGTH - 1}}}"
-_GRADE = re.compile(GRADE_FORM)
+GRADE_FORM = f"[A-Za-z][A-Za-z0-9+-]{{0,{GRADE_LENGTH - 1}}}"
+SPACED = f"^[ \\t]*{GRADE_FORM}[ \\t]*"
+_GRADE = re.compile(f"[ \\t]*({GRADE_FORM})[ \\t]*")
 PRIORITIES = ("unknown", "low", "medium", "high", "critical")  # ES's identity priorities
 MAX_ROWS = 100
 TRUE_WORDS = ("true", "1", "yes")
@@ -86,11 +86,8 @@ class Policy:
 def grade_name(value: object) -> str:
     """A grade as the table stores it and the policy names it (upper case), or "" when `value` is not text
     that looks like a grade (`GRADE_FORM`): the caller decides whether that is "no grade" or unreadable."""
-    if not isinstance(value, str):
-        return ""
-    text = value.strip(" \t")
-    found = _GRADE.match(text)
-    return text.upper() if found is not None and found.end() == len(text) else ""
+    found = _GRADE.fullmatch(value) if isinstance(value, str) else None
+    return found.group(1).upper() if found is not None else ""
 
 
 def watchlisted(value: object) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from devkit import splunkd
 from splunk_app.risk.policy import (
     POLICY_FILE,
     PolicyError,
@@ -54,10 +55,25 @@ def test_a_changed_policy_changes_who_the_training_input_pulls(tmp_path):
     rows = SMALL.replace("A,true,1,low,20,true", "A,true,1,low,20,false") + "F,false,5,high,80,true\n"
     path.write_text(rows + "F,true,5,high,100,true\n", encoding="utf-8")
     policy = read_policy(path)
-    assert risky_query(policy) == {"$or": [{"safe_grade": "F"}]}
+    unnamed = [{"safe_grade": {"$ne": "A"}}, {"safe_grade": {"$ne": "F"}}]
+    assert risky_query(policy) == {"$or": [{"safe_grade": "F"}, {"$and": [*unnamed, {"watchlist": "true"}]}]}
     assert risky_query(shipped()) == {
         "$or": [{"watchlist": "true"}, {"safe_grade": "D"}, {"safe_grade": "F"}]
     }
+
+
+def test_a_grade_the_policy_does_not_name_is_as_risky_as_its_unknown_row(tmp_path):
+    """Who the training input pulls, by the KV store query semantics of the splunkd stand-in: a user graded E
+    (Mimecast adding a grade) or not graded counts as risky when the unknown row says so."""
+    path = tmp_path / POLICY_FILE
+    path.write_text(SMALL.replace("unknown,false,0,unknown,0,false", "unknown,false,0,unknown,0,true"))
+    users = {"a": {"safe_grade": "A"}, "e": {"safe_grade": "E"}, "none": {"safe_grade": ""}, "gone": {}}
+    query = risky_query(read_policy(path))
+    assert {user for user, doc in users.items() if splunkd._matches(doc, query)} == {"e", "none", "gone"}
+    shipped_query = risky_query(shipped())
+    listed = {user: {**doc, "watchlist": "true"} for user, doc in users.items()}
+    assert not any(splunkd._matches(doc, shipped_query) for doc in users.values())
+    assert all(splunkd._matches(doc, shipped_query) for doc in listed.values())
 
 
 @pytest.mark.parametrize(
