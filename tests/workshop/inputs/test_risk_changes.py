@@ -71,7 +71,8 @@ def test_an_emptied_snapshot_writes_no_left_events_and_one_warning(splunkd, tena
 
 def test_a_grade_the_policy_does_not_know_is_kept_ranked_as_unknown_and_a_change_only_once(splunkd, tenant):
     """E (the simulated tenant's odd_values fault, not a recording of Mimecast) is stored as sent, takes the
-    policy's unknown priority, and moving into it is one change event; the same E on the next pull is none."""
+    policy's unknown priority, and moving into it is one change event; the same E on the next pull is none.
+    A component that is no grade (a formula) leaves its column empty and the row standing."""
     assert splunkd.run("mimecast_at_safe_score").returncode == 0
     before = grades(splunkd)
     tenant.faults = Faults(odd_values=True)  # every 7th user's risk is "E"
@@ -89,7 +90,11 @@ def test_a_grade_the_policy_does_not_know_is_kept_ranked_as_unknown_and_a_change
     assert {(c["old_grade"], c["new_grade"]) for c in changes if c["user"] in odd} == {
         (before[e], "E") for e in odd
     }
-    assert not any("is not a SAFE grade" in line for line in splunkd.log("safe_score"))
+    # Their knowledge grade is a spreadsheet formula: that column stays empty, one WARNING per user.
+    assert {table[e]["knowledge"] for e in odd} == {""}
+    unreadable = [line for line in splunkd.log("safe_score") if "is not a SAFE grade" in line]
+    assert sorted(line.split(" of user ")[1].split()[0] for line in unreadable) == sorted(odd)
+    assert all(" WARNING " in line and "knowledge of user" in line for line in unreadable)
     tenant.advance(changed=12)
     third = splunkd.run("mimecast_at_safe_score")
     assert third.returncode == 0, third.stderr
