@@ -389,6 +389,8 @@ def _context(
         audit=lambda event: logger.info(f"mimecast change: {event}"),
         cache=cache,
         clock=time.time,
+        record_key=records.record_key,
+        lease=records.lease,
     )
 
 

@@ -21,12 +21,22 @@ def records(tmp_path) -> store.Records:
     return store.Records(str(tmp_path / "records.sqlite"))
 
 
-def test_find_by_value_and_by_bound(records):
+def test_find_by_value_and_by_either(records):
     records.save_many(
-        [{"_key": "a", "sid": "r1", "expires_at": 10.0}, {"_key": "b", "sid": "r2", "expires_at": 20.0}]
+        [
+            {"_key": "a", "sid": "r1", "latest_sid": "r3", "group_id": "g"},
+            {"_key": "b", "sid": "r2", "latest_sid": "r2", "group_id": "g"},
+            {"_key": "c", "sid": "r3", "latest_sid": "r3", "group_id": "h"},
+        ]
     )
     assert [d["_key"] for d in records.find({"sid": "r2"})] == ["b"]
-    assert [d["_key"] for d in records.find({"expires_at": {"$lte": 15}})] == ["a"]
+    assert [d["_key"] for d in records.find({"sid": "r3", "group_id": "g"})] == []
+    either = {"$or": [{"latest_sid": "r3"}, {"sid": "r3"}]}  # what a revert asks for
+    assert sorted(d["_key"] for d in records.find(either)) == ["a", "c"]
+    assert sorted(d["_key"] for d in records.find({**either, "group_id": "h"})) == ["c"]
+    assert len(list(records.find({}))) == 3
+    records.delete_many(["a"])
+    assert records.get("a") is None and records.get("b") is not None
     records.delete_many(["a"])
     assert records.get("a") is None and records.get("b") is not None
 

@@ -143,7 +143,8 @@ class Records:
             return True
 
     def find(self, query: dict[str, Any]) -> Iterator[Mapping[str, Any]]:
-        """The documents that match every field of `query`: a value, or {"$lte": bound}."""
+        """The documents that match `query`, in the part of the KV store's query language the containment
+        code asks in: every field equal to its value, and {"$or": [query, ...]} matching any one."""
         with self._open() as db:
             documents = [json.loads(row[0]) for row in db.execute("SELECT document FROM containment")]
         return iter([document for document in documents if _matches(document, query)])
@@ -209,14 +210,9 @@ def _alive(holder: str) -> bool:
 
 def _matches(document: Mapping[str, Any], query: Mapping[str, Any]) -> bool:
     for name, wanted in query.items():
-        value = document.get(name)
-        if isinstance(wanted, dict):
-            bound = wanted.get("$lte")
-            try:
-                if value is None or float(value) > float(bound):
-                    return False
-            except (TypeError, ValueError):
+        if name == "$or":
+            if not any(_matches(document, part) for part in wanted):
                 return False
-        elif value != wanted:
+        elif document.get(name) != wanted:
             return False
     return True

@@ -15,6 +15,7 @@ from mimecast_soar.connection import AssetError, client_for, proxy_from_environm
 from splunk_app import statedb
 from splunk_app.account_check import Where, credentials_from_fields, explain
 from splunk_app.mimecast import Client, MimecastError
+from splunk_app.mimecast.auth import LABELS as CREDENTIAL_LABELS
 from splunk_app.risk.policy import PolicyError
 
 # Where a reader of an answer fixes things in SOAR.
@@ -22,6 +23,7 @@ ASSET = Where(
     base_url="the asset's Base URL",
     proxy="SOAR's proxy settings (HTTPS_PROXY)",
     ca_bundle="the asset's Company CA (PEM)",
+    fields={name: f"the asset's {label}" for name, label in CREDENTIAL_LABELS.items()},
 )
 STATE_ENV = "MIMECAST_SOAR_STATE_DIR"  # where the records go when SOAR gives no state folder (local runs)
 
