@@ -340,10 +340,14 @@ class MemberOutcome(ActionOutput):
             "would_add",
             "removed",
             "not_member",
+            "would_remove",
             "expired",
             "reverted",
+            "released",
             "skipped",
             "failed",
+            "error",
+            "warning",
         ]
     )
     detail: str
@@ -356,6 +360,7 @@ class GroupSummary(ActionOutput):
     changed: int
     unchanged: int
     failed: int
+    warnings: int
 
 
 class GroupParams(Params):
@@ -400,7 +405,7 @@ def _state_dir() -> Optional[str]:
     return str(folder()) if callable(folder) else None
 
 
-def _group_action(mode: str, params: GroupParams, soar: SOARClient, asset: Asset) -> list[MemberOutcome]:
+def _group_action(mode: str, params: GroupParams, soar: SOARClient, asset: Asset) -> ActionResult:
     fields = _fields(asset)
     run_id = uuid.uuid4().hex[:16]
     values = [value.strip() for value in params.users.split(",") if value.strip()]
@@ -433,46 +438,60 @@ def _group_action(mode: str, params: GroupParams, soar: SOARClient, asset: Asset
         raise ActionFailure(str(err)) from err
     except work.Failed as err:
         raise _failing(err) from err
-    return _report(soar, params, outcomes, run_id, group=params.group, values=values)
+    return _report(params, outcomes, run_id, group=params.group, values=values)
+
+
+CHANGED = ("added", "removed", "expired", "reverted")
+NOTES = ("error", "warning")  # outcomes about the run, not about one user (the user, when named, is context)
 
 
 def _report(
-    soar: SOARClient,
     params: Params,
     outcomes: list[actions.Outcome],
     run_id: str,
     *,
     group: str,
     values: list[str],
-) -> Union[list[MemberOutcome], ActionResult]:
-    """Every user's outcome; a run where any user was not acted on as asked fails, with every outcome kept
-    in its data and the first problem in its one-line message."""
-    changed = sum(o.outcome in ("added", "removed", "expired", "reverted") for o in outcomes)
-    failed = [o for o in outcomes if not o.ok or "could not be written" in o.detail]
-    unchanged = len(outcomes) - changed - len(failed)
+    nothing: str = "",
+) -> ActionResult:
+    """The run as one action result: a row per outcome (each user's, and the run's errors and warnings,
+    all with an `outcome`), and a failed status when a user was not acted on as asked or a step failed
+    (a record or audit event not written), with the first problem in its one-line message; `nothing` says
+    why a run had no user to act on. (The actions declare list[MemberOutcome]: the SDK reads that for the
+    manifest's data paths; each returns this one result.)"""
     rows = [_member(o, run_id, group, values) for o in outcomes]
-    summary = GroupSummary(run_id=run_id, changed=changed, unchanged=unchanged, failed=len(failed))
-    if not failed:
-        soar.set_summary(summary)
-        soar.set_message(f"run {run_id}: {changed} changed, {unchanged} unchanged")
-        return rows
-    first = rows[outcomes.index(failed[0])]
-    result = ActionResult(
-        False,
-        f"run {run_id}: {len(failed)} of {len(outcomes)} users not acted on as asked, {changed} changed; "
-        f"{first.user}: {first.detail or first.outcome}",
-        params.dict(),
-    )
+    users = [row for o, row in zip(outcomes, rows) if o.outcome not in NOTES]
+    errors = [row for o, row in zip(outcomes, rows) if o.outcome == "error"]
+    warnings = [row for o, row in zip(outcomes, rows) if o.outcome == "warning"]
+    failed = [row for o, row in zip(outcomes, rows) if o.outcome not in NOTES and not o.ok]
+    changed = sum(row.outcome in CHANGED for row in users)
+    unchanged = len(users) - changed - len(failed)
+    if failed:
+        counts = f"{len(failed)} of {len(users)} users not acted on as asked, {changed} changed"
+    else:
+        counts = f"{changed} changed, {unchanged} unchanged" if users or not nothing else nothing
+    if errors or failed:
+        first = errors[0].detail if errors else f"{failed[0].user}: {failed[0].detail or failed[0].outcome}"
+        message = f"run {run_id}: {counts}; {first}"
+    elif warnings:
+        message = f"run {run_id}: {counts}; {len(warnings)} warnings, the first: {warnings[0].detail}"
+    else:
+        message = f"run {run_id}: {counts}"
+    result = ActionResult(not (errors or failed), " ".join(message.split()), params.dict())
     for row in rows:
         result.add_data(row.dict())
+    summary = GroupSummary(
+        run_id=run_id, changed=changed, unchanged=unchanged, failed=len(failed), warnings=len(warnings)
+    )
     result.set_summary(summary.dict())
     return result
 
 
 def _member(outcome: actions.Outcome, run_id: str, group: str, values: list[str]) -> MemberOutcome:
-    """One outcome in the playbook's words: a value that named nobody is shown as it was given."""
+    """One outcome in the playbook's words: a value that named nobody is shown as it was given; an error
+    or warning about the run has no user."""
     user, detail = outcome.email or "", outcome.detail
-    if not user and outcome.rid.isdigit() and int(outcome.rid) < len(values):
+    if not user and outcome.outcome == "skipped" and outcome.rid.isdigit() and int(outcome.rid) < len(values):
         user = values[int(outcome.rid)]
         detail = "not a user of this Mimecast tenant: only the tenant's own people are acted on"
     return MemberOutcome(
@@ -496,9 +515,7 @@ class RevertParams(Params):
     run_id: str = Param(description="The run_id of an add to group run to undo")
 
 
-def _sweep(
-    soar: SOARClient, params: Params, asset: Asset, revert: str
-) -> Union[list[MemberOutcome], ActionResult]:
+def _sweep(soar: SOARClient, params: Params, asset: Asset, revert: str) -> ActionResult:
     fields = _fields(asset)
     run_id = uuid.uuid4().hex[:16]
     try:
@@ -511,7 +528,13 @@ def _sweep(
         raise ActionFailure(str(err)) from err
     except work.Failed as err:
         raise _failing(err) from err
-    return _report(soar, params, outcomes, run_id, group="", values=[])
+    nothing = (
+        f"run {revert!r} holds no containment (an unknown run_id, or its users were let go already): "
+        "nothing reverted"
+        if revert
+        else "no containment is due"
+    )
+    return _report(params, outcomes, run_id, group="", values=[], nothing=nothing)
 
 
 @app.action(action_type="correct", read_only=False, summary_type=GroupSummary)
