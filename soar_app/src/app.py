@@ -381,9 +381,9 @@ class AddParams(GroupParams):
     )
 
 
-def _context(
-    soar: SOARClient, fields: dict, client: Any, resolve: Any, run: containment.Run
-) -> actions.Context:
+def _context(fields: dict, client: Any, resolve: Any, run: containment.Run) -> actions.Context:
+    """The shared containment code's context over this asset's records file: its store, the key that signs
+    its records and the lease per (account, group); Mimecast's clock comes from the client."""
     records = Records(work.records_path(fields, _state_dir()))
     cache = actions.GroupCache(records.path + ".groups")
     return actions.Context(
@@ -430,7 +430,7 @@ def _group_action(mode: str, params: GroupParams, soar: SOARClient, asset: Asset
                 run_id,
                 "asset",
             )
-            context = _context(soar, fields, client, lambda value: users.resolve(value).email, run)
+            context = _context(fields, client, lambda value: users.resolve(value).email, run)
             outcomes = list(
                 actions.run(mode, parsed, [(str(i), {"user": v}) for i, v in enumerate(values)], context)
             )
@@ -515,14 +515,14 @@ class RevertParams(Params):
     run_id: str = Param(description="The run_id of an add to group run to undo")
 
 
-def _sweep(soar: SOARClient, params: Params, asset: Asset, revert: str) -> ActionResult:
+def _sweep(params: Params, asset: Asset, revert: str) -> ActionResult:
     fields = _fields(asset)
     run_id = uuid.uuid4().hex[:16]
     try:
         with work.answering(fields):
             client = work.client(fields)
             run = containment.Run("soar release" if not revert else "soar revert", "SOAR", run_id, "asset")
-            context = _context(soar, fields, client, lambda value: None, run)
+            context = _context(fields, client, lambda value: None, run)
             outcomes = list(actions.sweep(context, revert_sid=revert))
     except actions.ActionError as err:
         raise ActionFailure(str(err)) from err
@@ -538,17 +538,17 @@ def _sweep(soar: SOARClient, params: Params, asset: Asset, revert: str) -> Actio
 
 
 @app.action(action_type="correct", read_only=False, summary_type=GroupSummary)
-def release_expired(params: Params, soar: SOARClient, asset: Asset) -> list[MemberOutcome]:
+def release_expired(params: Params, asset: Asset) -> list[MemberOutcome]:
     """Lets go the users whose time-boxed containment is over (schedule it, e.g. hourly)."""
-    return _sweep(soar, params, asset, "")
+    return _sweep(params, asset, "")
 
 
 @app.action(action_type="correct", read_only=False, summary_type=GroupSummary)
-def revert_run(params: RevertParams, soar: SOARClient, asset: Asset) -> list[MemberOutcome]:
+def revert_run(params: RevertParams, asset: Asset) -> list[MemberOutcome]:
     """Removes the users one add to group run contained (members from before stay)."""
     if not params.run_id.strip():
         raise ActionFailure("run_id is empty: give the run_id of an add to group run")
-    return _sweep(soar, params, asset, params.run_id.strip())
+    return _sweep(params, asset, params.run_id.strip())
 
 
 @app.on_poll()

@@ -49,6 +49,7 @@ def test_confirmations_that_cannot_be_written_fail_the_run_and_the_pending_recor
     run = act("add_to_group", {"users": ",".join(users), "group": GROUP, "days": 7, "dry_run": False})
     assert not run.ok and one_line(run.message)
     assert "changes in Mimecast stand" in run.message and "disk is full" in run.message
+    assert f"the SOAR app's records file {path.name}" in run.message
     outcomes = sorted((row["user"], row["outcome"]) for row in run.data)
     assert outcomes == [("", "error"), *((user, "added") for user in users)]
     assert run.results[0].summary["failed"] == 0 and run.results[0].summary["changed"] == 2

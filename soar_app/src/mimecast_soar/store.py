@@ -65,6 +65,7 @@ class Records:
 
     def __init__(self, path: str) -> None:
         self.path = path
+        self.where = f"the SOAR app's records file {os.path.basename(path)}"  # how errors name the store
 
     # The add-on's containment.Store.
 
