@@ -69,6 +69,10 @@ def test_every_action_with_its_outputs(manifest):
         paths = {output["data_path"] for output in actions[name]["output"]}
         assert {f"action_result.data.*.{field}" for field in fields} <= paths, name
         assert "action_result.message" in paths
+    for name in ("add to group", "remove from group", "release expired", "revert run"):
+        paths = {output["data_path"]: output for output in actions[name]["output"]}
+        assert "action_result.summary.warnings" in paths, name
+        assert {"error", "warning"} <= set(paths["action_result.data.*.outcome"]["example_values"]), name
     assert actions["on poll"]["type"] == "ingest"
     assert actions["add to group"]["read_only"] is False
     assert actions["get user risk"]["read_only"] is True
@@ -124,6 +128,7 @@ def test_installed_as_soar_does(version, package, manifest, tmp_path, tenant, as
     added = checked(soar.run("add_to_group", asset, add, state, **how), tenant.keys)
     assert added.ok and email in tenant.group_members(GROUP)
     revert = {"run_id": added.results[0].summary["run_id"]}
-    assert checked(soar.run("revert_run", asset, revert, state, **how), tenant.keys).ok
+    reverted = checked(soar.run("revert_run", asset, revert, state, **how), tenant.keys)
+    assert reverted.ok and [(row["user"], row["outcome"]) for row in reverted.data] == [(email, "reverted")]
     assert email not in tenant.group_members(GROUP)
     assert f"python{version}" in str(next((venv / "lib").iterdir()))
