@@ -419,6 +419,7 @@ def _group_action(mode: str, params: GroupParams, soar: SOARClient, asset: Asset
         if mode == "remove" or getattr(params, "days", None) in (None, 0)
         else str(params.days),
     }
+    outcomes: list[actions.Outcome] = []
     try:
         parsed = actions.parse_params(configuration, mode)
         with work.answering(fields):
@@ -431,14 +432,22 @@ def _group_action(mode: str, params: GroupParams, soar: SOARClient, asset: Asset
                 "asset",
             )
             context = _context(fields, client, lambda value: users.resolve(value).email, run)
-            outcomes = list(
-                actions.run(mode, parsed, [(str(i), {"user": v}) for i, v in enumerate(values)], context)
-            )
-    except actions.ActionError as err:
-        raise ActionFailure(str(err)) from err
-    except work.Failed as err:
-        raise _failing(err) from err
+            results = [(str(i), {"user": v}) for i, v in enumerate(values)]
+            for outcome in actions.run(mode, parsed, results, context):
+                outcomes.append(outcome)
+    except (actions.ActionError, work.Failed) as err:
+        _stopped(err, outcomes, len(values))
     return _report(params, outcomes, run_id, group=params.group, values=values)
+
+
+def _stopped(err: Exception, outcomes: list[actions.Outcome], asked: int = 0) -> None:
+    """A run that stopped part-way keeps what it did (a playbook must learn whom it changed): its rows
+    and the reason as an error row. One that did nothing fails with the reason alone."""
+    if not outcomes:
+        raise ActionFailure(str(err)) from err
+    users = sum(o.outcome not in NOTES for o in outcomes)
+    reached = f" (the run stopped with {users} of the {asked} users given reached)" if asked else ""
+    outcomes.append(actions.Outcome("", None, "error", f"{err}{reached}"))
 
 
 CHANGED = ("added", "removed", "expired", "reverted")
@@ -518,16 +527,16 @@ class RevertParams(Params):
 def _sweep(params: Params, asset: Asset, revert: str) -> ActionResult:
     fields = _fields(asset)
     run_id = uuid.uuid4().hex[:16]
+    outcomes: list[actions.Outcome] = []
     try:
         with work.answering(fields):
             client = work.client(fields)
             run = containment.Run("soar release" if not revert else "soar revert", "SOAR", run_id, "asset")
             context = _context(fields, client, lambda value: None, run)
-            outcomes = list(actions.sweep(context, revert_sid=revert))
-    except actions.ActionError as err:
-        raise ActionFailure(str(err)) from err
-    except work.Failed as err:
-        raise _failing(err) from err
+            for outcome in actions.sweep(context, revert_sid=revert):
+                outcomes.append(outcome)
+    except (actions.ActionError, work.Failed) as err:
+        _stopped(err, outcomes)
     nothing = (
         f"run {revert!r} holds no containment (an unknown run_id, or its users were let go already): "
         "nothing reverted"

@@ -60,3 +60,22 @@ def test_confirmations_that_cannot_be_written_fail_the_run_and_the_pending_recor
     assert reverted.ok, reverted.message
     assert sorted((row["user"], row["outcome"]) for row in reverted.data) == [(u, "reverted") for u in users]
     assert not set(users) & tenant.group_members(GROUP)
+
+
+def test_a_run_stopped_part_way_keeps_the_rows_of_whom_it_changed(act, tenant, state):
+    users = sorted(record["emailAddress"].lower() for record in tenant.expected_users())[:25]
+    added = act("add_to_group", {"users": ",".join(users), "group": GROUP, "dry_run": False})
+    assert added.ok and set(users) <= tenant.group_members(GROUP)
+    with sqlite3.connect(_records_file(act, state)) as db:  # the lease's second renewal cannot be written
+        db.executescript(
+            "CREATE TABLE renewals (n INTEGER); INSERT INTO renewals VALUES (0);"
+            "CREATE TRIGGER refuse BEFORE UPDATE ON lease BEGIN UPDATE renewals SET n = n + 1;"
+            " SELECT RAISE(ABORT, 'disk is full') WHERE (SELECT n FROM renewals) >= 2; END"
+        )
+    run = act("remove_from_group", {"users": ",".join(users), "group": GROUP, "dry_run": False})
+    assert not run.ok and one_line(run.message) and "disk is full" in run.message
+    removed = {row["user"] for row in run.data if row["outcome"] == "removed"}
+    assert len(removed) == 10  # the first call's ten, made before the renewal that failed
+    assert removed == set(users) - tenant.group_members(GROUP)
+    [error] = [row for row in run.data if row["outcome"] == "error"]
+    assert "10 of the 25 users" in error["detail"]
