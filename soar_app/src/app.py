@@ -6,7 +6,7 @@ these annotations at run time."""
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Optional, Union
 
@@ -74,6 +74,19 @@ app = App(
 
 def _fields(asset: Asset) -> dict:
     return {key: value for key, value in asset.dict().items() if value is not None}
+
+
+def _rows(
+    params: Params, rows: Sequence[ActionOutput], summary: ActionOutput, message: str, ok: bool = True
+) -> ActionResult:
+    """A list action's answer as one action result: its rows (none when there are none: the SDK would make
+    an empty list one empty row), its summary, and its message on one line. The actions still declare
+    list[...] of their rows: the SDK reads that for the manifest's data paths."""
+    result = ActionResult(ok, " ".join(message.split()), params.dict())
+    for row in rows:
+        result.add_data(row.dict())
+    result.set_summary(summary.dict())
+    return result
 
 
 def _failing(err: work.Failed) -> ActionFailure:
@@ -248,7 +261,7 @@ class RiskySummary(ActionOutput):
 
 
 @app.action(action_type="investigate", summary_type=RiskySummary)
-def list_risky_users(params: RiskyParams, soar: SOARClient, asset: Asset) -> list[RiskyUser]:
+def list_risky_users(params: RiskyParams, asset: Asset) -> list[RiskyUser]:
     """Users at a SAFE grade or worse, only watch-listed ones or one department's if asked; riskiest first."""
     if params.grade.strip().upper() not in GRADES:
         raise ActionFailure(f"grade {params.grade!r} is not one of {', '.join(GRADES)}")
@@ -266,11 +279,7 @@ def list_risky_users(params: RiskyParams, soar: SOARClient, asset: Asset) -> lis
         raise _failing(err) from err
     pages = max(1, -(-len(found) // params.page_size))
     chosen = found[(params.page - 1) * params.page_size : params.page * params.page_size]
-    soar.set_summary(RiskySummary(total_users=len(found), page=params.page, pages=pages))
-    soar.set_message(
-        f"{len(found)} users at grade {params.grade.upper()} or worse; page {params.page} of {pages}"
-    )
-    return [
+    rows = [
         RiskyUser(
             email=row["email"],
             name=str(row.get("name") or ""),
@@ -281,6 +290,9 @@ def list_risky_users(params: RiskyParams, soar: SOARClient, asset: Asset) -> lis
         )
         for row in chosen
     ]
+    summary = RiskySummary(total_users=len(found), page=params.page, pages=pages)
+    words = f"{len(found)} users at grade {params.grade.upper()} or worse; page {params.page} of {pages}"
+    return _rows(params, rows, summary, words)
 
 
 class PhishingParams(Params):
@@ -298,7 +310,7 @@ class PhishingSummary(ActionOutput):
 
 
 @app.action(action_type="investigate", summary_type=PhishingSummary)
-def get_phishing_results(params: PhishingParams, soar: SOARClient, asset: Asset) -> list[PhishingResult]:
+def get_phishing_results(params: PhishingParams, asset: Asset) -> list[PhishingResult]:
     """A user's results in the latest phishing campaigns, or every result of one campaign."""
     if not (params.user.strip() or params.campaign_id.strip()):
         raise ActionFailure("give a user, a campaign_id, or both")
@@ -310,9 +322,7 @@ def get_phishing_results(params: PhishingParams, soar: SOARClient, asset: Asset)
             if params.user.strip():
                 match = people.directory(client).resolve(params.user.strip())
                 if match.email is None:
-                    soar.set_summary(PhishingSummary(results=0))
-                    soar.set_message(_nobody(params.user, match.how))
-                    return []
+                    return _rows(params, [], PhishingSummary(results=0), _nobody(params.user, match.how))
                 email = match.email
             found = []
             for result in people.phishing_results(
@@ -323,12 +333,10 @@ def get_phishing_results(params: PhishingParams, soar: SOARClient, asset: Asset)
                     break
     except work.Failed as err:
         raise _failing(err) from err
-    soar.set_summary(PhishingSummary(results=len(found)))
-    soar.set_message(
-        f"{len(found)} phishing results"
-        + (" (the first ones only)" if len(found) >= people.MAX_RESULTS else "")
+    words = f"{len(found)} phishing results" + (
+        " (the first ones only)" if len(found) >= people.MAX_RESULTS else ""
     )
-    return found
+    return _rows(params, found, PhishingSummary(results=len(found)), words)
 
 
 class MemberOutcome(ActionOutput):
@@ -466,8 +474,7 @@ def _report(
     """The run as one action result: a row per outcome (each user's, and the run's errors and warnings,
     all with an `outcome`), and a failed status when a user was not acted on as asked or a step failed
     (a record or audit event not written), with the first problem in its one-line message; `nothing` says
-    why a run had no user to act on. (The actions declare list[MemberOutcome]: the SDK reads that for the
-    manifest's data paths; each returns this one result.)"""
+    why a run had no user to act on."""
     rows = [_member(o, run_id, group, values) for o in outcomes]
     users = [row for o, row in zip(outcomes, rows) if o.outcome not in NOTES]
     errors = [row for o, row in zip(outcomes, rows) if o.outcome == "error"]
@@ -486,14 +493,10 @@ def _report(
         message = f"run {run_id}: {counts}; {len(warnings)} warnings, the first: {warnings[0].detail}"
     else:
         message = f"run {run_id}: {counts}"
-    result = ActionResult(not (errors or failed), " ".join(message.split()), params.dict())
-    for row in rows:
-        result.add_data(row.dict())
     summary = GroupSummary(
         run_id=run_id, changed=changed, unchanged=unchanged, failed=len(failed), warnings=len(warnings)
     )
-    result.set_summary(summary.dict())
-    return result
+    return _rows(params, rows, summary, message, ok=not (errors or failed))
 
 
 def _member(outcome: actions.Outcome, run_id: str, group: str, values: list[str]) -> MemberOutcome:

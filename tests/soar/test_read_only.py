@@ -112,6 +112,17 @@ def test_risky_users_are_paged(act):
     assert len(first.data) == 2
     assert first.results[0].summary["pages"] >= 2
     assert not {r["email"] for r in first.data} & {r["email"] for r in second.data}
+    pages = first.results[0].summary["pages"]
+    beyond = act("list_risky_users", {"grade": "C", "page_size": 2, "page": pages + 1})
+    assert beyond.ok and beyond.data == [] and f"page {pages + 1} of {pages}" in beyond.message
+
+
+def test_answers_are_one_result_and_none_is_no_row(act):
+    run = act("list_risky_users", {"grade": "A", "page_size": 5})
+    assert len(run.results) == 1 and len(run.data) == 5
+    nobody = act("get_phishing_results", {"user": "nobody.here@simulated.example"})
+    assert nobody.ok and nobody.data == [] and nobody.results[0].summary == {"results": 0}
+    assert "is not a user of this Mimecast tenant" in nobody.message
 
 
 def test_risky_users_by_department(act, tenant):
