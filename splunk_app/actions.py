@@ -14,7 +14,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
-from splunk_app import containment, statedb
+from splunk_app import allowed_groups, containment, statedb
 from splunk_app.mimecast import (
     BadCredentials,
     Client,
@@ -322,13 +322,11 @@ class _Work:
 
 
 def check_allowed(allowed: tuple[str, ...], group: Group, account: str) -> None:
-    """The account's allow-list of groups (names in any case, or ids; empty allows any): a group outside
-    it is refused before anything changes."""
-    if allowed and not {group.name.lower(), group.id.lower()} & {name.strip().lower() for name in allowed}:
-        raise ActionError(
-            f"account {account!r} may change only the groups {', '.join(repr(a) for a in allowed)}, not "
-            f"{group.name!r}: acted on none. Choose an allowed group, or ask an administrator to allow it"
-        )
+    """The account's allow-list of groups (splunk_app.allowed_groups): a group outside it is refused before
+    anything changes."""
+    refused = allowed_groups.refusal(allowed, group.name, group.id, account)
+    if refused:
+        raise ActionError(refused)
 
 
 def _change(work: _Work, mode: str, targets: list[Target]) -> Iterator[Outcome]:
@@ -702,7 +700,7 @@ def _release(
         if removal.outcome in ("removed", "not_member"):
             since = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(record.added_at))
             left = "" if removal.outcome == "removed" else "; had already left the group"
-            held = f"contained since {since} by {record.search_name!r} (sid {record.sid}){left}"
+            held = f"contained since {since} by {record.search_name!r} ({origin.id_name} {record.sid}){left}"
             outcome = Outcome("", record.user, word, held, "", work.group.name)
             done.append(record.key)
         run = containment.Run(origin.action, origin.search_name, origin.sid, record.account, origin.owner)

@@ -41,13 +41,15 @@ SIGNED = (
 @dataclass(frozen=True)
 class Run:
     """What started a change: the alert action (or sweep), the search and sid that triggered it, the
-    account it acts with and the Splunk user who owns the run."""
+    account it acts with, the Splunk user who owns the run, and what the caller's users call a run's id
+    in messages (Splunk's sid; the SOAR app's run_id)."""
 
     action: str
     search_name: str
     sid: str
     account: str
     owner: str = ""
+    id_name: str = "sid"
 
 
 @dataclass(frozen=True)
