@@ -131,9 +131,7 @@ def parse_params(configuration: dict[str, Any], mode: str = "add") -> Params:
         raise ActionError("parameter account is empty: choose a Mimecast account in the alert action")
     if not group:
         raise ActionError("parameter group is empty: give the Mimecast group's name or id")
-    raw_max = str(configuration.get("max_users") or DEFAULT_MAX_USERS).strip()
-    if not raw_max.isdigit() or int(raw_max) < 1:
-        raise ActionError(f"parameter max_users={raw_max!r} is not a whole number of at least 1")
+    max_users = parse_max_users(configuration.get("max_users"), DEFAULT_MAX_USERS)
     raw_dry = str(configuration.get("dry_run") or "1").strip().lower()
     if raw_dry not in _TRUE + _FALSE:
         raise ActionError(f"parameter dry_run={raw_dry!r} is not 1 (report only) or 0 (act)")
@@ -144,7 +142,16 @@ def parse_params(configuration: dict[str, Any], mode: str = "add") -> Params:
         except ValueError as err:
             raise ActionError(f"parameter {err}; leave it empty to add without a time box") from err
     email_field = str(configuration.get("email_field") or "").strip()
-    return Params(account, group, email_field, int(raw_max), raw_dry in _TRUE, for_days)
+    return Params(account, group, email_field, max_users, raw_dry in _TRUE, for_days)
+
+
+def parse_max_users(raw: Any, default: int) -> int:
+    """The `max_users` parameter of an action or of the sweep: a whole number of at least 1 (empty: the
+    default). Splunk's alert forms check nothing, so this is where a wrong value is refused."""
+    text = str(raw or default).strip()
+    if not re.fullmatch(r"[0-9]{1,9}", text) or int(text) < 1:  # ASCII digits: isdigit() takes "１２"
+        raise ActionError(f"parameter max_users={text!r} is not a whole number of at least 1")
+    return int(text)
 
 
 def pick_targets(

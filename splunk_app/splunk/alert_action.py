@@ -95,12 +95,8 @@ def main(action: str, mode: str, argv: list[str], stdin: TextIO) -> int:
         context = _context(service, action, payload, aliases)
         if mode == "sweep":
             revert = str(configuration.get("revert_sid") or "").strip()
-            raw_max = str(configuration.get("max_users") or actions.DEFAULT_SWEEP_USERS).strip()
-            if not raw_max.isdigit() or int(raw_max) < 1:
-                raise actions.ActionError(
-                    f"parameter max_users={raw_max!r} is not a whole number of at least 1"
-                )
-            outcomes = actions.sweep(context, revert, int(raw_max))
+            most = actions.parse_max_users(configuration.get("max_users"), actions.DEFAULT_SWEEP_USERS)
+            outcomes = actions.sweep(context, revert, most)
             group = ""
         else:
             params = actions.parse_params(configuration, mode)

@@ -129,3 +129,15 @@ def test_an_add_for_days_says_so_when_the_sweep_is_not_scheduled(run_action, spl
     splunkd.set_conf("savedsearches", SWEEP_SEARCH["search_name"], {"disabled": "0"})
     scheduled = run_action(ADD, rows_for(BOB), for_days="3")
     assert not any("not scheduled" in line for line in scheduled.lines)
+
+
+def test_a_sweep_max_users_that_is_not_a_whole_number_is_refused_and_nobody_moves(run_action, tenant):
+    run_action(ADD, rows_for(ANN), for_days="1")
+    tenant.date_offset = 2 * DAY
+
+    refused = _sweep(run_action, max_users="１２")
+
+    assert refused.status == 2 and "outcome=failed" in refused.summary
+    (error,) = refused.level("ERROR")
+    assert "max_users='１２' is not a whole number of at least 1" in error
+    assert tenant.group_members(GROUP) == {ANN}
