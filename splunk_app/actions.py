@@ -105,7 +105,8 @@ class Context:
     account, the risk table's identity resolver (identity -> the table's email, None when not in it), the
     group cache, the containment records and the key that signs them, the lease per (account, group id),
     the account's allow-list of groups, whether the sweep is scheduled (None: unknown), the audit sink,
-    the run's origin and this host's clock (Mimecast's clock comes from the client)."""
+    the run's origin, this host's clock (Mimecast's clock comes from the client) and the records' ledger
+    (None: earlier versions of a record are not told from the latest)."""
 
     client_for: Callable[[str], Client]
     resolve: Callable[[str], str | None]
@@ -120,6 +121,7 @@ class Context:
     )
     groups_allowed: Callable[[str], tuple[str, ...]] = lambda account: ()
     sweep_scheduled: Callable[[], bool | None] = lambda: None
+    ledger: containment.Ledger | None = None
 
 
 def parse_params(configuration: dict[str, Any], mode: str = "add") -> Params:
@@ -345,7 +347,10 @@ def _change(work: _Work, mode: str, targets: list[Target]) -> Iterator[Outcome]:
         email = outcome.email or ""
         if store is not None and mode == "remove" and outcome.outcome in ("removed", "not_member"):
             try:
-                store.delete(containment.record_key(run.account, group.id, email))
+                found = store.get(containment.record_key(run.account, group.id, email))
+                record = containment.from_document(found) if found else None
+                if record is not None:
+                    _forget(work, store, [record])
             except Exception as err:
                 work.trail.record_failed(email, err)
         work.trail.audit(run, group, outcome, containment.event_id(run.sid, group.id, email))
@@ -393,15 +398,34 @@ def _contain(
     # attempt (or the sweep) reads as the add-on's own.
     try:
         work.keep()
-        store.save_many([containment.sign(containment.confirmed(record), key).document() for record in held])
+        confirmations = [containment.sign(containment.confirmed(record), key) for record in held]
+        store.save_many([record.document() for record in confirmations])
+        _advance(work.context, confirmations)
     except Exception as err:
         for record in held:
             work.trail.record_failed(record.user, err)
-    for record in refused:
-        try:
-            store.delete(record.key)
-        except Exception as err:
+    try:
+        _forget(work, store, refused)
+    except Exception as err:
+        for record in refused:
             work.trail.record_failed(record.user, err)
+
+
+def _advance(context: Context, records: list[containment.Record]) -> None:
+    """The ledger moved on to records just written: any earlier version of them is stale from now on."""
+    if context.ledger is not None:
+        context.ledger.advance(containment.marks_of(records))
+
+
+def _forget(work: _Work, store: containment.Store, records: list[containment.Record]) -> None:
+    """Drop records whose containment is over: the ledger says so first, so that a stop in between, or a
+    copy of one put back later, is read as released and moves nobody."""
+    if not records:
+        return
+    work.keep()
+    if work.context.ledger is not None:
+        work.context.ledger.advance(containment.marks_of(records, released=True))
+    store.delete_many([record.key for record in records])
 
 
 def _write_intents(
@@ -412,7 +436,11 @@ def _write_intents(
     work.keep()
     members = group_members(work.client, work.group.id)
     now, clock_note = mimecast_now(work.context, work.client)
-    found, notes = _existing(store, key, work.context.run.account, work.group.id, emails=emails, now=now)
+    ledger = work.context.ledger
+    marks = ledger.marks(work.context.run.account, work.group.id) if ledger is not None else {}
+    found, notes = _existing(
+        store, key, work.context.run.account, work.group.id, emails=emails, now=now, marks=marks
+    )
     # A containment whose user has left the group since (removed by hand) is over: a new one starts.
     existing = {
         email: record
@@ -427,9 +455,10 @@ def _write_intents(
                 group=work.group.name,
                 group_id=work.group.id,
                 run=work.context.run,
-                member_before=email in members,
+                member_before=_member_before(email, members, marks, work.context.run.account, work.group.id),
                 for_days=for_days,
                 now=now,
+                after=_generation(marks, work.context.run.account, work.group.id, email),
             ),
             key,
         )
@@ -437,9 +466,26 @@ def _write_intents(
     }
     work.keep()
     store.save_many([record.document() for record in intents.values()])
+    _advance(work.context, list(intents.values()))
     if clock_note:
         notes.append(Outcome("", None, "warning", clock_note))
     return existing, intents, notes
+
+
+def _generation(marks: dict[str, containment.Mark], account: str, group_id: str, email: str) -> int:
+    mark = marks.get(containment.record_key(account, group_id, email))
+    return mark.generation if mark else 0
+
+
+def _member_before(
+    email: str, members: set[str], marks: dict[str, containment.Mark], account: str, group_id: str
+) -> bool:
+    """Whether a user in the group now was there before the add-on: a containment the ledger says the
+    add-on still holds answers for itself (its record may have been replaced by an earlier copy)."""
+    mark = marks.get(containment.record_key(account, group_id, email))
+    if email in members and mark is not None and not mark.released:
+        return mark.already_member
+    return email in members
 
 
 def _as_contained(
@@ -503,11 +549,18 @@ def _span(seconds: float) -> str:
 
 
 def _existing(
-    store: containment.Store, key: bytes, account: str, group_id: str, *, emails: list[str], now: float
+    store: containment.Store,
+    key: bytes,
+    account: str,
+    group_id: str,
+    *,
+    emails: list[str],
+    now: float,
+    marks: dict[str, containment.Mark],
 ) -> tuple[dict[str, containment.Record], list[Outcome]]:
-    """The add-on's own records of these users in this group; a record failing its MAC check counts as
-    none (it is overwritten by this run's), and one whose times cannot be right is bounded, each with a
-    warning."""
+    """The add-on's own records of these users in this group; a record failing its MAC check, or older
+    than the ledger's latest, counts as none (it is overwritten by this run's), and one whose times
+    cannot be right is bounded, each with a warning."""
     found: dict[str, containment.Record] = {}
     notes: list[Outcome] = []
     wanted = set(emails)
@@ -517,6 +570,10 @@ def _existing(
             continue
         if not containment.genuine(record, key):
             notes.append(Outcome("", record.user, "warning", _forged(record)))
+            continue
+        old = containment.stale(record, marks.get(record.key))
+        if old:
+            notes.append(Outcome("", record.user, "warning", _stale_words(record, old)))
             continue
         reason = containment.out_of_bounds(record, now)
         if reason:
@@ -530,6 +587,13 @@ def _forged(record: containment.Record) -> str:
     return (
         f"the containment record {record.key!r} fails its MAC check (the add-on did not write it as it is): "
         "left alone"
+    )
+
+
+def _stale_words(record: containment.Record, reason: str) -> str:
+    return (
+        f"the containment record {record.key!r} was written by the add-on but is not its latest: {reason}; "
+        "put back from an earlier copy, or left by a stopped run: nobody is moved by it"
     )
 
 
@@ -658,9 +722,19 @@ def _reread(
     right is bounded (and saved so) with a warning."""
     wanted = {record.key for record in records}
     fixes: list[containment.Record] = []
+    over: list[containment.Record] = []
+    ledger = work.context.ledger
+    marks = ledger.marks(records[0].account, work.group.id) if ledger is not None else {}
     for document in store.find({"account": records[0].account, "group_id": work.group.id}):
         record = containment.from_document(document)
         if record is None or record.key not in wanted or not containment.genuine(record, key):
+            continue
+        mark = marks.get(record.key)
+        old = containment.stale(record, mark)
+        if old:
+            yield Outcome("", record.user, "warning", _stale_words(record, old), group=work.group.name)
+            if mark is not None and mark.released:
+                over.append(record)  # released already: the record only goes, nobody is moved
             continue
         reason = containment.out_of_bounds(record, now)
         if reason:
@@ -668,12 +742,15 @@ def _reread(
             fixes.append(record)
             yield Outcome("", record.user, "warning", _bounded_words(record, reason), group=work.group.name)
         yield record
-    if fixes:
-        try:
+    try:
+        if fixes:
             store.save_many([record.document() for record in fixes])
-        except Exception as err:
-            for record in fixes:
-                work.trail.record_failed(record.user, err)
+            _advance(work.context, fixes)
+        if over:
+            store.delete_many([record.key for record in over])
+    except Exception as err:
+        for record in fixes + over:
+            work.trail.record_failed(record.user, err)
 
 
 def _release(
@@ -691,7 +768,7 @@ def _release(
             yield item
         elif (item.latest_sid == revert_sid) if revert_sid else item.expires_at <= now:
             current[item.user] = item
-    done = [held.key for held in current.values() if held.already_member]
+    done = [held for held in current.values() if held.already_member]
     if not revert_sid:
         for before in current.values():
             if before.already_member:
@@ -711,17 +788,17 @@ def _release(
             left = "" if removal.outcome == "removed" else "; had already left the group"
             held = f"contained since {since} by {record.search_name!r} (sid {record.sid}){left}"
             outcome = Outcome("", record.user, word, held, "", work.group.name)
-            done.append(record.key)
+            done.append(record)
         run = containment.Run(origin.action, origin.search_name, origin.sid, record.account, origin.owner)
         ident = containment.event_id(record.account, record.group_id, record.user, record.added_at)
         work.trail.audit(run, work.group, outcome, ident, attempted=word)
         yield outcome
     # Records go after their audit events: a stop between the two repeats both, with the same event ids.
     try:
-        store.delete_many(done)
+        _forget(work, store, done)
     except Exception as err:
         for gone in done:
-            work.trail.record_failed(gone.rpartition("|")[2], err)
+            work.trail.record_failed(gone.user, err)
 
 
 class _Trail:

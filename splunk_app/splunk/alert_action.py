@@ -34,7 +34,7 @@ from splunk_app.risk.table import RiskTable, table_from_rows
 from splunk_app.splunk import containment_key, kvstore, logs, settings
 from splunk_app.splunk.admin_tables import load_aliases
 from splunk_app.splunk.audit import AuditSpool
-from splunk_app.splunk.containment_store import KVContainmentStore
+from splunk_app.splunk.containment_store import KVContainmentStore, KVLedger
 from splunk_app.splunk.lease import Leases
 from splunk_app.splunk.service import SplunkdError, connect, get_json
 
@@ -151,6 +151,7 @@ def _context(service: Any, action: str, payload: dict[str, Any], aliases: Aliase
         lease=Leases(service).hold,
         groups_allowed=lambda account: settings.load_account(service, account).groups_allowed,
         sweep_scheduled=lambda: _sweep_scheduled(service),
+        ledger=KVLedger(service),
     )
 
 
