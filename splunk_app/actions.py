@@ -347,10 +347,11 @@ def _change(work: _Work, mode: str, targets: list[Target]) -> Iterator[Outcome]:
         email = outcome.email or ""
         if store is not None and mode == "remove" and outcome.outcome in ("removed", "not_member"):
             try:
-                found = store.get(containment.record_key(run.account, group.id, email))
-                record = containment.from_document(found) if found else None
-                if record is not None:
-                    _forget(work, store, [record])
+                held = _own_record(store, work.context.record_key, run.account, group.id, email)
+                if held is not None:
+                    _forget(work, store, [held])
+                else:  # none, or not the add-on's: the ledger learns nothing from it
+                    store.delete(containment.record_key(run.account, group.id, email))
             except Exception as err:
                 work.trail.record_failed(email, err)
         work.trail.audit(run, group, outcome, containment.event_id(run.sid, group.id, email))
@@ -409,6 +410,15 @@ def _contain(
     except Exception as err:
         for record in refused:
             work.trail.record_failed(record.user, err)
+
+
+def _own_record(
+    store: containment.Store, key: Callable[[], bytes], account: str, group_id: str, email: str
+) -> containment.Record | None:
+    """The record of this user in this group, when the add-on wrote it as it is."""
+    found = store.get(containment.record_key(account, group_id, email))
+    record = containment.from_document(found) if found else None
+    return record if record is not None and containment.genuine(record, key()) else None
 
 
 def _advance(context: Context, records: list[containment.Record]) -> None:

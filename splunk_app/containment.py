@@ -149,7 +149,9 @@ _NUMBERS = frozenset({"added_at", "stamped_at", "expires_at", "for_days"})
 
 def _signed_text(record: Record) -> bytes:
     values = asdict(record)
-    names = (*SIGNED, "generation") if record.generation else SIGNED  # older records keep their MAC
+    # Records written before generations keep their MAC; later ones also sign the group's name, which the
+    # sweep checks against the account's allow-list and names in its log lines and audit events.
+    names = (*SIGNED, "generation", "group") if record.generation else SIGNED
     shown = [_number(values[name]) if name in _NUMBERS else values[name] for name in names]
     return json.dumps(shown, separators=(",", ":"), ensure_ascii=True).encode()
 

@@ -72,6 +72,7 @@ def test_the_mac_covers_whom_where_when_and_how():
         {"latest_sid": "sid-9"},
         {"state": HELD},
         {"generation": 7},
+        {"group": "Allowed Group"},
     ):
         assert not containment.genuine(dataclasses.replace(signed, **change), KEY), change
 

@@ -61,3 +61,22 @@ def test_an_extended_containment_put_back_at_its_first_version_is_not_cut_short(
     tenant.date_offset = 12 * DAY
     assert _sweep(run_action).outcomes() == [(BOB, "expired")]
     assert tenant.group_members(GROUP) == set()
+
+
+def test_a_forged_record_cannot_push_the_ledger_out_of_reach(run_action, splunkd, tenant):
+    """A forged document at a user's key with the highest generation: a Remove of that user deletes it,
+    but the ledger takes generations only from the add-on's own records, so the next containment of that
+    user still ends."""
+    run_action(ADD, rows_for(BOB), for_days="1")
+    (genuine,) = splunkd.collection(CONTAINMENT)
+    forged = {**genuine, "_key": genuine["_key"].replace(BOB, ANN), "user": ANN, "generation": 2**53 - 2}
+    splunkd.create_collection(CONTAINMENT, [forged])
+    tenant.add_members(GROUP, [ANN])
+    assert run_action("mimecast_remove_from_group", rows_for(ANN)).outcomes() == [(ANN, "removed")]
+
+    assert run_action(ADD, rows_for(ANN), for_days="1").status == 0
+    tenant.date_offset = 2 * DAY
+    swept = _sweep(run_action)
+
+    assert sorted(swept.outcomes()) == [(ANN, "expired"), (BOB, "expired")]
+    assert tenant.group_members(GROUP) == set()
