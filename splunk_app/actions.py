@@ -387,6 +387,10 @@ def _contain(
         if record is None:
             yield answer
             continue
+        if answer.outcome == "added" and record.already_member:
+            # Mimecast has just added them, so they were not in the group (they left it after
+            # get-group-members answered, or that answer was wrong): this containment is the add-on's.
+            record = containment.sign(replace(record, already_member=False), work.context.record_key())
         outcome = _as_contained(answer, record, existing.get(record.user))
         if outcome.outcome in ("added", "already_member"):
             held.append(record)
