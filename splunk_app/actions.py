@@ -405,7 +405,7 @@ def _contain(
         work.keep()
         confirmations = [containment.sign(containment.confirmed(record), key) for record in held]
         store.save_many([record.document() for record in confirmations])
-        _advance(work.context, confirmations)
+        _advance(work, confirmations)
     except Exception as err:
         for record in held:
             work.trail.record_failed(record.user, err)
@@ -425,21 +425,29 @@ def _own_record(
     return record if record is not None and containment.genuine(record, key()) else None
 
 
-def _advance(context: Context, records: list[containment.Record]) -> None:
-    """The ledger moved on to records just written: any earlier version of them is stale from now on."""
-    if context.ledger is not None:
-        context.ledger.advance(containment.marks_of(records))
+def _advance(work: _Work, records: list[containment.Record], *, released: bool = False) -> bool:
+    """The ledger moved on to records just written (or about to go): any earlier version of them is stale
+    from now on. False, and an error for the run's end, when the ledger could not be written."""
+    ledger = work.context.ledger
+    if ledger is None or not records:
+        return True
+    try:
+        ledger.advance(containment.marks_of(records, released=released))
+    except Exception as err:
+        work.trail.ledger_failed([record.user for record in records], err, _where(ledger))
+        return False
+    return True
 
 
 def _forget(work: _Work, store: containment.Store, records: list[containment.Record]) -> None:
     """Drop records whose containment is over: the ledger says so first, so that a stop in between, or a
-    copy of one put back later, is read as released and moves nobody."""
+    copy of one put back later, is read as released and moves nobody. Kept when the ledger cannot say so
+    (the next sweep finds the user out of the group and tries again)."""
     if not records:
         return
     work.keep()
-    if work.context.ledger is not None:
-        work.context.ledger.advance(containment.marks_of(records, released=True))
-    store.delete_many([record.key for record in records])
+    if _advance(work, records, released=True):
+        store.delete_many([record.key for record in records])
 
 
 def _write_intents(
@@ -480,7 +488,7 @@ def _write_intents(
     }
     work.keep()
     store.save_many([record.document() for record in intents.values()])
-    _advance(work.context, list(intents.values()))
+    _advance(work, list(intents.values()))
     if clock_note:
         notes.append(Outcome("", None, "warning", clock_note))
     return existing, intents, notes
@@ -759,7 +767,7 @@ def _reread(
     try:
         if fixes:
             store.save_many([record.document() for record in fixes])
-            _advance(work.context, fixes)
+            _advance(work, fixes)
         if over:
             store.delete_many([record.key for record in over])
     except Exception as err:
@@ -826,10 +834,16 @@ class _Trail:
         self.audit_error = ""
         self.unrecorded: list[str] = []
         self.record_error = ""
+        self.unledgered: list[str] = []
+        self.ledger_error = ""
 
     def record_failed(self, email: str, err: Exception) -> None:
         self.unrecorded.append(email)
         self.record_error = self.record_error or str(err)
+
+    def ledger_failed(self, emails: list[str], err: Exception, where: str) -> None:
+        self.unledgered.extend(emails)
+        self.ledger_error = self.ledger_error or f"{where}: {err}"
 
     def audit(
         self,
@@ -883,6 +897,13 @@ class _Trail:
                 f"the changes in Mimecast stand, but the containment records of {_users(self.unrecorded)} "
                 f"could not be written to {store} ({self.record_error}); a pending record, where one was "
                 "written, still ends the containment"
+            )
+        if self.unledgered:
+            yield _error(
+                f"the containment records of {_users(self.unledgered)} are written, but the records' ledger "
+                f"could not be ({self.ledger_error}): until a later run writes it, an earlier copy of these "
+                "records put back is not told from the latest, and a released record stays for the next "
+                "sweep to drop"
             )
         if self.unaudited:
             yield _error(
