@@ -662,8 +662,16 @@ def sweep(context: Context, revert_sid: str = "", max_users: int = DEFAULT_SWEEP
             "",
             None,
             "warning",
-            f"{len(chosen)} containments are due, more than max_users={max_users}: this sweep releases "
-            f"the {max_users} due first, the next sweep the rest",
+            (
+                f"run {revert_sid} holds {len(chosen)} containments, more than max_users={max_users}: this "
+                f"revert releases {max_users} of them; revert the run again (or with a higher max_users) "
+                "for the rest, which no scheduled sweep reverts"
+            )
+            if revert_sid
+            else (
+                f"{len(chosen)} containments are due, more than max_users={max_users}: this sweep releases "
+                f"the {max_users} due first, the next sweep the rest"
+            ),
         )
     kept = {record.key for record in chosen[:max_users]}
     trail = _Trail(context)

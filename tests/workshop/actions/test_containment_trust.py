@@ -141,3 +141,20 @@ def test_a_sweep_max_users_that_is_not_a_whole_number_is_refused_and_nobody_move
     (error,) = refused.level("ERROR")
     assert "max_users='１２' is not a whole number of at least 1" in error
     assert tenant.group_members(GROUP) == {ANN}
+
+
+def test_a_revert_past_max_users_says_to_revert_again_and_reverting_again_ends_it(
+    run_action, splunkd, tenant
+):
+    run_action(ADD, rows_for(ANN, BOB, CY), for_days="7")
+    sid = splunkd.collection(CONTAINMENT)[0]["sid"]
+
+    first = _sweep(run_action, revert_sid=sid, max_users="2")
+
+    assert [outcome for _, outcome in first.outcomes()] == ["reverted", "reverted"]
+    (warning,) = [line for line in first.level("WARNING") if "max_users=2" in line]
+    assert "revert the run again" in warning and "next sweep" not in warning
+    assert _sweep(run_action).outcomes() == []  # the scheduled sweep reverts nothing
+    second = _sweep(run_action, revert_sid=sid, max_users="2")
+    assert [outcome for _, outcome in second.outcomes()] == ["reverted"]
+    assert tenant.group_members(GROUP) == set()
