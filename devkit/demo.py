@@ -44,6 +44,7 @@ CONTAIN_DAYS = 2
 CLOCK_MOVE_DAYS = 3
 CONTAINMENT = "mimecast_containment"
 LEASES = "mimecast_containment_lease"
+LEDGER = "mimecast_containment_ledger"
 SWEEP_SEARCH = "Mimecast Awareness - Containment sweep"
 GRADE_DROP = "Mimecast Awareness - ES risk: SAFE grade dropped"
 SHOWN_DROPS = 3
@@ -268,6 +269,7 @@ def configure(splunkd: Any, tenant: Any) -> None:
     splunkd.create_collection(risk.COLLECTION)
     splunkd.create_collection(CONTAINMENT)
     splunkd.create_collection(LEASES)
+    splunkd.create_collection(LEDGER)
 
 
 def run_input(spec: DemoInput, splunkd: Any, checkpoint_dir: Path) -> Any:

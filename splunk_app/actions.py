@@ -14,7 +14,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
-from splunk_app import containment, statedb
+from splunk_app import allowed_groups, containment, statedb
 from splunk_app.mimecast import (
     BadCredentials,
     Client,
@@ -105,7 +105,8 @@ class Context:
     account, the risk table's identity resolver (identity -> the table's email, None when not in it), the
     group cache, the containment records and the key that signs them, the lease per (account, group id),
     the account's allow-list of groups, whether the sweep is scheduled (None: unknown), the audit sink,
-    the run's origin and this host's clock (Mimecast's clock comes from the client)."""
+    the run's origin, this host's clock (Mimecast's clock comes from the client) and the records' ledger
+    (None: earlier versions of a record are not told from the latest)."""
 
     client_for: Callable[[str], Client]
     resolve: Callable[[str], str | None]
@@ -120,6 +121,7 @@ class Context:
     )
     groups_allowed: Callable[[str], tuple[str, ...]] = lambda account: ()
     sweep_scheduled: Callable[[], bool | None] = lambda: None
+    ledger: containment.Ledger | None = None
 
 
 def parse_params(configuration: dict[str, Any], mode: str = "add") -> Params:
@@ -131,9 +133,7 @@ def parse_params(configuration: dict[str, Any], mode: str = "add") -> Params:
         raise ActionError("parameter account is empty: choose a Mimecast account in the alert action")
     if not group:
         raise ActionError("parameter group is empty: give the Mimecast group's name or id")
-    raw_max = str(configuration.get("max_users") or DEFAULT_MAX_USERS).strip()
-    if not raw_max.isdigit() or int(raw_max) < 1:
-        raise ActionError(f"parameter max_users={raw_max!r} is not a whole number of at least 1")
+    max_users = parse_max_users(configuration.get("max_users"), DEFAULT_MAX_USERS)
     raw_dry = str(configuration.get("dry_run") or "1").strip().lower()
     if raw_dry not in _TRUE + _FALSE:
         raise ActionError(f"parameter dry_run={raw_dry!r} is not 1 (report only) or 0 (act)")
@@ -144,7 +144,16 @@ def parse_params(configuration: dict[str, Any], mode: str = "add") -> Params:
         except ValueError as err:
             raise ActionError(f"parameter {err}; leave it empty to add without a time box") from err
     email_field = str(configuration.get("email_field") or "").strip()
-    return Params(account, group, email_field, int(raw_max), raw_dry in _TRUE, for_days)
+    return Params(account, group, email_field, max_users, raw_dry in _TRUE, for_days)
+
+
+def parse_max_users(raw: Any, default: int) -> int:
+    """The `max_users` parameter of an action or of the sweep: a whole number of at least 1 (empty: the
+    default). Splunk's alert forms check nothing, so this is where a wrong value is refused."""
+    text = str(raw or default).strip()
+    if not re.fullmatch(r"[0-9]{1,9}", text) or int(text) < 1:  # ASCII digits: isdigit() takes "１２"
+        raise ActionError(f"parameter max_users={text!r} is not a whole number of at least 1")
+    return int(text)
 
 
 def pick_targets(
@@ -322,13 +331,11 @@ class _Work:
 
 
 def check_allowed(allowed: tuple[str, ...], group: Group, account: str) -> None:
-    """The account's allow-list of groups (names in any case, or ids; empty allows any): a group outside
-    it is refused before anything changes."""
-    if allowed and not {group.name.lower(), group.id.lower()} & {name.strip().lower() for name in allowed}:
-        raise ActionError(
-            f"account {account!r} may change only the groups {', '.join(repr(a) for a in allowed)}, not "
-            f"{group.name!r}: acted on none. Choose an allowed group, or ask an administrator to allow it"
-        )
+    """The account's allow-list of groups (splunk_app.allowed_groups): a group outside it is refused before
+    anything changes."""
+    refused = allowed_groups.refusal(allowed, group.name, group.id, account)
+    if refused:
+        raise ActionError(refused)
 
 
 def _change(work: _Work, mode: str, targets: list[Target]) -> Iterator[Outcome]:
@@ -338,7 +345,11 @@ def _change(work: _Work, mode: str, targets: list[Target]) -> Iterator[Outcome]:
         email = outcome.email or ""
         if store is not None and mode == "remove" and outcome.outcome in ("removed", "not_member"):
             try:
-                store.delete(containment.record_key(run.account, group.id, email))
+                held = _own_record(store, work.context.record_key, run.account, group.id, email)
+                if held is not None:
+                    _forget(work, store, [held])
+                else:  # none, or not the add-on's: the ledger learns nothing from it
+                    store.delete(containment.record_key(run.account, group.id, email))
             except Exception as err:
                 work.trail.record_failed(email, err)
         work.trail.audit(run, group, outcome, containment.event_id(run.sid, group.id, email))
@@ -374,6 +385,10 @@ def _contain(
         if record is None:
             yield answer
             continue
+        if answer.outcome == "added" and record.already_member:
+            # Mimecast has just added them, so they were not in the group (they left it after
+            # get-group-members answered, or that answer was wrong): this containment is the add-on's.
+            record = containment.sign(replace(record, already_member=False), work.context.record_key())
         outcome = _as_contained(answer, record, existing.get(record.user))
         if outcome.outcome in ("added", "already_member"):
             held.append(record)
@@ -386,15 +401,51 @@ def _contain(
     # attempt (or the sweep) reads as the add-on's own.
     try:
         work.keep()
-        store.save_many([containment.sign(containment.confirmed(record), key).document() for record in held])
+        confirmations = [containment.sign(containment.confirmed(record), key) for record in held]
+        store.save_many([record.document() for record in confirmations])
+        _advance(work, confirmations)
     except Exception as err:
         for record in held:
             work.trail.record_failed(record.user, err)
-    for record in refused:
-        try:
-            store.delete(record.key)
-        except Exception as err:
+    try:
+        _forget(work, store, refused)
+    except Exception as err:
+        for record in refused:
             work.trail.record_failed(record.user, err)
+
+
+def _own_record(
+    store: containment.Store, key: Callable[[], bytes], account: str, group_id: str, email: str
+) -> containment.Record | None:
+    """The record of this user in this group, when the add-on wrote it as it is."""
+    found = store.get(containment.record_key(account, group_id, email))
+    record = containment.from_document(found) if found else None
+    return record if record is not None and containment.genuine(record, key()) else None
+
+
+def _advance(work: _Work, records: list[containment.Record], *, released: bool = False) -> bool:
+    """The ledger moved on to records just written (or about to go): any earlier version of them is stale
+    from now on. False, and an error for the run's end, when the ledger could not be written."""
+    ledger = work.context.ledger
+    if ledger is None or not records:
+        return True
+    try:
+        ledger.advance(containment.marks_of(records, released=released))
+    except Exception as err:
+        work.trail.ledger_failed([record.user for record in records], err, _where(ledger))
+        return False
+    return True
+
+
+def _forget(work: _Work, store: containment.Store, records: list[containment.Record]) -> None:
+    """Drop records whose containment is over: the ledger says so first, so that a stop in between, or a
+    copy of one put back later, is read as released and moves nobody. Kept when the ledger cannot say so
+    (the next sweep finds the user out of the group and tries again)."""
+    if not records:
+        return
+    work.keep()
+    if _advance(work, records, released=True):
+        store.delete_many([record.key for record in records])
 
 
 def _write_intents(
@@ -405,7 +456,11 @@ def _write_intents(
     work.keep()
     members = group_members(work.client, work.group.id)
     now, clock_note = mimecast_now(work.context, work.client)
-    found, notes = _existing(store, key, work.context.run.account, work.group.id, emails=emails, now=now)
+    ledger = work.context.ledger
+    marks = ledger.marks(work.context.run.account, work.group.id) if ledger is not None else {}
+    found, notes = _existing(
+        store, key, work.context.run.account, work.group.id, emails=emails, now=now, marks=marks
+    )
     # A containment whose user has left the group since (removed by hand) is over: a new one starts.
     existing = {
         email: record
@@ -420,9 +475,10 @@ def _write_intents(
                 group=work.group.name,
                 group_id=work.group.id,
                 run=work.context.run,
-                member_before=email in members,
+                member_before=_member_before(email, members, marks, work.context.run.account, work.group.id),
                 for_days=for_days,
                 now=now,
+                after=_generation(marks, work.context.run.account, work.group.id, email),
             ),
             key,
         )
@@ -430,9 +486,26 @@ def _write_intents(
     }
     work.keep()
     store.save_many([record.document() for record in intents.values()])
+    _advance(work, list(intents.values()))
     if clock_note:
         notes.append(Outcome("", None, "warning", clock_note))
     return existing, intents, notes
+
+
+def _generation(marks: dict[str, containment.Mark], account: str, group_id: str, email: str) -> int:
+    mark = marks.get(containment.record_key(account, group_id, email))
+    return mark.generation if mark else 0
+
+
+def _member_before(
+    email: str, members: set[str], marks: dict[str, containment.Mark], account: str, group_id: str
+) -> bool:
+    """Whether a user in the group now was there before the add-on: a containment the ledger says the
+    add-on still holds answers for itself (its record may have been replaced by an earlier copy)."""
+    mark = marks.get(containment.record_key(account, group_id, email))
+    if email in members and mark is not None and not mark.released:
+        return mark.already_member
+    return email in members
 
 
 def _as_contained(
@@ -496,11 +569,18 @@ def _span(seconds: float) -> str:
 
 
 def _existing(
-    store: containment.Store, key: bytes, account: str, group_id: str, *, emails: list[str], now: float
+    store: containment.Store,
+    key: bytes,
+    account: str,
+    group_id: str,
+    *,
+    emails: list[str],
+    now: float,
+    marks: dict[str, containment.Mark],
 ) -> tuple[dict[str, containment.Record], list[Outcome]]:
-    """The add-on's own records of these users in this group; a record failing its MAC check counts as
-    none (it is overwritten by this run's), and one whose times cannot be right is bounded, each with a
-    warning."""
+    """The add-on's own records of these users in this group; a record failing its MAC check, or older
+    than the ledger's latest, counts as none (it is overwritten by this run's), and one whose times
+    cannot be right is bounded, each with a warning."""
     found: dict[str, containment.Record] = {}
     notes: list[Outcome] = []
     wanted = set(emails)
@@ -510,6 +590,10 @@ def _existing(
             continue
         if not containment.genuine(record, key):
             notes.append(Outcome("", record.user, "warning", _forged(record)))
+            continue
+        old = containment.stale(record, marks.get(record.key))
+        if old:
+            notes.append(Outcome("", record.user, "warning", _stale_words(record, old)))
             continue
         reason = containment.out_of_bounds(record, now)
         if reason:
@@ -523,6 +607,13 @@ def _forged(record: containment.Record) -> str:
     return (
         f"the containment record {record.key!r} fails its MAC check (the add-on did not write it as it is): "
         "left alone"
+    )
+
+
+def _stale_words(record: containment.Record, reason: str) -> str:
+    return (
+        f"the containment record {record.key!r} was written by the add-on but is not its latest: {reason}; "
+        "put back from an earlier copy, or left by a stopped run: nobody is moved by it"
     )
 
 
@@ -569,8 +660,16 @@ def sweep(context: Context, revert_sid: str = "", max_users: int = DEFAULT_SWEEP
             "",
             None,
             "warning",
-            f"{len(chosen)} containments are due, more than max_users={max_users}: this sweep releases "
-            f"the {max_users} due first, the next sweep the rest",
+            (
+                f"run {revert_sid} holds {len(chosen)} containments, more than max_users={max_users}: this "
+                f"revert releases {max_users} of them; revert the run again (or with a higher max_users) "
+                "for the rest, which no scheduled sweep reverts"
+            )
+            if revert_sid
+            else (
+                f"{len(chosen)} containments are due, more than max_users={max_users}: this sweep releases "
+                f"the {max_users} due first, the next sweep the rest"
+            ),
         )
     kept = {record.key for record in chosen[:max_users]}
     trail = _Trail(context)
@@ -651,9 +750,19 @@ def _reread(
     right is bounded (and saved so) with a warning."""
     wanted = {record.key for record in records}
     fixes: list[containment.Record] = []
+    over: list[containment.Record] = []
+    ledger = work.context.ledger
+    marks = ledger.marks(records[0].account, work.group.id) if ledger is not None else {}
     for document in store.find({"account": records[0].account, "group_id": work.group.id}):
         record = containment.from_document(document)
         if record is None or record.key not in wanted or not containment.genuine(record, key):
+            continue
+        mark = marks.get(record.key)
+        old = containment.stale(record, mark)
+        if old:
+            yield Outcome("", record.user, "warning", _stale_words(record, old), group=work.group.name)
+            if mark is not None and mark.released:
+                over.append(record)  # released already: the record only goes, nobody is moved
             continue
         reason = containment.out_of_bounds(record, now)
         if reason:
@@ -661,12 +770,15 @@ def _reread(
             fixes.append(record)
             yield Outcome("", record.user, "warning", _bounded_words(record, reason), group=work.group.name)
         yield record
-    if fixes:
-        try:
+    try:
+        if fixes:
             store.save_many([record.document() for record in fixes])
-        except Exception as err:
-            for record in fixes:
-                work.trail.record_failed(record.user, err)
+            _advance(work, fixes)
+        if over:
+            store.delete_many([record.key for record in over])
+    except Exception as err:
+        for record in fixes + over:
+            work.trail.record_failed(record.user, err)
 
 
 def _release(
@@ -684,7 +796,7 @@ def _release(
             yield item
         elif (item.latest_sid == revert_sid) if revert_sid else item.expires_at <= now:
             current[item.user] = item
-    done = [held.key for held in current.values() if held.already_member]
+    done = [held for held in current.values() if held.already_member]
     if not revert_sid:
         for before in current.values():
             if before.already_member:
@@ -702,19 +814,19 @@ def _release(
         if removal.outcome in ("removed", "not_member"):
             since = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(record.added_at))
             left = "" if removal.outcome == "removed" else "; had already left the group"
-            held = f"contained since {since} by {record.search_name!r} (sid {record.sid}){left}"
+            held = f"contained since {since} by {record.search_name!r} ({origin.id_name} {record.sid}){left}"
             outcome = Outcome("", record.user, word, held, "", work.group.name)
-            done.append(record.key)
+            done.append(record)
         run = containment.Run(origin.action, origin.search_name, origin.sid, record.account, origin.owner)
         ident = containment.event_id(record.account, record.group_id, record.user, record.added_at)
         work.trail.audit(run, work.group, outcome, ident, attempted=word)
         yield outcome
     # Records go after their audit events: a stop between the two repeats both, with the same event ids.
     try:
-        store.delete_many(done)
+        _forget(work, store, done)
     except Exception as err:
         for gone in done:
-            work.trail.record_failed(gone.rpartition("|")[2], err)
+            work.trail.record_failed(gone.user, err)
 
 
 class _Trail:
@@ -728,10 +840,16 @@ class _Trail:
         self.audit_error = ""
         self.unrecorded: list[str] = []
         self.record_error = ""
+        self.unledgered: list[str] = []
+        self.ledger_error = ""
 
     def record_failed(self, email: str, err: Exception) -> None:
         self.unrecorded.append(email)
         self.record_error = self.record_error or str(err)
+
+    def ledger_failed(self, emails: list[str], err: Exception, where: str) -> None:
+        self.unledgered.extend(emails)
+        self.ledger_error = self.ledger_error or f"{where}: {err}"
 
     def audit(
         self,
@@ -785,6 +903,13 @@ class _Trail:
                 f"the changes in Mimecast stand, but the containment records of {_users(self.unrecorded)} "
                 f"could not be written to {store} ({self.record_error}); a pending record, where one was "
                 "written, still ends the containment"
+            )
+        if self.unledgered:
+            yield _error(
+                f"the containment records of {_users(self.unledgered)} are written, but the records' ledger "
+                f"could not be ({self.ledger_error}): until a later run writes it, an earlier copy of these "
+                "records put back is not told from the latest, and a released record stays for the next "
+                "sweep to drop"
             )
         if self.unaudited:
             yield _error(

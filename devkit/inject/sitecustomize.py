@@ -1,9 +1,10 @@
 """Faults a test injects into a bin/ script it starts, by putting this folder on the script's PYTHONPATH
 (Python imports `sitecustomize` at start-up). Never packaged; the product has no hook of its own.
 
-- DEVKIT_KILL_AT="<n>:<step>": the process kills itself with SIGKILL at its n-th HTTP request (to splunkd
-  or to Mimecast, counted from 1), at one of STEPS: "before" the request is sent, or "after" its answer
-  arrived (the server has applied it; the script never learns).
+- DEVKIT_KILL_AT="<n>:<step>[:<path>]": the process kills itself with SIGKILL at its n-th HTTP request (to
+  splunkd or to Mimecast, counted from 1; with a path, the n-th request whose path contains it, such as
+  /add-group-member), at one of STEPS: "before" the request is sent, or "after" its answer arrived (the
+  server has applied it; the script never learns).
 - DEVKIT_CLOCK_SHIFT="<seconds>": this host's clock (time.time) runs that far ahead (negative: behind).
 """
 
@@ -24,7 +25,8 @@ if _shift:
     time.time = lambda: _real_time() + _shift
 
 if _kill:
-    _number, _, _step = _kill.partition(":")
+    _number, _, _rest = _kill.partition(":")
+    _step, _, _path = _rest.partition(":")
     if _step not in STEPS:
         raise SystemExit(f"DEVKIT_KILL_AT step {_step!r} is not one of {STEPS}")
     _at = int(_number)
@@ -32,12 +34,15 @@ if _kill:
     _send = http.client.HTTPConnection.putrequest
     _answer = http.client.HTTPConnection.getresponse
 
-    def _putrequest(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def _putrequest(self, method, url, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if _path not in url:
+            self._devkit_number = 0
+            return _send(self, method, url, *args, **kwargs)
         _count[0] += 1
         self._devkit_number = _count[0]
         if _step == "before" and _count[0] == _at:
             os.kill(os.getpid(), signal.SIGKILL)
-        return _send(self, *args, **kwargs)
+        return _send(self, method, url, *args, **kwargs)
 
     def _getresponse(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         response = _answer(self, *args, **kwargs)

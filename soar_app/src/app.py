@@ -56,6 +56,10 @@ class Asset(BaseAsset):
     max_users: int = AssetField(
         description="Most users one group action may act on", required=False, default=25
     )
+    groups_allowed: str = AssetField(
+        description="Groups the actions may change: names or ids, comma-separated (empty: any group)",
+        required=False,
+    )
 
 
 app = App(
@@ -95,11 +99,13 @@ def _failing(err: work.Failed) -> ActionFailure:
 
 @app.test_connectivity()
 def test_connectivity(asset: Asset) -> None:
-    """Tries the account with real calls and says what works and what the account may do."""
+    """Tries the account with real calls and says what works and what the account may do (an allow-list
+    of groups that cannot be read fails it first)."""
     fields = _fields(asset)
     try:
         ca = company_ca(fields)
-    except ValueError as err:
+        work.groups_allowed(fields)
+    except (ValueError, work.Failed) as err:
         raise ActionFailure(str(err)) from err
     result = check_account(fields, proxy_from_environment(str(fields.get("base_url", ""))), ca, work.ASSET)
     if not result.ok:
@@ -391,7 +397,9 @@ class AddParams(GroupParams):
 
 def _context(fields: dict, client: Any, resolve: Any, run: containment.Run) -> actions.Context:
     """The shared containment code's context over this asset's records file: its store, the key that signs
-    its records and the lease per (account, group); Mimecast's clock comes from the client."""
+    its records, the lease per (account, group) and the asset's allow-list of groups; Mimecast's clock
+    comes from the client."""
+    allowed = work.groups_allowed(fields)
     records = Records(work.records_path(fields, _state_dir()))
     cache = actions.GroupCache(records.path + ".groups")
     return actions.Context(
@@ -404,6 +412,7 @@ def _context(fields: dict, client: Any, resolve: Any, run: containment.Run) -> a
         clock=time.time,
         record_key=records.record_key,
         lease=records.lease,
+        groups_allowed=lambda account: allowed,
     )
 
 
@@ -438,6 +447,7 @@ def _group_action(mode: str, params: GroupParams, soar: SOARClient, asset: Asset
                 f"SOAR container {soar.get_executing_container_id() or ''}".strip(),
                 run_id,
                 "asset",
+                id_name="run_id",
             )
             context = _context(fields, client, lambda value: users.resolve(value).email, run)
             results = [(str(i), {"user": v}) for i, v in enumerate(values)]
@@ -534,7 +544,8 @@ def _sweep(params: Params, asset: Asset, revert: str) -> ActionResult:
     try:
         with work.answering(fields):
             client = work.client(fields)
-            run = containment.Run("soar release" if not revert else "soar revert", "SOAR", run_id, "asset")
+            action = "soar release" if not revert else "soar revert"
+            run = containment.Run(action, "SOAR", run_id, "asset", id_name="run_id")
             context = _context(fields, client, lambda value: None, run)
             for outcome in actions.sweep(context, revert_sid=revert):
                 outcomes.append(outcome)

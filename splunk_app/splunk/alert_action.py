@@ -34,7 +34,7 @@ from splunk_app.risk.table import RiskTable, table_from_rows
 from splunk_app.splunk import containment_key, kvstore, logs, settings
 from splunk_app.splunk.admin_tables import load_aliases
 from splunk_app.splunk.audit import AuditSpool
-from splunk_app.splunk.containment_store import KVContainmentStore
+from splunk_app.splunk.containment_store import KVContainmentStore, KVLedger
 from splunk_app.splunk.lease import Leases
 from splunk_app.splunk.service import SplunkdError, connect, get_json
 
@@ -95,12 +95,8 @@ def main(action: str, mode: str, argv: list[str], stdin: TextIO) -> int:
         context = _context(service, action, payload, aliases)
         if mode == "sweep":
             revert = str(configuration.get("revert_sid") or "").strip()
-            raw_max = str(configuration.get("max_users") or actions.DEFAULT_SWEEP_USERS).strip()
-            if not raw_max.isdigit() or int(raw_max) < 1:
-                raise actions.ActionError(
-                    f"parameter max_users={raw_max!r} is not a whole number of at least 1"
-                )
-            outcomes = actions.sweep(context, revert, int(raw_max))
+            most = actions.parse_max_users(configuration.get("max_users"), actions.DEFAULT_SWEEP_USERS)
+            outcomes = actions.sweep(context, revert, most)
             group = ""
         else:
             params = actions.parse_params(configuration, mode)
@@ -155,6 +151,7 @@ def _context(service: Any, action: str, payload: dict[str, Any], aliases: Aliase
         lease=Leases(service).hold,
         groups_allowed=lambda account: settings.load_account(service, account).groups_allowed,
         sweep_scheduled=lambda: _sweep_scheduled(service),
+        ledger=KVLedger(service),
     )
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import time
 
+from splunk_app.allowed_groups import refusal
+
 from .conftest import GROUP, one_line
 
 
@@ -101,3 +103,58 @@ def test_more_users_than_the_asset_allows_act_on_none(act, tenant, asset):
 def test_a_bad_number_of_days_is_one_line(act, tenant):
     run = act("add_to_group", {"users": _emails(tenant, 1)[0], "group": GROUP, "days": 400, "dry_run": False})
     assert not run.ok and one_line(run.message) and "400" in run.message
+
+
+def test_the_asset_allow_list_refuses_any_other_group_in_the_add_ons_words(act, tenant, asset):
+    users = _emails(tenant, 2, start=10)
+    allowed = ("SOC Escalation", "Awareness Training Watch List")
+    allowing = dict(asset, groups_allowed=", ".join(allowed))
+    words = refusal(allowed, GROUP, tenant.group_id(GROUP), "asset")  # the add-on's words, from the same code
+    before = tenant.group_members(GROUP)
+    for extra in ({}, {"dry_run": False, "days": 7}):
+        run = act("add_to_group", {"users": ",".join(users), "group": GROUP, **extra}, asset_=allowing)
+        assert not run.ok and one_line(run.message), run.message
+        assert words in run.message
+    removed = act("remove_from_group", {"users": users[0], "group": GROUP, "dry_run": False}, asset_=allowing)
+    assert not removed.ok and words in removed.message
+    assert tenant.group_members(GROUP) == before
+    assert not _calls(tenant, "/add-group-member") and not _calls(tenant, "/remove-group-member")
+
+
+def test_a_group_the_asset_allows_by_name_in_any_case_or_by_id(act, tenant, asset):
+    user = _emails(tenant, 1, start=12)[0]
+    by_name = dict(asset, groups_allowed=f"SOC Escalation, {GROUP.upper()}")
+    added = act("add_to_group", {"users": user, "group": GROUP, "dry_run": False}, asset_=by_name)
+    assert added.ok, added.message
+    assert user in tenant.group_members(GROUP)
+    by_id = dict(asset, groups_allowed=tenant.group_id(GROUP))
+    removed = act("remove_from_group", {"users": user, "group": GROUP, "dry_run": False}, asset_=by_id)
+    assert removed.ok, removed.message
+    assert user not in tenant.group_members(GROUP)
+
+
+def test_revert_keeps_to_the_allow_list_and_names_the_run_by_its_run_id(act, tenant, asset):
+    users = _emails(tenant, 2, start=14)
+    added = act("add_to_group", {"users": ",".join(users), "group": GROUP, "days": 7, "dry_run": False})
+    assert added.ok, added.message
+    run_id = added.results[0].summary["run_id"]
+    other = dict(asset, groups_allowed="SOC Escalation")
+    refused = act("revert_run", {"run_id": run_id}, asset_=other)
+    assert not refused.ok and one_line(refused.message), refused.message
+    assert refusal(("SOC Escalation",), GROUP, tenant.group_id(GROUP), "asset") in refused.message
+    assert "the sweep keeps the containment records of" in refused.message
+    assert set(users) <= tenant.group_members(GROUP)
+    reverted = act("revert_run", {"run_id": run_id})
+    assert reverted.ok, reverted.message
+    assert {row["outcome"] for row in reverted.data} == {"reverted"}
+    assert all(row["detail"].endswith(f"(run_id {run_id})") for row in reverted.data), reverted.data
+    assert not set(users) & tenant.group_members(GROUP)
+
+
+def test_an_allow_list_that_is_not_a_list_of_groups_fails_in_one_line(act, tenant, asset):
+    bad = dict(asset, groups_allowed="High Risk Users\tSOC Escalation")
+    for action, params in (("test_connectivity", None), ("add_to_group", {"users": "x", "group": GROUP})):
+        run = act(action, params, asset_=bad)
+        assert not run.ok and one_line(run.message), run.message
+        assert "the asset: Groups the actions may change holds 'High Risk Users\\tSOC" in run.message
+        assert run.message.endswith(": edit the asset")

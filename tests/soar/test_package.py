@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from devkit import soar
+from splunk_app.allowed_groups import FIELD, LABEL
 
 from .conftest import GROUP, checked
 
@@ -84,6 +85,12 @@ def test_asset_secrets_are_password_fields(manifest):
         assert configuration[name]["data_type"] == "password"
     assert configuration["base_url"]["required"] is True
     assert manifest["python_version"] == "3.9,3.13"
+
+
+def test_the_asset_has_the_add_ons_allow_list_of_groups(manifest):
+    field = manifest["configuration"][FIELD]
+    assert field["data_type"] == "string" and not field.get("required")
+    assert field["description"].startswith(LABEL)
 
 
 def test_the_package_carries_splunk_app_without_its_splunkd_parts(package):

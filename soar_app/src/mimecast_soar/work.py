@@ -12,7 +12,7 @@ from pathlib import Path
 
 from mimecast_soar.connection import AssetError, client_for, proxy_from_environment
 
-from splunk_app import statedb
+from splunk_app import allowed_groups, statedb
 from splunk_app.account_check import Where, credentials_from_fields, explain
 from splunk_app.mimecast import Client, MimecastError
 from splunk_app.mimecast.auth import LABELS as CREDENTIAL_LABELS
@@ -50,6 +50,14 @@ def answering(fields: Mapping[str, object]) -> Iterator[None]:
         raise Failed(f"the app's records cannot be used: {err}") from err
     except PolicyError as err:
         raise Failed(f"the risk policy cannot be read: {err}") from err
+
+
+def groups_allowed(fields: Mapping[str, object]) -> tuple[str, ...]:
+    """The asset's allow-list of groups, by the add-on's rule (splunk_app.allowed_groups); () allows any."""
+    try:
+        return allowed_groups.parse(fields.get(allowed_groups.FIELD), "the asset")
+    except allowed_groups.GroupsError as err:
+        raise Failed(f"{err}: edit the asset") from err
 
 
 def records_path(fields: Mapping[str, object], state_dir: str | None) -> str:
