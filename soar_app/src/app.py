@@ -143,6 +143,7 @@ class UserRisk(ActionOutput):
     name: str
     department: str
     safe_grade: str = OutputField(example_values=GRADES)
+    risky_grade: bool
     human_error: str
     engagement: str
     knowledge: str
@@ -219,7 +220,9 @@ def _not_found(how: str) -> UserRisk:
     counts = dict.fromkeys(
         ("watch_list_count", "training_correct", "training_incorrect", "training_not_watched"), ""
     )
-    return UserRisk(found=False, match=how, watch_list=False, phishing_results=[], **empty, **counts)
+    return UserRisk(
+        found=False, match=how, risky_grade=False, watch_list=False, phishing_results=[], **empty, **counts
+    )
 
 
 def _user_risk(row: dict, how: str, trained: dict, recent: list[PhishingResult]) -> UserRisk:
@@ -230,6 +233,7 @@ def _user_risk(row: dict, how: str, trained: dict, recent: list[PhishingResult])
         name=str(row.get("name") or ""),
         department=str(row.get("department") or ""),
         safe_grade=str(row.get("safe_grade") or ""),
+        risky_grade=people.risky_grade(str(row.get("safe_grade") or "")),
         human_error=str(row.get("human_error") or ""),
         engagement=str(row.get("engagement") or ""),
         knowledge=str(row.get("knowledge") or ""),

@@ -32,6 +32,7 @@ def test_e_is_shown_as_sent_and_in_no_risky_list(act, tenant):
     for email in sorted(odd)[:2]:
         found = act("get_user_risk", {"user": email}).data[0]
         assert found["found"] is True and found["safe_grade"] == NEW
+        assert found["risky_grade"] is shipped().rule(UNKNOWN).risky
     refused = act("list_risky_users", {"grade": NEW})
     assert not refused.ok and one_line(refused.message) and "is not one of" in refused.message
 

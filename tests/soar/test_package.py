@@ -26,6 +26,7 @@ OUTPUTS = {
         "match",
         "email",
         "safe_grade",
+        "risky_grade",
         "human_error",
         "engagement",
         "knowledge",

@@ -78,6 +78,12 @@ def worst(grade: str) -> bool:
     return named(grade) and rank(grade) >= rank(grades()[-1])
 
 
+def risky_grade(grade: str) -> bool:
+    """Whether the risk policy counts the grade risky by itself, off the watch list (D or F as shipped; a
+    grade it does not name follows its row unknown)."""
+    return shipped().rule(grade or None).risky
+
+
 def first_risky() -> str:
     """The best grade the risk policy counts risky off the watch list (D as shipped), the worst if none."""
     return next((grade for grade in grades() if shipped().rule(grade).risky), grades()[-1])
