@@ -360,7 +360,13 @@ def _contain(
     work: _Work, store: containment.Store, for_days: float, targets: list[Target]
 ) -> Iterator[Outcome]:
     """A time-boxed add: learn who is in the group, write an intent record per user, call Mimecast,
-    confirm. A stop anywhere leaves either no change or a record the sweep releases."""
+    confirm. A stop anywhere leaves either no change or a record the sweep releases.
+
+    Members from before are not sent in the add call: the add would change nothing for them, and its
+    answer, lost to a stop before the confirmations, is the only thing that could tell a member from before
+    from one taken out by hand meanwhile and put back by the add. Instead, once the others are added, the
+    group is read again: one still in it is a member from before; one gone gets a new intent record (the
+    add-on's own, pending) before it is added."""
     emails = [target.email for target in targets]
     key = work.context.record_key()
     try:
@@ -380,23 +386,13 @@ def _contain(
     yield from notes
     held: list[containment.Record] = []
     refused: list[containment.Record] = []
-    for answer in act(work.client, "add", work.group, targets, dry_run=False, before_call=work.keep):
-        record = intents.get(answer.email or "")
-        if record is None:
-            yield answer
-            continue
-        if answer.outcome == "added" and record.already_member:
-            # Mimecast has just added them, so they were not in the group (they left it after
-            # get-group-members answered, or that answer was wrong): this containment is the add-on's.
-            record = containment.sign(replace(record, already_member=False), work.context.record_key())
-        outcome = _as_contained(answer, record, existing.get(record.user))
-        if outcome.outcome in ("added", "already_member"):
-            held.append(record)
-        elif outcome.outcome == "failed" and record.user not in existing and not outcome.unsure:
-            refused.append(record)  # Mimecast refused the add: there is nothing to release
-        ident = containment.event_id(record.account, record.group_id, record.user, record.added_at)
-        work.trail.audit(work.context.run, work.group, outcome, ident, record)
-        yield outcome
+    before = [target for target in targets if intents[target.email].already_member]
+    first = [target for target in targets if not intents[target.email].already_member]
+    yield from _add_recorded(work, first, intents=intents, existing=existing, held=held, refused=refused)
+    if before:
+        yield from _members_from_before(
+            work, store, before, key=key, intents=intents, existing=existing, held=held, refused=refused
+        )
     # Confirmed after the audit events: a stop before this line leaves pending records, which the next
     # attempt (or the sweep) reads as the add-on's own.
     try:
@@ -412,6 +408,82 @@ def _contain(
     except Exception as err:
         for record in refused:
             work.trail.record_failed(record.user, err)
+
+
+def _add_recorded(
+    work: _Work,
+    targets: list[Target],
+    *,
+    intents: dict[str, containment.Record],
+    existing: dict[str, containment.Record],
+    held: list[containment.Record],
+    refused: list[containment.Record],
+) -> Iterator[Outcome]:
+    """The add call for users whose intent records are written: each answer read with its record and
+    audited; the records to confirm go to `held`, those Mimecast refused (nothing to release) to `refused`."""
+    for answer in act(work.client, "add", work.group, targets, dry_run=False, before_call=work.keep):
+        record = intents.get(answer.email or "")
+        if record is None:
+            yield answer
+            continue
+        outcome = _as_contained(answer, record, existing.get(record.user))
+        if outcome.outcome in ("added", "already_member"):
+            held.append(record)
+        elif outcome.outcome == "failed" and record.user not in existing and not outcome.unsure:
+            refused.append(record)
+        ident = containment.event_id(record.account, record.group_id, record.user, record.added_at)
+        work.trail.audit(work.context.run, work.group, outcome, ident, record)
+        yield outcome
+
+
+def _members_from_before(
+    work: _Work,
+    store: containment.Store,
+    targets: list[Target],
+    *,
+    key: bytes,
+    intents: dict[str, containment.Record],
+    existing: dict[str, containment.Record],
+    held: list[containment.Record],
+    refused: list[containment.Record],
+) -> Iterator[Outcome]:
+    """Users who were in the group when the run began: those still in it stay members from before (no
+    call); those taken out since become the add-on's containment, their intent records rewritten as such
+    before the add call, so that a stop after it leaves a pending record of the add-on's own."""
+    try:
+        members = group_members(work.client, work.group.id, work.keep)
+    except MimecastError as err:
+        yield from _call_failed("get_group_members", work.group, targets, err)
+        return
+    gone = [target for target in targets if target.email not in members]
+    for target in targets:
+        if target.email in members:
+            record = intents[target.email]
+            held.append(record)
+            yield _as_contained(Outcome(target.rid, target.email, "already_member"), record, None)
+    if not gone:
+        return
+    mine = {
+        target.email: containment.sign(
+            replace(
+                intents[target.email], already_member=False, generation=intents[target.email].generation + 1
+            ),
+            key,
+        )
+        for target in gone
+    }
+    try:
+        work.keep()
+        store.save_many([record.document() for record in mine.values()])
+        _advance(work, list(mine.values()))
+    except Exception as err:
+        yield _error(
+            f"{_users(list(mine))} left the group while this run worked, and their intent records could "
+            f"not be written to {_where(store)} ({err}): not added"
+        )
+        yield from _failed(gone, "not added: its containment record could not be written first", noted=True)
+        return
+    yield from _add_recorded(work, gone, intents=mine, existing=existing, held=held, refused=refused)
 
 
 def _own_record(
@@ -454,7 +526,7 @@ def _write_intents(
     """The add-on's records of these users before this run, the intent records it has written, and the
     warnings on the way (a record left alone or bounded, Mimecast's clock)."""
     work.keep()
-    members = group_members(work.client, work.group.id)
+    members = group_members(work.client, work.group.id, work.keep)
     now, clock_note = mimecast_now(work.context, work.client)
     ledger = work.context.ledger
     marks = ledger.marks(work.context.run.account, work.group.id) if ledger is not None else {}
@@ -535,13 +607,20 @@ def _until(record: containment.Record, detail: str) -> str:
     return "; ".join(part for part in (detail, held) if part)
 
 
-def group_members(client: Client, group_id: str) -> set[str]:
-    """Who is in the group now (lower-cased emails), every page of get-group-members."""
-    return {
-        str(member.get("emailAddress") or "").strip().lower()
-        for member in client.records("get_group_members", data=[{"id": group_id}])
-        if member.get("emailAddress")
-    }
+def group_members(client: Client, group_id: str, keep: Callable[[], None] = lambda: None) -> set[str]:
+    """Who is in the group now (lower-cased emails), every page of get-group-members; `keep` (the lease's)
+    runs before each page after the first, so that a big group read slowly never goes silent past the
+    lease's time."""
+    members: set[str] = set()
+    for page in client.pages("get_group_members", data=[{"id": group_id}]):
+        members.update(
+            str(member.get("emailAddress") or "").strip().lower()
+            for member in page.records
+            if member.get("emailAddress")
+        )
+        if page.next_token is not None:
+            keep()
+    return members
 
 
 def mimecast_now(context: Context, client: Client) -> tuple[float, str]:
