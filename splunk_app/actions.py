@@ -50,6 +50,17 @@ class ActionError(Exception):
     """The run cannot act at all (bad parameters, unknown group, guard tripped); the message says why."""
 
 
+class LeaseLost(ActionError):
+    """The run no longer holds its group's lease (another run took it over, or it could not get it); the
+    lease of each product (the KV store's, the SOAR app's records file's) raises its own kind of it."""
+
+
+LEASE_LOST = (
+    "the run stopped there: what it changed in Mimecast before is in its records (pending ones end on time), "
+    "and the users it did not reach wait for the next run"
+)
+
+
 @dataclass(frozen=True)
 class Params:
     """The action's parameters as the alert's configuration gives them. `for_days` (add only): hold the
@@ -304,17 +315,20 @@ def run(
         return
     if params.for_days and mode == "add" and context.sweep_scheduled() is False:
         yield Outcome("", None, "warning", NO_SWEEP)
-    with context.lease(params.account, group.id) as keep:
+    with context.lease(params.account, group.id) as keep, client.beating(keep):
         work = _Work(context, client, group, keep, _Trail(context))
         if mode == "add" and params.for_days and context.store is not None:
             steps = _contain(work, context.store, params.for_days, targets)
         else:
             steps = _change(work, mode, targets)
-        for outcome in steps:
-            if outcome.code == NO_GROUP and context.cache:
-                with contextlib.suppress(statedb.StateError):
-                    context.cache.forget(params.account, params.group)
-            yield outcome
+        try:
+            for outcome in steps:
+                if outcome.code == NO_GROUP and context.cache:
+                    with contextlib.suppress(statedb.StateError):
+                        context.cache.forget(params.account, params.group)
+                yield outcome
+        except LeaseLost as err:
+            yield _error(f"{err}; {LEASE_LOST}")
         yield from work.trail.problems()
 
 
@@ -350,6 +364,8 @@ def _change(work: _Work, mode: str, targets: list[Target]) -> Iterator[Outcome]:
                     _forget(work, store, [held])
                 else:  # none, or not the add-on's: the ledger learns nothing from it
                     store.delete(containment.record_key(run.account, group.id, email))
+            except LeaseLost:
+                raise
             except Exception as err:
                 work.trail.record_failed(email, err)
         work.trail.audit(run, group, outcome, containment.event_id(run.sid, group.id, email))
@@ -374,6 +390,8 @@ def _contain(
     except MimecastError as err:
         yield from _call_failed("get_group_members", work.group, targets, err)
         return
+    except LeaseLost:
+        raise
     except Exception as err:
         yield _error(
             f"nothing was added: the intent records of {_users(emails)} could not be written to "
@@ -400,11 +418,15 @@ def _contain(
         confirmations = [containment.sign(containment.confirmed(record), key) for record in held]
         store.save_many([record.document() for record in confirmations])
         _advance(work, confirmations)
+    except LeaseLost:
+        raise
     except Exception as err:
         for record in held:
             work.trail.record_failed(record.user, err)
     try:
         _forget(work, store, refused)
+    except LeaseLost:
+        raise
     except Exception as err:
         for record in refused:
             work.trail.record_failed(record.user, err)
@@ -451,7 +473,7 @@ def _members_from_before(
     call); those taken out since become the add-on's containment, their intent records rewritten as such
     before the add call, so that a stop after it leaves a pending record of the add-on's own."""
     try:
-        members = group_members(work.client, work.group.id, work.keep)
+        members = group_members(work.client, work.group.id)
     except MimecastError as err:
         yield from _call_failed("get_group_members", work.group, targets, err)
         return
@@ -476,6 +498,8 @@ def _members_from_before(
         work.keep()
         store.save_many([record.document() for record in mine.values()])
         _advance(work, list(mine.values()))
+    except LeaseLost:
+        raise
     except Exception as err:
         yield _error(
             f"{_users(list(mine))} left the group while this run worked, and their intent records could "
@@ -526,7 +550,7 @@ def _write_intents(
     """The add-on's records of these users before this run, the intent records it has written, and the
     warnings on the way (a record left alone or bounded, Mimecast's clock)."""
     work.keep()
-    members = group_members(work.client, work.group.id, work.keep)
+    members = group_members(work.client, work.group.id)
     now, clock_note = mimecast_now(work.context, work.client)
     ledger = work.context.ledger
     marks = ledger.marks(work.context.run.account, work.group.id) if ledger is not None else {}
@@ -607,20 +631,13 @@ def _until(record: containment.Record, detail: str) -> str:
     return "; ".join(part for part in (detail, held) if part)
 
 
-def group_members(client: Client, group_id: str, keep: Callable[[], None] = lambda: None) -> set[str]:
-    """Who is in the group now (lower-cased emails), every page of get-group-members; `keep` (the lease's)
-    runs before each page after the first, so that a big group read slowly never goes silent past the
-    lease's time."""
-    members: set[str] = set()
-    for page in client.pages("get_group_members", data=[{"id": group_id}]):
-        members.update(
-            str(member.get("emailAddress") or "").strip().lower()
-            for member in page.records
-            if member.get("emailAddress")
-        )
-        if page.next_token is not None:
-            keep()
-    return members
+def group_members(client: Client, group_id: str) -> set[str]:
+    """Who is in the group now (lower-cased emails), every page of get-group-members."""
+    return {
+        str(member.get("emailAddress") or "").strip().lower()
+        for member in client.records("get_group_members", data=[{"id": group_id}])
+        if member.get("emailAddress")
+    }
 
 
 def mimecast_now(context: Context, client: Client) -> tuple[float, str]:
@@ -812,8 +829,11 @@ def _release_group(
             f"{err} (the sweep keeps the containment records of {_users([r.user for r in records])})"
         )
         return
-    with context.lease(records[0].account, group.id) as keep:
-        yield from _release(_Work(context, client, group, keep, trail), records, now, revert_sid)
+    with context.lease(records[0].account, group.id) as keep, client.beating(keep):
+        try:
+            yield from _release(_Work(context, client, group, keep, trail), records, now, revert_sid)
+        except LeaseLost as err:
+            yield _error(f"{err}; {LEASE_LOST}")
 
 
 def _probe(client: Client, group: str) -> None:
@@ -903,6 +923,8 @@ def _release(
     # Records go after their audit events: a stop between the two repeats both, with the same event ids.
     try:
         _forget(work, store, done)
+    except LeaseLost:
+        raise
     except Exception as err:
         for gone in done:
             work.trail.record_failed(gone.user, err)

@@ -28,14 +28,14 @@ from typing import Any, TextIO
 from splunk_app import actions, containment
 from splunk_app.mimecast import Client, MimecastError
 from splunk_app.mimecast.retry import RetryPolicy
+from splunk_app.mimecast.transport import Limits
 from splunk_app.risk.identity import Aliases
 from splunk_app.risk.table import COLLECTION as RISK_TABLE
 from splunk_app.risk.table import RiskTable, table_from_rows
-from splunk_app.splunk import containment_key, kvstore, logs, settings
+from splunk_app.splunk import containment_key, kvstore, lease, logs, settings
 from splunk_app.splunk.admin_tables import load_aliases
 from splunk_app.splunk.audit import AuditSpool
 from splunk_app.splunk.containment_store import KVContainmentStore, KVLedger
-from splunk_app.splunk.lease import Leases
 from splunk_app.splunk.service import SplunkdError, connect, get_json
 
 SIGNATURES = {
@@ -59,6 +59,9 @@ _ORIGIN = ("orig_sid", "orig_rid")
 # splunkd stops an alert action after alert_actions.conf maxtime (5 minutes by default), and the alert fires
 # again on its next run: retry briefly rather than spend that time on a gateway that is down.
 RETRIES = RetryPolicy(max_retries=2, max_elapsed=60.0)
+# One answer may take at most half the time a lease lasts without a beat: the run beats before each request
+# and during each wait (Client.beating), never during one request.
+ACTION_LIMITS = Limits(request_seconds=lease.STALE / 2)
 
 
 class ResultsError(Exception):
@@ -148,7 +151,7 @@ def _context(service: Any, action: str, payload: dict[str, Any], aliases: Aliase
         audit=AuditSpool(home) if home else (lambda event: None),
         cache=_group_cache(),
         record_key=record_key,
-        lease=Leases(service).hold,
+        lease=lease.Leases(service).hold,
         groups_allowed=lambda account: settings.load_account(service, account).groups_allowed,
         sweep_scheduled=lambda: _sweep_scheduled(service),
         ledger=KVLedger(service),
@@ -309,6 +312,7 @@ def _client(service: Any, account_name: str) -> Client:
         retry=RETRIES,
         ca_bundle=settings.load_ca_bundle(service),
         account_code=account.account_code,
+        limits=ACTION_LIMITS,
     )
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from splunk_app import statedb
-from splunk_app.actions import ActionError
+from splunk_app.actions import LeaseLost
 from splunk_app.containment import Mark, mark_from_document
 
 SCHEMA = statedb.Schema(
@@ -52,10 +52,6 @@ SCHEMA = statedb.Schema(
 
 LEASE_SECONDS = 600.0  # longer than one action may run (the client's 5 minutes)
 LEASE_WAIT = 150.0  # how long a run waits for a group another run holds
-
-
-class LeaseLost(ActionError):
-    """The group stayed busy, or another run took it over; the message says which."""
 
 
 @dataclass(frozen=True)
