@@ -238,13 +238,12 @@ def act(
     targets: list[Target],
     *,
     dry_run: bool,
-    before_call: Callable[[], None] = lambda: None,
 ) -> Iterator[Outcome]:
     """Add or remove the users in as few calls as Mimecast's limits allow, each user's outcome read from
     the answer's fail[] (already in, or already out of, the group is a success). A failure of a whole
     call is one `error` line and fails that call's users; one that every later call would hit too
     (credentials, permission, expired keys, network, unknown group) also ends the run, the users not
-    reached reported as skipped. `before_call` runs before each call (the lease's keep)."""
+    reached reported as skipped. Under a lease, the client's beat renews it before each call."""
     endpoint, done, unchanged, unchanged_code = MODES[mode]
     if dry_run:
         note = "" if group.found else f"no group is named {group.name!r}; a real run takes it as a group id"
@@ -261,7 +260,6 @@ def act(
             reason = f"the address is too long for one {endpoint} call (Mimecast's request size limit)"
             yield Outcome(chosen[0].rid, chosen[0].email, "failed", reason, TOO_BIG)
             continue
-        before_call()
         try:
             answer = client.post(endpoint, data=batch)
         except MimecastError as err:
@@ -355,7 +353,7 @@ def check_allowed(allowed: tuple[str, ...], group: Group, account: str) -> None:
 def _change(work: _Work, mode: str, targets: list[Target]) -> Iterator[Outcome]:
     """An add without a time box, or a remove (which also ends the users' containment records)."""
     store, run, group = work.context.store, work.context.run, work.group
-    for outcome in act(work.client, mode, group, targets, dry_run=False, before_call=work.keep):
+    for outcome in act(work.client, mode, group, targets, dry_run=False):
         email = outcome.email or ""
         if store is not None and mode == "remove" and outcome.outcome in ("removed", "not_member"):
             try:
@@ -443,7 +441,7 @@ def _add_recorded(
 ) -> Iterator[Outcome]:
     """The add call for users whose intent records are written: each answer read with its record and
     audited; the records to confirm go to `held`, those Mimecast refused (nothing to release) to `refused`."""
-    for answer in act(work.client, "add", work.group, targets, dry_run=False, before_call=work.keep):
+    for answer in act(work.client, "add", work.group, targets, dry_run=False):
         record = intents.get(answer.email or "")
         if record is None:
             yield answer
@@ -904,7 +902,7 @@ def _release(
     removals = [Target(held.user, "") for held in current.values() if not held.already_member]
     word = "reverted" if revert_sid else "expired"
     origin = work.context.run
-    for removal in act(work.client, "remove", work.group, removals, dry_run=False, before_call=work.keep):
+    for removal in act(work.client, "remove", work.group, removals, dry_run=False):
         record = current.get(removal.email or "")
         if record is None:  # a failed call's one line for all its users
             yield replace(removal, group=work.group.name)
