@@ -4,7 +4,8 @@ gives); adopted, the sweep releases it on time. Nobody else adopts, a scheduled 
 with a wrong MAC never is, and a record planted between the list and the adoption adopts nothing.
 
 The 1.0.0 records here are written field for field as 1.0.0's containment module wrote them (the release
-of 2026-11-29 in git); the group's members are put there directly, as 1.0.0's add had done."""
+of 2026-11-29 in git); the group's members are put there directly, as 1.0.0's add had done. 1.0.0 was
+released on 2026-11-29, so a record it wrote was added at most the days since then ago."""
 
 from __future__ import annotations
 
@@ -60,7 +61,7 @@ def _records(splunkd) -> dict[str, dict]:
 def test_a_1_0_0_record_is_left_alone_and_its_warning_names_the_step_that_adopts_it(
     run_action, splunkd, tenant
 ):
-    planted = _plant_v1(splunkd, tenant, ANN, added_days_ago=5, expires_in_days=-1)  # due a day ago (4 days, added 1.0.0's first days)
+    planted = _plant_v1(splunkd, tenant, ANN, added_days_ago=5, expires_in_days=-1)  # 4 days, due a day ago
 
     swept = run_action(SWEEP, [], fields=SCHEDULED)
 
