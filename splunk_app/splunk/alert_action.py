@@ -99,8 +99,7 @@ def main(action: str, mode: str, argv: list[str], stdin: TextIO) -> int:
             revert = str(configuration.get("revert_sid") or "").strip()
             most = actions.parse_max_users(configuration.get("max_users"), actions.DEFAULT_SWEEP_USERS)
             adopt = str(configuration.get("adopt_unsigned") or "").strip()
-            if adopt:
-                _may_adopt(service, payload)
+            if adopt and _may_adopt(service, payload, report):
                 outcomes = actions.adopt_unsigned(context, adopt, most)
             else:
                 outcomes = actions.sweep(context, revert, most)
@@ -162,20 +161,24 @@ def _context(service: Any, action: str, payload: dict[str, Any], aliases: Aliase
     )
 
 
-def _may_adopt(service: Any, payload: dict[str, Any]) -> None:
+def _may_adopt(service: Any, payload: dict[str, Any], report: Report) -> bool:
     """Adopting records that predate signing is an administrator's own run (`| sendalert`, no saved
-    search): a scheduled run, the system's, never adopts."""
+    search). A saved or scheduled run (the sweep's runs with the system's rights) never adopts: it says so
+    and sweeps as usual, so that the parameter left on the sweep cannot stop every containment ending."""
     if payload.get("search_name") or str(payload.get("sid") or "").startswith("scheduler_"):
-        raise actions.ActionError(
-            "adopt_unsigned is refused in a saved or scheduled search: adopted none. An administrator "
-            "runs it by hand: | makeresults | sendalert mimecast_containment_sweep "
+        words = (
+            "adopt_unsigned is ignored in a saved or scheduled search, which adopts none: this run sweeps. "
+            "An administrator adopts by hand: | makeresults | sendalert mimecast_containment_sweep "
             f"param.adopt_unsigned={actions.ADOPT_LIST}"
         )
+        report.outcome(actions.Outcome("", None, "warning", words), "")
+        return False
     if not caller_capabilities(service) & WRITE_CAPABILITIES:
         raise actions.ActionError(
             "adopt_unsigned needs an administrator of the add-on (the capability "
             f"{' or '.join(sorted(WRITE_CAPABILITIES))}): adopted none"
         )
+    return True
 
 
 def _sweep_scheduled(service: Any) -> bool | None:
