@@ -379,6 +379,8 @@ def _contain(
         )
         return
     yield from notes
+    yield from (Outcome(t.rid, t.email, "skipped", UNADOPTED) for t in targets if t.email not in intents)
+    targets = [target for target in targets if target.email in intents]
     held: list[containment.Record] = []
     refused: list[containment.Record] = []
     for answer in act(work.client, "add", work.group, targets, dry_run=False, before_call=work.keep):
@@ -456,6 +458,8 @@ def _write_intents(
     warnings on the way (a record left alone or bounded, Mimecast's clock)."""
     work.keep()
     members = group_members(work.client, work.group.id)
+    waiting = _unadopted(store, work.context.run.account, work.group.id, emails, members)
+    emails = [email for email in emails if email not in waiting]
     now, clock_note = mimecast_now(work.context, work.client)
     ledger = work.context.ledger
     marks = ledger.marks(work.context.run.account, work.group.id) if ledger is not None else {}
@@ -491,6 +495,27 @@ def _write_intents(
     if clock_note:
         notes.append(Outcome("", None, "warning", clock_note))
     return existing, intents, notes
+
+
+UNADOPTED = (
+    "held by a containment record of version 1.0.0 that no administrator has adopted yet: not added again, "
+    "so that the record stays for the adoption (docs/containment.md, Upgrading from 1.0.0)"
+)
+
+
+def _unadopted(
+    store: containment.Store, account: str, group_id: str, emails: list[str], members: set[str]
+) -> set[str]:
+    """Users in the group whose record 1.0.0 wrote and nobody has adopted: an add now would find no signed
+    record, take them for members from before (never released) and overwrite the record the adoption
+    needs, so they wait for it. A user not in the group is added as usual."""
+    wanted = set(emails) & members
+    found = (
+        containment.from_document(doc)
+        for doc in store.find({"account": account, "group_id": group_id})
+        if containment_v1.shaped(doc)
+    )
+    return {record.user for record in found if record is not None and record.user in wanted}
 
 
 def _generation(marks: dict[str, containment.Mark], account: str, group_id: str, email: str) -> int:

@@ -190,3 +190,21 @@ def test_the_adoption_is_bounded_by_max_users(run_action, splunkd, tenant):
     assert listed.outcomes() == [(ANN, "would_adopt")] and adopted.outcomes() == [(ANN, "adopted")]
     assert run_action(SWEEP, [], fields=SCHEDULED).outcomes() == [(ANN, "expired")]
     assert tenant.group_members(GROUP) == {BOB}
+
+
+def test_an_alert_before_the_adoption_leaves_the_1_0_0_record_for_it(run_action, splunkd, tenant):
+    planted = _plant_v1(splunkd, tenant, ANN, added_days_ago=2, expires_in_days=1)
+
+    # Without the wait, the add found no signed record, took Ann for a member from before (never released)
+    # and overwrote the record the adoption needs.
+    again = run_action(ADD, rows_for(ANN, BOB), for_days="3")
+
+    assert again.status == 1 and again.outcomes() == [(ANN, "skipped"), (BOB, "added")]
+    assert (
+        _records(splunkd)[ANN]["expires_at"] == planted["expires_at"] and "mac" not in _records(splunkd)[ANN]
+    )
+    adopted = _adopt(run_action, _digest(_adopt(run_action, "list")))
+    assert adopted.outcomes() == [(ANN, "adopted")]
+    tenant.date_offset = 1.1 * DAY
+    assert run_action(SWEEP, [], fields=SCHEDULED).outcomes() == [(ANN, "expired")]
+    assert tenant.group_members(GROUP) == {BOB}
