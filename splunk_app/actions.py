@@ -508,14 +508,15 @@ def _unadopted(
 ) -> set[str]:
     """Users in the group whose record 1.0.0 wrote and nobody has adopted: an add now would find no signed
     record, take them for members from before (never released) and overwrite the record the adoption
-    needs, so they wait for it. A user not in the group is added as usual."""
+    needs, so they wait for it. A user not in the group is added as usual, and so is one 1.0.0 recorded as
+    a member from before (the add finds them so again)."""
     wanted = set(emails) & members
     found = (
         containment.from_document(doc)
         for doc in store.find({"account": account, "group_id": group_id})
         if containment_v1.shaped(doc)
     )
-    return {record.user for record in found if record is not None and record.user in wanted}
+    return {r.user for r in found if r is not None and r.user in wanted and not r.already_member}
 
 
 def _generation(marks: dict[str, containment.Mark], account: str, group_id: str, email: str) -> int:
@@ -802,7 +803,7 @@ def _unsigned(
     by_account: dict[str, list[containment.Record]] = {}
     for document in store.find({}):
         record = containment.from_document(document)
-        if record is not None and not record.mac and containment_v1.shaped(document):
+        if record is not None and containment_v1.shaped(document):
             by_account.setdefault(record.account, []).append(record)
     marks: dict[tuple[str, str], dict[str, containment.Mark]] = {}
     for account, records in by_account.items():

@@ -194,12 +194,15 @@ def test_the_adoption_is_bounded_by_max_users(run_action, splunkd, tenant):
 
 def test_an_alert_before_the_adoption_leaves_the_1_0_0_record_for_it(run_action, splunkd, tenant):
     planted = _plant_v1(splunkd, tenant, ANN, added_days_ago=2, expires_in_days=1)
+    _plant_v1(splunkd, tenant, CY, added_days_ago=2, expires_in_days=1, already_member=True)
 
     # Without the wait, the add found no signed record, took Ann for a member from before (never released)
     # and overwrote the record the adoption needs.
-    again = run_action(ADD, rows_for(ANN, BOB), for_days="3")
+    again = run_action(ADD, rows_for(ANN, BOB, CY), for_days="3")
 
-    assert again.status == 1 and again.outcomes() == [(ANN, "skipped"), (BOB, "added")]
+    assert again.status == 1
+    assert again.outcomes() == [(ANN, "skipped"), (BOB, "added"), (CY, "already_member")]
+    assert _records(splunkd)[CY]["already_member"] is True and _records(splunkd)[CY]["mac"]
     assert (
         _records(splunkd)[ANN]["expires_at"] == planted["expires_at"] and "mac" not in _records(splunkd)[ANN]
     )
@@ -207,4 +210,4 @@ def test_an_alert_before_the_adoption_leaves_the_1_0_0_record_for_it(run_action,
     assert adopted.outcomes() == [(ANN, "adopted")]
     tenant.date_offset = 1.1 * DAY
     assert run_action(SWEEP, [], fields=SCHEDULED).outcomes() == [(ANN, "expired")]
-    assert tenant.group_members(GROUP) == {BOB}
+    assert tenant.group_members(GROUP) == {BOB, CY}  # Cy was there before 1.0.0 asked: stays
