@@ -9,12 +9,12 @@ import os
 import re
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
-from splunk_app import allowed_groups, containment, statedb
+from splunk_app import allowed_groups, containment, containment_v1, statedb
 from splunk_app.mimecast import (
     BadCredentials,
     Client,
@@ -89,7 +89,8 @@ class Outcome:
     rid: str
     email: str | None
     # added, already_member, removed, not_member, would_add, would_remove, expired, reverted, released,
-    # skipped, failed; with no email: error (a step failed for several users, named in the detail) and
+    # skipped, failed, would_adopt, adopted (a 1.0.0 record: containment_v1); with no email: error (a
+    # step failed for several users, named in the detail) and
     # warning (a note about the run: the clock, a record left alone, the sweep not scheduled)
     outcome: str
     detail: str = ""
@@ -400,6 +401,8 @@ def _contain(
         )
         return
     yield from notes
+    yield from (Outcome(t.rid, t.email, "skipped", UNADOPTED) for t in targets if t.email not in intents)
+    targets = [target for target in targets if target.email in intents]
     held: list[containment.Record] = []
     refused: list[containment.Record] = []
     before = [target for target in targets if intents[target.email].already_member]
@@ -549,6 +552,8 @@ def _write_intents(
     warnings on the way (a record left alone or bounded, Mimecast's clock)."""
     work.keep()
     members = group_members(work.client, work.group.id)
+    waiting = _unadopted(store, work.context.run.account, work.group.id, emails, members)
+    emails = [email for email in emails if email not in waiting]
     now, clock_note = mimecast_now(work.context, work.client)
     ledger = work.context.ledger
     marks = ledger.marks(work.context.run.account, work.group.id) if ledger is not None else {}
@@ -584,6 +589,28 @@ def _write_intents(
     if clock_note:
         notes.append(Outcome("", None, "warning", clock_note))
     return existing, intents, notes
+
+
+UNADOPTED = (
+    "held by a containment record of version 1.0.0 that no administrator has adopted yet: not added again, "
+    "so that the record stays for the adoption (docs/containment.md, Upgrading from 1.0.0)"
+)
+
+
+def _unadopted(
+    store: containment.Store, account: str, group_id: str, emails: list[str], members: set[str]
+) -> set[str]:
+    """Users in the group whose record 1.0.0 wrote and nobody has adopted: an add now would find no signed
+    record, take them for members from before (never released) and overwrite the record the adoption
+    needs, so they wait for it. A user not in the group is added as usual, and so is one 1.0.0 recorded as
+    a member from before (the add finds them so again)."""
+    wanted = set(emails) & members
+    found = (
+        containment.from_document(doc)
+        for doc in store.find({"account": account, "group_id": group_id})
+        if containment_v1.shaped(doc)
+    )
+    return {r.user for r in found if r is not None and r.user in wanted and not r.already_member}
 
 
 def _generation(marks: dict[str, containment.Mark], account: str, group_id: str, email: str) -> int:
@@ -683,7 +710,7 @@ def _existing(
         if record is None or record.user not in wanted:
             continue
         if not containment.genuine(record, key):
-            notes.append(Outcome("", record.user, "warning", _forged(record)))
+            notes.append(Outcome("", record.user, "warning", _forged(record, document)))
             continue
         old = containment.stale(record, marks.get(record.key))
         if old:
@@ -697,7 +724,14 @@ def _existing(
     return found, notes
 
 
-def _forged(record: containment.Record) -> str:
+def _forged(record: containment.Record, document: Mapping[str, Any]) -> str:
+    if containment_v1.shaped(document):
+        return (
+            f"the containment record {record.key!r} predates signing (version 1.0.0 wrote it, or someone "
+            "made it look so): left alone, so its user stays in the group until an administrator adopts "
+            "it by hand: | makeresults | sendalert mimecast_containment_sweep "
+            f"param.adopt_unsigned={ADOPT_LIST} (docs/containment.md, Upgrading from 1.0.0)"
+        )
     return (
         f"the containment record {record.key!r} fails its MAC check (the add-on did not write it as it is): "
         "left alone"
@@ -799,9 +833,147 @@ def _signed_records(
                 "", None, "warning", f"{name!r} in {_where(store)} is not a containment record: left alone"
             )
         elif not containment.genuine(record, key):
-            yield Outcome("", None, "warning", _forged(record))
+            yield Outcome("", None, "warning", _forged(record, document))
         elif not revert_sid or record.latest_sid == revert_sid:
             yield record
+
+
+ADOPT_LIST = "list"  # the sweep's adopt_unsigned value that lists the records a digest would adopt
+
+
+def adopt_unsigned(context: Context, answer: str, max_users: int = DEFAULT_SWEEP_USERS) -> Iterator[Outcome]:
+    """The one-time adoption of the records 1.0.0 wrote before records were signed (containment_v1), in an
+    administrator's own run (the caller checks who runs it). `list` names each record it would adopt (at
+    most max_users, by key) and the digest of that list; that digest given back signs exactly those
+    records, each read again under its group's lease, with a ledger entry and an audit event each, and the
+    sweep then releases them on time. Anything else, or a list that changed since (a record planted after
+    the administrator read it), adopts nothing."""
+    store = context.store
+    if store is None:
+        raise ActionError("the containment records cannot be read: no store was given")
+    found: list[tuple[containment.Record, Client]] = []
+    for item in _unsigned(context, store):
+        if isinstance(item, Outcome):
+            yield item
+        else:
+            found.append(item)
+    found.sort(key=lambda pair: pair[0].key)
+    if len(found) > max_users:
+        yield Outcome(
+            "",
+            None,
+            "warning",
+            f"{len(found)} containment records predate signing, more than max_users={max_users}: this run "
+            f"takes the first {max_users} (by key); list again after adopting them for the rest",
+        )
+    chosen = found[:max_users]
+    digest = containment_v1.digest([record for record, _ in chosen])
+    if answer == ADOPT_LIST:
+        yield from _adoption_list([record for record, _ in chosen], digest)
+    elif answer != digest:
+        raise ActionError(
+            f"adopt_unsigned={answer[:40]!r} is not the digest of the containment records that predate "
+            f"signing now ({len(chosen)}): they changed since they were listed, or the value is wrong; "
+            f"adopted none. List them again with param.adopt_unsigned={ADOPT_LIST} and read each line"
+        )
+    else:
+        trail = _Trail(context)
+        groups: dict[tuple[str, str], list[tuple[containment.Record, Client]]] = {}
+        for record, client in chosen:
+            groups.setdefault((record.account, record.group_id), []).append((record, client))
+        for (account, group_id), mine in groups.items():
+            group = Group(group_id, mine[0][0].group)
+            with context.lease(account, group_id) as keep:
+                work = _Work(context, mine[0][1], group, keep, trail)
+                yield from _adopt(work, store, [record for record, _ in mine])
+        yield from trail.problems()
+
+
+def _unsigned(
+    context: Context, store: containment.Store
+) -> Iterator[tuple[containment.Record, Client] | Outcome]:
+    """The 1.0.0-shaped records that 1.0.0 could have written, by Mimecast's clock and the ledger (a key the
+    add-on has written since the upgrade is not 1.0.0's), and a warning for each one that is not."""
+    by_account: dict[str, list[containment.Record]] = {}
+    for document in store.find({}):
+        record = containment.from_document(document)
+        if record is not None and containment_v1.shaped(document):
+            by_account.setdefault(record.account, []).append(record)
+    marks: dict[tuple[str, str], dict[str, containment.Mark]] = {}
+    for account, records in by_account.items():
+        try:
+            client = context.client_for(account)
+            _probe(client, records[0].group)
+        except Exception as err:
+            yield _error(f"account {account!r}: {err}; its records that predate signing are not adopted")
+            continue
+        now, note = mimecast_now(context, client)
+        if note:
+            yield Outcome("", None, "warning", note)
+        for record in records:
+            if context.ledger is not None and (account, record.group_id) not in marks:
+                marks[account, record.group_id] = context.ledger.marks(account, record.group_id)
+            reason = containment_v1.unfit(record, now)
+            if record.key in marks.get((account, record.group_id), {}):
+                reason = (
+                    "the add-on has written a signed record under its key since, so 1.0.0 did not write it"
+                )
+            if reason:
+                yield Outcome("", record.user, "warning", f"{record.key!r} is not adopted: {reason}")
+            else:
+                yield record, client
+
+
+def _adoption_list(records: list[containment.Record], digest: str) -> Iterator[Outcome]:
+    for record in records:
+        yield Outcome("", record.user, "would_adopt", _held_words(record), group=record.group)
+    if not records:
+        yield Outcome("", None, "warning", "no containment record predates signing: nothing to adopt")
+        return
+    yield Outcome(
+        "",
+        None,
+        "warning",
+        f"{len(records)} containment records predate signing (listed above, each with its record key): if "
+        "the add-on's 1.0.0 alerts wrote each of them, adopt exactly these, by hand, as an administrator: "
+        f"| makeresults | sendalert mimecast_containment_sweep param.adopt_unsigned={digest}",
+    )
+
+
+def _adopt(work: _Work, store: containment.Store, records: list[containment.Record]) -> Iterator[Outcome]:
+    """One group's adoptions under its lease: each record read again (one changed since it was listed is
+    left alone), signed, saved, its ledger entry written, then its audit event."""
+    key = work.context.record_key()
+    signed: list[containment.Record] = []
+    for record in records:
+        again = store.get(record.key)
+        if again is None or not containment_v1.shaped(again) or containment.from_document(again) != record:
+            yield Outcome(
+                "", record.user, "warning", f"{record.key!r} changed since it was listed: not adopted"
+            )
+        else:
+            signed.append(containment.sign(containment_v1.adopted(record), key))
+    try:
+        work.keep()
+        store.save_many([record.document() for record in signed])
+    except Exception as err:
+        for record in signed:
+            work.trail.record_failed(record.user, err)
+        return
+    _advance(work, signed)
+    origin = work.context.run
+    for record in signed:
+        run = containment.Run(origin.action, origin.search_name, origin.sid, record.account, origin.owner)
+        outcome = Outcome("", record.user, "adopted", _held_words(record), group=work.group.name)
+        ident = containment.event_id(record.account, record.group_id, record.user, record.added_at)
+        work.trail.audit(run, work.group, outcome, ident, record)
+        yield outcome
+
+
+def _held_words(record: containment.Record) -> str:
+    since = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(record.added_at))
+    by = f"contained since {since} by {record.search_name!r} (sid {record.sid}), record {record.key!r}"
+    return f"{by}; {_until(record, '')}"
 
 
 def _due_or_wrong(record: containment.Record, now: float) -> bool:
@@ -962,7 +1134,8 @@ class _Trail:
     ) -> None:
         """One audit event per change made (or tried and failed) in Mimecast, with a stable id: the
         containment's (or the run's) id and the change."""
-        change = outcome.outcome if outcome.outcome in ("added", "removed", "expired", "reverted") else ""
+        changes = ("added", "removed", "expired", "reverted", "adopted")
+        change = outcome.outcome if outcome.outcome in changes else ""
         if outcome.outcome == "failed":
             change = "failed"
         if not change:

@@ -36,7 +36,7 @@ from splunk_app.splunk import containment_key, kvstore, lease, logs, settings
 from splunk_app.splunk.admin_tables import load_aliases
 from splunk_app.splunk.audit import AuditSpool
 from splunk_app.splunk.containment_store import KVContainmentStore, KVLedger
-from splunk_app.splunk.service import SplunkdError, connect, get_json
+from splunk_app.splunk.service import WRITE_CAPABILITIES, SplunkdError, caller_capabilities, connect, get_json
 
 SIGNATURES = {
     "added": "Added {email} to Mimecast group {group}",
@@ -48,6 +48,8 @@ SIGNATURES = {
     "expired": "Containment over: removed {email} from Mimecast group {group} ({detail})",
     "reverted": "Reverted: removed {email} from Mimecast group {group} ({detail})",
     "released": "Containment over: {email} stays in Mimecast group {group}, {detail}",
+    "would_adopt": "Would adopt the 1.0.0 containment of {email} in Mimecast group {group}: {detail}",
+    "adopted": "Adopted the 1.0.0 containment of {email} in Mimecast group {group}: {detail}",
     "skipped": "Did not act on {email}: {detail}",
     "failed": "Could not act on {email} in Mimecast group {group}: {detail}",
     "error": "{detail}",
@@ -99,7 +101,11 @@ def main(action: str, mode: str, argv: list[str], stdin: TextIO) -> int:
         if mode == "sweep":
             revert = str(configuration.get("revert_sid") or "").strip()
             most = actions.parse_max_users(configuration.get("max_users"), actions.DEFAULT_SWEEP_USERS)
-            outcomes = actions.sweep(context, revert, most)
+            adopt = str(configuration.get("adopt_unsigned") or "").strip()
+            if adopt and _may_adopt(service, payload, report):
+                outcomes = actions.adopt_unsigned(context, adopt, most)
+            else:
+                outcomes = actions.sweep(context, revert, most)
             group = ""
         else:
             params = actions.parse_params(configuration, mode)
@@ -156,6 +162,26 @@ def _context(service: Any, action: str, payload: dict[str, Any], aliases: Aliase
         sweep_scheduled=lambda: _sweep_scheduled(service),
         ledger=KVLedger(service),
     )
+
+
+def _may_adopt(service: Any, payload: dict[str, Any], report: Report) -> bool:
+    """Adopting records that predate signing is an administrator's own run (`| sendalert`, no saved
+    search). A saved or scheduled run (the sweep's runs with the system's rights) never adopts: it says so
+    and sweeps as usual, so that the parameter left on the sweep cannot stop every containment ending."""
+    if payload.get("search_name") or str(payload.get("sid") or "").startswith("scheduler_"):
+        words = (
+            "adopt_unsigned is ignored in a saved or scheduled search, which adopts none: this run sweeps. "
+            "An administrator adopts by hand: | makeresults | sendalert mimecast_containment_sweep "
+            f"param.adopt_unsigned={actions.ADOPT_LIST}"
+        )
+        report.outcome(actions.Outcome("", None, "warning", words), "")
+        return False
+    if not caller_capabilities(service) & WRITE_CAPABILITIES:
+        raise actions.ActionError(
+            "adopt_unsigned needs an administrator of the add-on (the capability "
+            f"{' or '.join(sorted(WRITE_CAPABILITIES))}): adopted none"
+        )
+    return True
 
 
 def _sweep_scheduled(service: Any) -> bool | None:

@@ -105,7 +105,18 @@ def test_a_grade_drop_raises_the_policys_change_score_for_the_row_dropped_into(o
 
 @pytest.mark.parametrize(
     ("old", "new"),
-    [("D", "B"), ("C", "C"), ("", "D"), ("E", "D"), ("B", "E"), ("B", ""), ("unknown", "F")],
+    [
+        ("D", "B"),
+        ("C", "C"),
+        ("", "D"),
+        ("E", "D"),
+        ("B", "E"),
+        ("E", "E"),
+        ("B", "B+"),
+        ("B", "=1+1"),
+        ("B", ""),
+        ("unknown", "F"),
+    ],
 )
 def test_no_risk_for_a_better_grade_or_one_the_policy_does_not_rank(old, new):
     assert scored(DROP, [event(old, new)]) == []
