@@ -953,8 +953,8 @@ def _adopt(work: _Work, store: containment.Store, records: list[containment.Reco
             )
         else:
             signed.append(containment.sign(containment_v1.adopted(record), key))
+    work.keep()  # a lost lease is its own error (LeaseLost), not a record that could not be written
     try:
-        work.keep()
         store.save_many([record.document() for record in signed])
     except Exception as err:
         for record in signed:
