@@ -6,6 +6,10 @@
   /add-group-member), at one of STEPS: "before" the request is sent, or "after" its answer arrived (the
   server has applied it; the script never learns).
 - DEVKIT_CLOCK_SHIFT="<seconds>": this host's clock (time.time) runs that far ahead (negative: behind).
+- DEVKIT_TIME_SCALE="<factor>": the process's monotonic clock runs <factor> times as fast, and its sleeps
+  last 1/<factor> of what they ask (the wall clock is left alone): a run that waits minutes on Mimecast's
+  rate limit, or reads a slow group, does so in seconds, with every time it measures (the lease's beats,
+  the client's deadlines) scaled alike.
 """
 
 from __future__ import annotations
@@ -19,10 +23,17 @@ STEPS = ("before", "after")
 
 _kill = os.environ.get("DEVKIT_KILL_AT", "")
 _shift = float(os.environ.get("DEVKIT_CLOCK_SHIFT") or 0)
+_scale = float(os.environ.get("DEVKIT_TIME_SCALE") or 1)
 
 if _shift:
     _real_time = time.time
     time.time = lambda: _real_time() + _shift
+
+if _scale != 1:
+    _real_monotonic, _real_sleep = time.monotonic, time.sleep
+    _started = _real_monotonic()
+    time.monotonic = lambda: _started + (_real_monotonic() - _started) * _scale
+    time.sleep = lambda seconds: _real_sleep(seconds / _scale)
 
 if _kill:
     _number, _, _rest = _kill.partition(":")

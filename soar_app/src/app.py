@@ -407,9 +407,9 @@ class AddParams(GroupParams):
 
 
 def _context(fields: dict, client: Any, resolve: Any, run: containment.Run) -> actions.Context:
-    """The shared containment code's context over this asset's records file: its store, the key that signs
-    its records, the lease per (account, group) and the asset's allow-list of groups; Mimecast's clock
-    comes from the client."""
+    """The shared containment code's context over this asset's records file: its store and their ledger,
+    the key that signs its records, the lease per (account, group) and the asset's allow-list of groups;
+    Mimecast's clock comes from the client."""
     allowed = work.groups_allowed(fields)
     records = Records(work.records_path(fields, _state_dir()))
     cache = actions.GroupCache(records.path + ".groups")
@@ -424,6 +424,7 @@ def _context(fields: dict, client: Any, resolve: Any, run: containment.Run) -> a
         record_key=records.record_key,
         lease=records.lease,
         groups_allowed=lambda account: allowed,
+        ledger=records,
     )
 
 

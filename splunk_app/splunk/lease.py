@@ -25,7 +25,7 @@ from typing import Any, Callable
 
 from splunklib import client
 
-from splunk_app.actions import ActionError
+from splunk_app.actions import LeaseLost
 from splunk_app.splunk import kvstore
 
 COLLECTION = "mimecast_containment_lease"
@@ -34,7 +34,7 @@ STALE = 120.0  # a lease whose beat nobody renewed for this long has lost its ho
 WAIT = 150.0  # how long a run waits for a group that another run holds (longer than STALE)
 
 
-class LeaseError(ActionError):
+class LeaseError(LeaseLost):
     """The group stayed busy, or the lease was lost; the message says which and what to do."""
 
 

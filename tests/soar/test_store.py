@@ -15,6 +15,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "soar_app" / "src")
 
 from mimecast_soar import store
 
+from splunk_app.containment import Mark
+
 
 @pytest.fixture
 def records(tmp_path) -> store.Records:
@@ -78,3 +80,16 @@ def test_keep_stops_a_run_whose_lease_was_taken(records):
             db.execute("UPDATE lease SET holder = 'elsewhere:1:y'")
         with pytest.raises(store.LeaseLost, match="took over"):
             keep()
+
+
+def test_the_ledger_keeps_the_latest_mark_per_record_of_a_group(records):
+    marks = [Mark("asset", "g1", "ann@x.example", 2), Mark("asset", "g2", "ann@x.example", 5)]
+    records.advance(marks)
+    records.advance([Mark("asset", "g1", "ann@x.example", 3, released=True)])
+    with sqlite3.connect(records.path) as db:  # a damaged entry is no mark
+        db.execute("INSERT INTO ledger VALUES ('asset|g1|bob@x.example', 'asset', 'g1', '{\"user\": 1}')")
+    assert records.marks("asset", "g1") == {
+        "asset|g1|ann@x.example": Mark("asset", "g1", "ann@x.example", 3, released=True)
+    }
+    assert list(records.marks("asset", "g2").values()) == [marks[1]]
+    assert records.marks("other", "g1") == {}

@@ -1,7 +1,9 @@
 """The SOAR app's own records, in one SQLite file per asset (opened through the add-on's statedb, so a
 damaged file is set aside with one warning): the containment records the add-on's actions keep (this is
-their `containment.Store`, where the add-on uses the KV store), the key that signs them, the lease that
-lets one run at a time act on a group, and on-poll's state.
+their `containment.Store`, where the add-on uses the KV store), their ledger (the `containment.Ledger`: the
+latest generation of each record, so that an earlier copy of a record put back into this file moves
+nobody), the key that signs them, the lease that lets one run at a time act on a group, and on-poll's
+state.
 
 On-poll's state is the last grade and watch-list status it saw per user, and an outbox of the changes it
 found. A poll writes the new baseline and the changes it found in one transaction, then sends each change
@@ -23,7 +25,8 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from splunk_app import statedb
-from splunk_app.actions import ActionError
+from splunk_app.actions import LeaseLost
+from splunk_app.containment import Mark, mark_from_document
 
 SCHEMA = statedb.Schema(
     "the SOAR app's records",
@@ -37,6 +40,10 @@ SCHEMA = statedb.Schema(
         "CREATE TABLE polled (one INTEGER PRIMARY KEY CHECK (one = 1), at REAL NOT NULL);"
         "CREATE TABLE lease (key TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at REAL NOT NULL);"
         "CREATE TABLE secret (name TEXT PRIMARY KEY, value BLOB NOT NULL)",
+        # version 2: the containment records' ledger (containment.Ledger); a file of version 1 gets the
+        # table empty, and each record's entry as the record is next written
+        "CREATE TABLE ledger (key TEXT PRIMARY KEY, account TEXT NOT NULL, group_id TEXT NOT NULL, "
+        "document TEXT NOT NULL)",
     ),
     "time-boxed containments recorded before are no longer released by release expired, and on poll "
     "takes its next pull as a new baseline",
@@ -45,10 +52,6 @@ SCHEMA = statedb.Schema(
 
 LEASE_SECONDS = 600.0  # longer than one action may run (the client's 5 minutes)
 LEASE_WAIT = 150.0  # how long a run waits for a group another run holds
-
-
-class LeaseLost(ActionError):
-    """The group stayed busy, or another run took it over; the message says which."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,24 @@ class Records:
     def delete_many(self, keys: list[str]) -> None:
         with self._open() as db, statedb.transaction(db):
             db.executemany("DELETE FROM containment WHERE key = ?", ((key,) for key in keys))
+
+    # The add-on's containment.Ledger. A mark only moves forward: the group's lease keeps two writers of
+    # one group from writing its marks at once.
+
+    def marks(self, account: str, group_id: str) -> dict[str, Mark]:
+        with self._open() as db:
+            rows = db.execute(
+                "SELECT document FROM ledger WHERE account = ? AND group_id = ?", (account, group_id)
+            ).fetchall()
+        found = (mark_from_document(json.loads(row[0])) for row in rows)
+        return {mark.key: mark for mark in found if mark is not None}
+
+    def advance(self, marks: list[Mark]) -> None:
+        with self._open() as db, statedb.transaction(db):
+            db.executemany(
+                "INSERT OR REPLACE INTO ledger VALUES (?, ?, ?, ?)",
+                ((m.key, m.account, m.group_id, json.dumps(m.document())) for m in marks),
+            )
 
     def record_key(self) -> bytes:
         """The key that signs this file's containment records, made once. It lives beside the records, in

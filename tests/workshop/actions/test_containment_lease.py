@@ -117,3 +117,76 @@ def test_two_alerts_with_stepped_clocks_still_take_turns(run_action, tenant, hol
     steps = [r.path.rsplit("/", 1)[1] for r in tenant.requests if "group-member" in r.path]
     assert steps == ["get-group-members", "add-group-member"] * 2  # one run after the other
     assert tenant.group_members(GROUP) == set(first) | set(second)
+
+
+SCALE = {"DEVKIT_TIME_SCALE": "50"}  # the run's monotonic clock and sleeps 50 times as fast: 100 s in 2
+
+
+def _beats_while(splunkd, tenant, job, *, take_over_after: str = "") -> tuple[object, list[str]]:
+    """Runs `job` (an action run) and reads the group's lease as it goes: the beats seen, in order, and the
+    run. With `take_over_after`, once a request to that path was served, another holder takes the lease."""
+    seen: list[str] = []
+    with ThreadPoolExecutor(1) as pool:
+        running = pool.submit(job)
+        while not running.done():
+            lease_docs = splunkd.collection(LEASES)
+            if lease_docs and lease_docs[0].get("beat") not in seen[-1:]:
+                seen.append(lease_docs[0]["beat"])
+            if take_over_after and any(r.path.endswith(take_over_after) for r in tenant.requests):
+                splunkd.create_collection(LEASES, [{**lease_docs[0], "holder": "sh2:1:taken", "beat": "t"}])
+                take_over_after = ""
+            time.sleep(0.02)
+        return running.result(), seen
+
+
+def _remove_run(run_action, users):
+    return lambda: run_action("mimecast_remove_from_group", rows_for(*users), max_users="50", inject=SCALE)
+
+
+def test_a_long_rate_limit_wait_between_remove_calls_keeps_the_lease_beating(run_action, splunkd, tenant):
+    """Mimecast answers the first remove call with a 429 whose reset is 100 s: the next call waits that
+    long (by the run's clock), past most of the lease's STALE, and the run renews its lease meanwhile."""
+    users = [f"u{i}@simulated.example" for i in range(25)]
+    tenant.add_members(GROUP, users)
+    tenant.faults = Faults(rate_limit_storm=1, storm_reset_ms=100_000, path="/remove-group-member")
+
+    run, beats = _beats_while(splunkd, tenant, _remove_run(run_action, users))
+
+    assert len(beats) >= 4, beats  # taken ("0"), then renewed at least every RENEW seconds of the wait
+    assert run.status == 1 and sorted(set(outcome for _, outcome in run.outcomes())) == ["failed", "removed"]
+    assert tenant.group_members(GROUP) == set(users[:10])  # the 429'd call's ten stay; nobody else
+    assert splunkd.collection(LEASES) == []
+
+
+def test_a_run_that_lost_its_lease_during_a_wait_says_so_and_stops(run_action, splunkd, tenant):
+    users = [f"u{i}@simulated.example" for i in range(25)]
+    tenant.add_members(GROUP, users)
+    tenant.faults = Faults(rate_limit_storm=1, storm_reset_ms=100_000, path="/remove-group-member")
+
+    run, _ = _beats_while(
+        splunkd, tenant, _remove_run(run_action, users), take_over_after="/remove-group-member"
+    )
+
+    assert run.status == 1
+    (lost,) = [line for line in run.level("ERROR") if "taken over" in line]
+    assert "this run stops acting" in lost and "the users it did not reach wait for the next run" in lost
+    assert not [line for line in run.level("ERROR") if "could not be written" in line]
+    assert len([r for r in tenant.requests if r.path.endswith("/remove-group-member")]) == 1
+    assert tenant.group_members(GROUP) == set(users)
+    assert splunkd.collection(LEASES)[0]["holder"] == "sh2:1:taken"  # the new holder's lease stays
+
+
+def test_a_big_group_read_slowly_keeps_the_lease_beating(run_action, splunkd, tenant):
+    """get-group-members of a group of 1,600 (four pages of 500), each page 40 s by the run's clock: the
+    lease is renewed between the pages, not only once the whole group is read."""
+    tenant.add_members(GROUP, [f"member{i}@simulated.example" for i in range(1600)])
+    tenant.faults = Faults(slow_requests=4, slow_seconds=0.8, path="/get-group-members")
+
+    def add():
+        return run_action(ADD, rows_for("ann@simulated.example"), for_days="1", inject=SCALE)
+
+    run, beats = _beats_while(splunkd, tenant, add)
+
+    assert run.status == 0 and run.outcomes() == [("ann@simulated.example", "added")]
+    assert len([r for r in tenant.requests if r.path.endswith("/get-group-members")]) == 4
+    assert len(beats) >= 4, beats

@@ -101,11 +101,11 @@ def test_two_sweeps_at_once_release_each_user_once(run_action, splunkd, tenant, 
 def test_a_member_taken_out_by_hand_while_the_add_runs_is_contained_not_kept_for_good(
     run_action, splunkd, tenant
 ):
-    """get-group-members says Ann is in the group; an administrator takes her out before the add call is
-    applied, so Mimecast answers that it added her: she is the add-on's to release, not a member from
-    before."""
+    """get-group-members says Ann is in the group; an administrator takes her out before the run reads the
+    group again (after its other users' add call, here none), so the run adds her as its own containment:
+    she is the add-on's to release, not a member from before."""
     tenant.add_members(GROUP, ["ann@simulated.example"])
-    tenant.faults = Faults(slow_requests=1, slow_seconds=2.0, path="/add-group-member")
+    tenant.faults = Faults(slow_requests=1, slow_seconds=2.0, path="/get-group-members", after=1)
     with ThreadPoolExecutor(1) as pool:
         running = pool.submit(run_action, ADD, rows_for("ann@simulated.example"), for_days="1")
         deadline = time.monotonic() + 30

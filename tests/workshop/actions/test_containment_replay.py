@@ -58,7 +58,7 @@ def test_an_extended_containment_put_back_at_its_first_version_is_not_cut_short(
     assert renewed["generation"] > extended["generation"] and renewed["already_member"] is False
     (mark,) = splunkd.collection(LEDGER)
     assert mark["generation"] == renewed["generation"] and mark["released"] is False
-    tenant.date_offset = 12 * DAY
+    tenant.date_offset = 12 * DAY + 60  # a minute past its expiry: at 12 days the sweep may run in its second
     assert _sweep(run_action).outcomes() == [(BOB, "expired")]
     assert tenant.group_members(GROUP) == set()
 
