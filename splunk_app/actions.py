@@ -269,7 +269,14 @@ def act(
                 yield from _not_reached(targets[reached:])
                 return
             continue
-        refused = {str(key.get("emailAddress", "")).lower(): f for key, f in _keyed(answer)}
+        refused = {_keyed_email(key): f for key, f in item_failures(answer)}
+        if not set(refused) <= {target.email for target in chosen}:
+            said = (
+                f"{endpoint}: Mimecast's answer names in fail[] an item this call did not send, so it "
+                "says nothing sure about the users it did send"
+            )
+            yield from _call_failed(endpoint, group, chosen, MalformedResponse(said, endpoint=endpoint))
+            continue
         for target in chosen:
             failure = refused.get(target.email)
             if failure is None:
@@ -1244,8 +1251,9 @@ def action_words(err: MimecastError) -> str:
     return str(err)
 
 
-def _keyed(answer: dict[str, Any]) -> list[tuple[dict[str, Any], Any]]:
-    return [(key, f) for key, f in item_failures(answer) if isinstance(key, dict)]
+def _keyed_email(key: Any) -> str:
+    """The address a fail[] entry's key names ("" when it names none)."""
+    return str(key.get("emailAddress") or "").strip().lower() if isinstance(key, dict) else ""
 
 
 def _failed(targets: list[Target], reason: str, code: str = "", noted: bool = False) -> Iterator[Outcome]:
