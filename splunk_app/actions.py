@@ -663,13 +663,27 @@ def _until(record: containment.Record, detail: str) -> str:
     return "; ".join(part for part in (detail, held) if part)
 
 
+MEMBERS_PAGE = 500
+
+
 def group_members(client: Client, group_id: str) -> set[str]:
-    """Who is in the group now (lower-cased emails), every page of get-group-members."""
-    return {
-        str(member.get("emailAddress") or "").strip().lower()
-        for member in client.records("get_group_members", data=[{"id": group_id}])
-        if member.get("emailAddress")
-    }
+    """Who is in the group now (lower-cased emails), every page of get-group-members. A full page that
+    says nothing of pagination may not be the last, and a member from before missed there would be taken
+    for a user the add-on added (and released): such an answer is a MalformedResponse."""
+    members: set[str] = set()
+    for page in client.pages("get_group_members", data=[{"id": group_id}], page_size=MEMBERS_PAGE):
+        members.update(
+            str(member.get("emailAddress") or "").strip().lower()
+            for member in page.records
+            if member.get("emailAddress")
+        )
+        if page.next_token is None and page.total_count is None and len(page.records) >= MEMBERS_PAGE:
+            raise MalformedResponse(
+                f"get_group_members: Mimecast answered a full page of {MEMBERS_PAGE} members without "
+                "meta.pagination, so who else is in the group is unknown",
+                endpoint="get_group_members",
+            )
+    return members
 
 
 def mimecast_now(context: Context, client: Client) -> tuple[float, str]:

@@ -150,3 +150,22 @@ def test_a_sweep_whose_ledger_write_fails_keeps_the_records_and_the_next_one_end
     assert again.status == 0 and splunkd.collection(CONTAINMENT) == []
     changes = sorted((event["change"], event["user"]) for event in audit_events(splunk_home))
     assert changes == sorted([("added", u) for u in USERS] + [("expired", u) for u in USERS])
+
+
+def test_a_member_list_cut_to_one_page_without_pagination_adds_nobody_and_keeps_the_member(
+    run_action, splunkd, tenant
+):
+    """A full page of get-group-members without meta.pagination may not be the whole group: a member from
+    before on a later page, taken for a new user, would be "added" (Mimecast's "already exists" read as this
+    run's add) and removed by the sweep. Who is in the group is unknown, so nobody is added."""
+    others = [f"staff{i}@simulated.example" for i in range(500)]
+    tenant.add_members(GROUP, [*others, BEFORE])  # BEFORE joined last: on the second page
+    tenant.faults = Faults(missing_pagination=True)
+
+    added = run_action(ADD, rows_for(BEFORE), for_days="1")
+
+    assert added.status != 0 and added.outcomes() == [(BEFORE, "failed")]
+    assert any("get_group_members" in line for line in added.level("ERROR"))
+    assert [doc for doc in splunkd.collection(CONTAINMENT) if not doc["already_member"]] == []
+    _expire_and_sweep(run_action, tenant)
+    assert BEFORE in tenant.group_members(GROUP)
