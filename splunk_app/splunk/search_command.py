@@ -20,9 +20,9 @@ from typing import Any
 from splunklib.searchcommands import Configuration, Option, StreamingCommand
 from splunklib.searchcommands.internals import CsvDialect
 
-from splunk_app.risk.identity import ALIAS_FILE, Aliases, read_aliases
+from splunk_app.risk.identity import ALIAS_FILE
 from splunk_app.risk.policy import PolicyError, shipped
-from splunk_app.risk.prepared import cache_folder
+from splunk_app.risk.prepared import cache_folder, prepared_aliases
 from splunk_app.risk.rows import enrich_chunk
 from splunk_app.risk.table import CSV_TWIN, CSV_TWIN_SEARCH, RiskTable, TableError, read_csv
 from splunk_app.splunk.logs import get_logger
@@ -69,7 +69,8 @@ class MimecastRiskCommand(StreamingCommand):
         try:
             self._check_arguments()
             shipped()  # the policy read and checked before any event
-            self._table = self._load_table(read_aliases(self._app_root / "lookups" / ALIAS_FILE, self._warn))
+            self._table = self._load_table()
+            self._table.reload = self._load_table  # should its prepared form turn out damaged
         except (ArgumentProblem, TableError, PolicyError, SplunkdError) as err:
             get_logger("mimecastrisk").error("mimecastrisk stopped: %s", err)
             self.write_error(f"mimecastrisk: {err}")
@@ -131,9 +132,10 @@ class MimecastRiskCommand(StreamingCommand):
         if empty:
             raise ArgumentProblem("field= needs a field name, for example field=recipient")
 
-    def _load_table(self, aliases: Aliases) -> RiskTable:
+    def _load_table(self) -> RiskTable:
         domain = self.default_domain
         cache = cache_folder(os.environ.get("SPLUNK_HOME"))
+        aliases = prepared_aliases(self._app_root / "lookups" / ALIAS_FILE, self._warn, cache)
         if self.lookup is not None:
             return read_csv(self._lookup_path(self.lookup), domain, aliases, f"lookup={self.lookup}", cache)
         info = self.metadata.searchinfo

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from devkit.splunkd import SplunkdStandIn
+from splunk_app.inputs.catalogue import by_name
+from splunk_app.risk import prepared, sync
 from splunk_app.risk.table import COLLECTION
 from splunk_app.splunk.risk_store import KV_PAGE_SIZE, VERSION_COLLECTION, KVRiskStore
 from splunk_app.splunk.service import connect
@@ -137,8 +139,8 @@ def test_later_searches_read_the_prepared_table_until_a_writer_changes_it(tmp_pa
             grades.append([record["mimecast_safe_grade"] for record in result.records])
             reads.append(_page_reads(splunkd) - before)
             if _search_number == 1:
-                store.save([{**_doc(5), "safe_grade": "D"}])
-        tampered = next(Path(tmp_path).rglob("*.prepared"))
+                store.save([{**_doc(5), "safe_grade": "D"}])  # a writer that does not prepare
+        tampered = next(Path(tmp_path).rglob(f"*{prepared.SUFFIX}"))
         tampered.write_bytes(tampered.read_bytes()[:-10])
         before = _page_reads(splunkd)
         last = run(_search(splunkd, records), None, env=env)
@@ -148,6 +150,38 @@ def test_later_searches_read_the_prepared_table_until_a_writer_changes_it(tmp_pa
     assert grades[:2] == [["A", "C"], ["A", "C"]]
     assert (reads[2], grades[2]) == (3, ["D", "C"])  # the writer changed user00005: read again
     assert (reads[3], [record["mimecast_safe_grade"] for record in last.records]) == (3, ["D", "C"])
+
+
+def test_the_inputs_sync_prepares_the_table_so_the_first_search_after_it_reads_no_page(tmp_path, monkeypatch):
+    """The writer prepares: the risk sync ends with `written`, which writes the prepared form of the new
+    version where the searches look for it (SPLUNK_HOME's var/run)."""
+    monkeypatch.setenv("SPLUNK_HOME", str(tmp_path))
+    env = {**environment(), "SPLUNK_HOME": str(tmp_path)}
+    columns = by_name("safe_score").risk
+    with SplunkdStandIn() as splunkd:
+        splunkd.create_collection(COLLECTION, [_doc(number) for number in range(USERS)])
+        splunkd.create_collection(VERSION_COLLECTION)
+        store = KVRiskStore(connect(splunkd.uri, splunkd.session_key))
+        found = []
+        for grade in ("D", "B"):
+            records = [
+                {"emailAddress": doc["email"], "risk": doc["safe_grade"]} for doc in map(_doc, range(USERS))
+            ]
+            records[5]["risk"] = grade
+            rows = sorted(
+                (sync.row_from(columns, record, 1.8e9) for record in records), key=lambda row: row["_key"]
+            )
+            sync.sync(store, rows, columns, 1.8e9, True)
+            before = _page_reads(splunkd)
+            result = run(
+                _search(splunkd, [{"user": "CORP\\user00005"}, {"user": "user00007"}]), None, env=env
+            )
+            assert result.returncode == 0, result.stderr
+            found.append(
+                ([record["mimecast_safe_grade"] for record in result.records], _page_reads(splunkd) - before)
+            )
+
+    assert found == [(["D", "C"], 0), (["B", "C"], 0)]  # the first search after each sync: no page read
 
 
 def test_without_a_version_token_every_search_reads_the_table(tmp_path):
