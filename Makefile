@@ -12,6 +12,10 @@ need-python = @test -n "$(1)" && "$(1)/bin/python3" -c 'import sys; sys.exit("%d
 # it, against the simulated tenant and the splunkd stand-in), tests/content (confs, SPL, dashboards) and
 # tests/package (the built tarball). Unit and workshop run under Splunk's own Pythons (3.9, 3.13) too.
 PORTABLE_TESTS := tests/unit tests/workshop
+# Each run spreads its tests over every core (pytest-xdist; tests/conftest.py keeps the tests of a module-scoped
+# fixture together). TEST_WORKERS=0 runs them in this one process.
+TEST_WORKERS ?= auto
+PARALLEL := -n $(TEST_WORKERS) --dist loadgroup
 
 .PHONY: demo test lint bench package clean render-tools dashboard-pictures
 
@@ -42,26 +46,43 @@ lint: $(BIN)/.ready
 	$(BIN)/mypy
 
 test: $(BIN)/.ready .venv39/bin/.ready .venv313/bin/.ready lint package .venv-inspect/bin/.ready render-tools
-	$(BIN)/pytest
-	.venv39/bin/pytest -p no:cacheprovider $(PORTABLE_TESTS)
-	.venv313/bin/pytest -p no:cacheprovider $(PORTABLE_TESTS)
+	$(BIN)/pytest $(PARALLEL)
+	.venv39/bin/pytest -p no:cacheprovider $(PARALLEL) $(PORTABLE_TESTS)
+	.venv313/bin/pytest -p no:cacheprovider $(PARALLEL) $(PORTABLE_TESTS)
 
-# The dashboard render test (tests/content/test_render.py): Splunk's Dashboard Studio npm packages, pinned by
-# the lock file, in a git-ignored folder, and Debian's chromium (and Node.js when missing: CI runs as root;
-# elsewhere install them yourself).
+# The dashboard render test (tests/content/test_render.py) draws with Splunk's Dashboard Studio npm packages,
+# pinned by the lock file in a git-ignored folder, in a headless Chromium: `chromium` or `chromium-browser`, or
+# the one CHROMIUM names (`make test CHROMIUM=/path/to/chrome`). A missing program is installed with apt-get
+# only by root on Debian or Ubuntu (as CI runs); anywhere else make stops with one line naming what to install.
 RENDER := tests/content/render
-apt-install = command -v $(1) >/dev/null || { apt-get update -qq && apt-get install -y -qq $(2); }
+CHROMIUM ?=
+export CHROMIUM
+program = $(shell command -v '$(1)' 2>/dev/null)
+found = $(firstword $(foreach p,$(1),$(call program,$(p))))
+can-apt = $(and $(filter 0,$(shell id -u 2>/dev/null)),$(wildcard /etc/debian_version),$(call found,apt-get))
+# $(call need,<programs, any one will do>,<Debian packages>,<what to install, in words>[,<what for>])
+need = $(if $(call found,$(1)),@true,$(if $(can-apt),apt-get update -qq && apt-get install -y -qq $(2),$(error \
+	make: $(3) is needed $(or $(4),to draw the dashboards (tests/content/test_render.py)): install it, or run make as root \
+	on Debian or Ubuntu to have apt-get install it)))
+need-chromium = $(if $(CHROMIUM),$(if $(call program,$(CHROMIUM)),@true,$(error make: CHROMIUM=$(CHROMIUM) is not \
+	a program: point it at a Chromium or Chrome)),$(call need,chromium chromium-browser,chromium,Chromium \
+	(chromium or chromium-browser on the PATH, or CHROMIUM=/path/to/chrome)))
+
 $(RENDER)/node_modules/.package-lock.json: $(RENDER)/package.json $(RENDER)/package-lock.json
-	@$(call apt-install,npm,nodejs npm)
+	$(call need,npm,nodejs npm,npm (with Node.js))
 	cd $(RENDER) && npm ci --no-audit --no-fund --loglevel=error
 
 render-tools: $(RENDER)/node_modules/.package-lock.json
-	@$(call apt-install,chromium,chromium)
+	$(call need,node,nodejs,Node.js)
+	$(need-chromium)
 
-# The README's pictures: render the dashboards and keep the PNGs under docs/, in 256 colours (a third the size).
+# The README's pictures: the overview's sample results recomputed from a demo run (tests/content/demo_samples.py),
+# the dashboards rendered, the PNGs kept under docs/ in 256 colours (a third the size).
 dashboard-pictures: $(BIN)/.ready render-tools
+	$(BIN)/mimecast-at demo > /dev/null
+	$(BIN)/python -m tests.content.demo_samples demo-output
 	$(BIN)/pytest -q -p no:cacheprovider tests/content/test_render.py
-	@$(call apt-install,pngquant,pngquant)
+	$(call need,pngquant,pngquant,pngquant,to shrink the pictures)
 	mkdir -p docs/dashboards && cp build/dashboards/*.png docs/dashboards/
 	pngquant --force --quality 80-95 --ext .png docs/dashboards/*.png
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import gzip
+import hashlib
 import json
 import os
 import random
@@ -37,9 +38,11 @@ BIN = Path(__file__).resolve().parents[1] / "bin"
 API_PREFIX = "/api/awareness-training/"
 GROUP = "High Risk Users"
 ACT_ON = 5
+ALERT_SEARCH = "Mimecast Awareness - Risky user clicked a link"
 CONTAIN_DAYS = 2
 CLOCK_MOVE_DAYS = 3
 CONTAINMENT = "mimecast_containment"
+LEASES = "mimecast_containment_lease"
 SWEEP_SEARCH = "Mimecast Awareness - Containment sweep"
 
 OAUTH2_ACCOUNT = "demo_oauth2"
@@ -124,7 +127,7 @@ def run(users: int, seed: int, out_dir: Path, sample_size: int, say: Say) -> Dem
             result=result, say=say,
         )  # fmt: skip
         result.members_before_sweep = len(tenant.group_members(GROUP))
-        _expire(splunkd, work / "dispatch", result, say)
+        _expire(tenant, splunkd, work / "dispatch", result, say)
         result.group_members = sorted(tenant.group_members(GROUP))
         result.api_requests = len(tenant.requests)
     result.package = newest_package(Path("dist"))
@@ -180,31 +183,43 @@ def _enrich_and_act(
         "as the alert template 'Risky user clicked a link' would trigger it: a dry run, then for real, "
         f"time-boxed to {CONTAIN_DAYS} days"
     )
-    for dry_run in ("1", "0"):
+    for number, dry_run in enumerate(("1", "0"), start=1):
         configuration = {
             "email_field": "mimecast_identity",
             "dry_run": dry_run,
             "for_days": str(CONTAIN_DAYS),
         }
         result.acted += run_action(
-            "mimecast_add_to_group", clickers, splunkd, dispatch / f"dry_run_{dry_run}", configuration
+            "mimecast_add_to_group",
+            clickers,
+            splunkd,
+            dispatch / _scheduled_run(ALERT_SEARCH, number),
+            configuration,
         )
     result.contained = splunkd.collection(CONTAINMENT)
 
 
-def _expire(splunkd: Any, dispatch: Path, result: DemoResult, say: Say) -> None:
-    """Move the clock past the containment (the records are aged, as if the days had passed), then run the
-    scheduled sweep as splunkd would: it removes everyone whose time is up."""
+def _expire(tenant: Any, splunkd: Any, dispatch: Path, result: DemoResult, say: Say) -> None:
+    """Move Mimecast's clock past the containment (its answers' Date, which times containments), then run
+    the scheduled sweep as splunkd would: it removes everyone whose time is up."""
     say(f"Moving the clock {CLOCK_MOVE_DAYS} days on, then the scheduled search '{SWEEP_SEARCH}' runs")
-    aged = [
-        {**doc, "added_at": doc["added_at"] - CLOCK_MOVE_DAYS * 86400,
-         "expires_at": doc["expires_at"] - CLOCK_MOVE_DAYS * 86400}
-        for doc in splunkd.collection(CONTAINMENT)
-    ]  # fmt: skip
-    splunkd.create_collection(CONTAINMENT, aged)
+    tenant.date_offset = CLOCK_MOVE_DAYS * 86400
     result.swept = run_action(
-        "mimecast_containment_sweep", [], splunkd, dispatch / "sweep", {}, search_name=SWEEP_SEARCH
+        "mimecast_containment_sweep",
+        [],
+        splunkd,
+        dispatch / _scheduled_run(SWEEP_SEARCH, 3),
+        {},
+        search_name=SWEEP_SEARCH,
     )
+
+
+def _scheduled_run(search_name: str, number: int) -> str:
+    """The dispatch folder of a scheduled search's run, named as Splunk's scheduler names them (the sid is
+    `scheduler__<owner>__<app>__` and this: a hash of the search, the time, the run): the demo's runs read
+    like real ones, in their order."""
+    digest = hashlib.blake2b(search_name.encode("utf-8"), digest_size=8).hexdigest()
+    return f"RMD5{digest}_at_{int(time.time())}_{number}"
 
 
 def configure(splunkd: Any, tenant: Any) -> None:
@@ -216,6 +231,7 @@ def configure(splunkd: Any, tenant: Any) -> None:
     splunkd.set_conf(SETTINGS_CONF, "logging", {"loglevel": "INFO"})
     splunkd.create_collection(risk.COLLECTION)
     splunkd.create_collection(CONTAINMENT)
+    splunkd.create_collection(LEASES)
 
 
 def run_input(spec: DemoInput, splunkd: Any, checkpoint_dir: Path) -> Any:
@@ -354,7 +370,7 @@ def run_action(
     dispatch: Path,
     configuration: dict[str, str],
     *,
-    search_name: str = "Mimecast Awareness - Risky user clicked a link",
+    search_name: str = ALERT_SEARCH,
 ) -> list[str]:
     """Run an alert action as splunkd does (`--execute`, the JSON payload on stdin, the results as a gzipped
     CSV); return its per-user log lines."""
@@ -425,10 +441,20 @@ def report(result: DemoResult, say: Say) -> None:
         say(f"  {line}")
     say(f"  members of {GROUP} in the simulated tenant: {result.members_before_sweep}")
     for record in result.contained:
-        until = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(record["expires_at"]))
-        say(f"  contained: {record['user']:<36} until {until} (KV store collection {CONTAINMENT})")
+        say(
+            f"  contained: {record['user']:<36} for {CONTAIN_DAYS} days: added {_when(record['added_at'])}, "
+            f"due {_when(record['expires_at'])} (KV store collection {CONTAINMENT})"
+        )
     say("")
     say(f"Containment sweep, {CLOCK_MOVE_DAYS} days later ({SWEEP_SEARCH})")
+    if result.contained:
+        now = _when(time.time() + CLOCK_MOVE_DAYS * 86400)
+        due = _when(result.contained[0]["expires_at"])
+        say(
+            f"  The demo does not wait {CLOCK_MOVE_DAYS} days: it moves the simulated tenant's clock "
+            f"(the Date of its answers, which times containments) {CLOCK_MOVE_DAYS} days on, so the sweep "
+            f"runs at Mimecast's time {now}, past the due time {due}."
+        )
     for line in result.swept:
         say(f"  {line}")
     say(f"  members of {GROUP} in the simulated tenant now: {len(result.group_members)}")
@@ -478,13 +504,22 @@ def _int(value: Any) -> int:
         return 0
 
 
+def _when(epoch: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(epoch))
+
+
 def _auth_label(account: str) -> str:
     return "OAuth 2.0" if account == OAUTH2_ACCOUNT else "API 1.0 HMAC"
 
 
 def _log_summary(stderr: str) -> list[str]:
-    """The input's run summary (it logs to stderr outside Splunk), from its outcome on."""
-    return [line[line.index("outcome=") :] for line in stderr.splitlines() if "mc_summary=input " in line]
+    """The input's run summary (it logs to stderr outside Splunk), from its outcome on, and the line that
+    says why a partial run is partial."""
+    summaries = [
+        line[line.index("outcome=") :] for line in stderr.splitlines() if "mc_summary=input " in line
+    ]
+    reasons = [line.split(": partial: ", 1)[1] for line in stderr.splitlines() if ": partial: " in line]
+    return summaries + [f"partial: {reason}" for reason in reasons]
 
 
 def _pages_text(requests: list[Any]) -> str:

@@ -9,6 +9,7 @@ import contextlib
 import select
 import socket
 import ssl
+import sys
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -53,9 +54,15 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self._write_pieces(reply.raw)
             return
-        self.send_response(reply.status)
+        # As send_response, but a reply may set its own Date (a server whose clock differs), or "" for none.
+        self.send_response_only(reply.status)
+        self.send_header("Server", self.version_string())
+        date = reply.headers.get("Date", self.date_time_string())
+        if date:
+            self.send_header("Date", date)
         for name, value in reply.headers.items():
-            self.send_header(name, value)
+            if name != "Date":
+                self.send_header(name, value)
         if reply.stream is not None:
             self._send_stream(reply.stream)
             return
@@ -149,6 +156,12 @@ class _HttpServer(ThreadingHTTPServer):
         with secure:
             secure.settimeout(None)
             super().finish_request(secure, client_address)
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that hung up mid-answer (a bounded client gives up on a slow or huge one by design) is
+        no error of the server's; anything else is printed as socketserver does."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
     def close_connections(self) -> None:
         """Ends kept-alive connections too, so a stopped tenant answers nobody."""

@@ -50,6 +50,23 @@ class StandInFaults:
     kvstore_unavailable: bool = False  # every KV store call answers 503, as while the KV store starts
     kvstore_disabled: bool = False  # no KV store at all, as on a heavy forwarder: server/info says so too
     unauthorized: bool = False  # every call answers 401, as after the session key expired
+    # Writes (POST, DELETE) to KV store data: the next `kvstore_write_errors` writes to
+    # `kvstore_write_collection` (any, when empty), after letting `kvstore_write_after` through, answer
+    # `kvstore_write_status` and change nothing, as a KV store that is restarting or full does.
+    kvstore_write_errors: int = 0
+    kvstore_write_status: int = 503
+    kvstore_write_collection: str = ""
+    kvstore_write_after: int = 0
+
+    def take_kvstore_write(self, collection: str) -> bool:
+        """Uses up one write fault if this write gets it (the caller holds the stand-in's lock)."""
+        if self.kvstore_write_errors <= 0 or self.kvstore_write_collection not in ("", collection):
+            return False
+        if self.kvstore_write_after > 0:
+            self.kvstore_write_after -= 1
+            return False
+        self.kvstore_write_errors -= 1
+        return True
 
 
 @dataclass
@@ -173,7 +190,10 @@ class SplunkdStandIn:
     ) -> tuple[int, str, str]:
         parts = urlsplit(raw_path)
         query = {key: values[-1] for key, values in parse_qs(parts.query, keep_blank_values=True).items()}
-        if headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        kind = headers.get("content-type", "")
+        form = kind.startswith("application/x-www-form-urlencoded")
+        # splunklib posts a form without saying so; splunkd reads it all the same (KV store data is JSON)
+        if form or (body and not kind and "/storage/collections/data/" not in parts.path):
             query.update(
                 {k: v[-1] for k, v in parse_qs(body.decode("utf-8"), keep_blank_values=True).items()}
             )
@@ -241,9 +261,10 @@ class SplunkdStandIn:
         with self._lock:
             stanzas = {name: dict(values) for name, values in self._state.confs.get(file, {}).items()}
         if rest:
-            if rest[0] not in stanzas:
-                raise _HttpError(404, f"Could not find object id={rest[0]}")
-            stanzas = {rest[0]: stanzas[rest[0]]}
+            name = unquote(rest[0])
+            if name not in stanzas:
+                raise _HttpError(404, f"Could not find object id={name}")
+            stanzas = {name: stanzas[name]}
         entries = [(name, {"disabled": False, **values}) for name, values in sorted(stanzas.items())]
         return self._feed(f"configs/conf-{file}", _paged(entries, query))
 
@@ -298,6 +319,8 @@ class SplunkdStandIn:
             if name not in self._state.collections:
                 raise _HttpError(404, f"Collection '{name}' does not exist in app '{self.app}'")
             collection = self._state.collections[name]
+            if method in ("POST", "DELETE") and self.faults.take_kvstore_write(name):
+                raise _HttpError(self.faults.kvstore_write_status, "KV Store write failed: try again later.")
             if rest == ["batch_save"] and method == "POST":
                 docs = _json_body(body)
                 if not isinstance(docs, list):
@@ -312,7 +335,10 @@ class SplunkdStandIn:
             if rest:
                 return _by_key(collection, method, unquote(rest[0]), body)
             if method == "POST":
-                return 201, {"_key": _save(collection, _json_body(body))}
+                doc = _json_body(body)
+                if isinstance(doc, dict) and str(doc.get("_key") or "") in collection:
+                    raise _HttpError(409, "A document with the same key and user already exists.")
+                return 201, {"_key": _save(collection, doc)}
             matching = _matching(collection, query.get("query"))
             if method == "DELETE":
                 for key in matching:

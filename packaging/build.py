@@ -4,7 +4,9 @@ The repository keeps the card's layout (bin/, default/, lookups/, metadata/, sta
 one source folder next to globalConfig.json. So the build copies what Splunk runs into build/ucc/package
 (splunk_app goes into lib/, where bin/ scripts find it), runs `ucc-gen build` and `ucc-gen package`, and
 checks the result: our bin/ scripts kept over UCC's generated ones, every Python stanza pinned to Splunk's
-Pythons, no compiled file, nothing executable outside bin/.
+Pythons, no compiled file, nothing executable outside bin/. The .conf files' comments are for the add-on's
+developers and stay in the repository; what an administrator needs ships in the package's README.md, the
+knowledge objects' descriptions and the documentation.
 """
 
 from __future__ import annotations
@@ -26,9 +28,11 @@ import ucc_inputs  # noqa: E402 -- beside this file
 
 from splunk_app import APP_ID, __version__  # noqa: E402
 
-APP_FOLDERS = ("bin", "default", "lookups", "metadata", "static")
+APP_FOLDERS = ("appserver", "bin", "default", "lookups", "metadata", "static")
 # Top-level files the package carries, named as Splunkbase and app.manifest expect them.
-APP_FILES = {"LICENSE": "LICENSE.txt", "CHANGELOG.md": "CHANGELOG.md"}
+APP_FILES = {"LICENSE": "LICENSE.txt", "CHANGELOG.md": "CHANGELOG.md", "packaging/README.md": "README.md"}
+# The tiers the package is installed on (its README says why each): app.manifest names them all.
+TARGET_WORKLOADS = ["_search_heads", "_forwarders", "_indexers"]
 LICENSE = {
     "name": "Apache License 2.0",
     "text": "./LICENSE.txt",
@@ -93,7 +97,7 @@ def manifest(version: str, author: str) -> dict:
         "incompatibleApps": None,
         "platformRequirements": None,
         "supportedDeployments": ["_standalone", "_distributed", "_search_head_clustering"],
-        "targetWorkloads": ["_search_heads", "_forwarders"],
+        "targetWorkloads": TARGET_WORKLOADS,
     }
 
 
@@ -232,6 +236,20 @@ def _is_python_stanza(app: Path, conf_name: str, lines: list[str]) -> bool:
     return False
 
 
+def without_comments(text: str) -> str:
+    """A .conf file's text without its comment lines (a line that continues a value after a backslash
+    stays) and without the blank lines they leave at its top."""
+    kept: list[str] = []
+    continued = False
+    for line in text.splitlines():
+        if continued or not line.lstrip().startswith("#"):
+            kept.append(line)
+            continued = line.rstrip().endswith("\\")
+    while kept and not kept[0].strip():
+        kept.pop(0)
+    return "\n".join(kept) + "\n"
+
+
 def tidy(app: Path) -> None:
     """Drop caches, pip's console scripts and the vendored packages' own tests; refuse compiled files;
     files 0644 (0755 in bin/), folders 0755."""
@@ -276,6 +294,8 @@ def main() -> int:
     keep_our_scripts(app, source, config)
     for conf_name in ("inputs.conf", "commands.conf", "restmap.conf", "alert_actions.conf"):
         pin_pythons(app, conf_name)
+    for conf in sorted((app / "default").glob("*.conf")):
+        conf.write_text(without_comments(conf.read_text(encoding="utf-8")), encoding="utf-8")
     tidy(app)
     target = package(app, work, args.dist)
     print(f"{target} ({target.stat().st_size / 1e6:.1f} MB)")

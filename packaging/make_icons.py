@@ -1,7 +1,9 @@
-"""Draws the app icons into static/ (run by hand when the design changes; the PNGs are committed).
+"""Draws the app's icons (run by hand when the design changes; the PNGs are committed).
 
-Splunk wants appIcon.png 36x36, appIcon_2x.png 72x72 and the Alt pair for dark backgrounds; a shield
-with a check mark, drawn with the standard library only so nobody needs an image tool to redo it.
+Splunk wants static/appIcon.png 36x36, appIcon_2x.png 72x72 and the Alt pair for dark backgrounds: a shield
+with a check mark. Each alert action shows its own icon (UCC's iconFileName, a file in appserver/static/):
+the shield with a plus (add to a group), a minus (remove from one) or a clock (release containments whose
+time is up). Drawn with the standard library only, so nobody needs an image tool to redo them.
 """
 
 from __future__ import annotations
@@ -9,9 +11,11 @@ from __future__ import annotations
 import struct
 import sys
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 Color = tuple[int, int, int, int]
+Mark = Callable[[float, float], bool]
 NAVY: Color = (13, 59, 102, 255)
 WHITE: Color = (255, 255, 255, 255)
 CLEAR: Color = (0, 0, 0, 0)
@@ -25,31 +29,45 @@ def _inside_shield(x: float, y: float) -> bool:
     return abs(x - 0.5) <= half_width
 
 
+Point = tuple[float, float]
+
+
+def _near(p: Point, a: Point, b: Point, width: float = 0.065) -> bool:
+    """Whether p is within `width` of the segment from a to b."""
+    (x, y), (ax, ay), (bx, by) = p, a, b
+    dx, dy = bx - ax, by - ay
+    t = max(0.0, min(1.0, ((x - ax) * dx + (y - ay) * dy) / (dx * dx + dy * dy)))
+    return (x - ax - t * dx) ** 2 + (y - ay - t * dy) ** 2 <= width**2
+
+
 def _on_check(x: float, y: float) -> bool:
-    """Unit-square check mark made of two thick segments."""
-
-    def near(ax: float, ay: float, bx: float, by: float) -> bool:
-        dx, dy = bx - ax, by - ay
-        t = max(0.0, min(1.0, ((x - ax) * dx + (y - ay) * dy) / (dx * dx + dy * dy)))
-        return (x - ax - t * dx) ** 2 + (y - ay - t * dy) ** 2 <= 0.065**2
-
-    return near(0.30, 0.50, 0.45, 0.66) or near(0.45, 0.66, 0.71, 0.34)
+    return _near((x, y), (0.30, 0.50), (0.45, 0.66)) or _near((x, y), (0.45, 0.66), (0.71, 0.34))
 
 
-def draw(size: int, shield: Color, mark: Color) -> list[list[Color]]:
+def _on_plus(x: float, y: float) -> bool:
+    return _near((x, y), (0.30, 0.46), (0.70, 0.46)) or _near((x, y), (0.50, 0.26), (0.50, 0.66))
+
+
+def _on_minus(x: float, y: float) -> bool:
+    return _near((x, y), (0.30, 0.46), (0.70, 0.46))
+
+
+def _on_clock(x: float, y: float) -> bool:
+    ring = abs(((x - 0.5) ** 2 + (y - 0.46) ** 2) ** 0.5 - 0.21) <= 0.045
+    return (
+        ring or _near((x, y), (0.5, 0.46), (0.5, 0.33), 0.04) or _near((x, y), (0.5, 0.46), (0.6, 0.46), 0.04)
+    )
+
+
+def draw(size: int, shield: Color, mark: Color, on_mark: Mark = _on_check) -> list[list[Color]]:
     """One pixel per cell, sampled at its centre."""
     rows = []
     for j in range(size):
         row = []
         for i in range(size):
             x, y = (i + 0.5) / size, (j + 0.5) / size
-            row.append(
-                mark
-                if _on_check(x, y) and _inside_shield(x, y)
-                else shield
-                if _inside_shield(x, y)
-                else CLEAR
-            )
+            inside = _inside_shield(x, y)
+            row.append(mark if inside and on_mark(x, y) else shield if inside else CLEAR)
         rows.append(row)
     return rows
 
@@ -71,7 +89,17 @@ def png(pixels: list[list[Color]]) -> bytes:
     )
 
 
-def main(static: Path) -> None:
+# The alert actions' icons, by the file name globalConfig.json gives each action (iconFileName).
+ALERT_ICONS: dict[str, Mark] = {
+    "mimecast_add_to_group.png": _on_plus,
+    "mimecast_remove_from_group.png": _on_minus,
+    "mimecast_containment_sweep.png": _on_clock,
+}
+ALERT_ICON_SIZE = 48
+
+
+def main(root: Path) -> None:
+    static = root / "static"
     static.mkdir(exist_ok=True)
     icons = (
         ("appIcon.png", 36, NAVY, WHITE),
@@ -81,7 +109,11 @@ def main(static: Path) -> None:
     )
     for name, size, shield, mark in icons:
         (static / name).write_bytes(png(draw(size, shield, mark)))
+    alert_static = root / "appserver" / "static"
+    alert_static.mkdir(parents=True, exist_ok=True)
+    for name, on_mark in ALERT_ICONS.items():
+        (alert_static / name).write_bytes(png(draw(ALERT_ICON_SIZE, NAVY, WHITE, on_mark)))
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent / "static")
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent)

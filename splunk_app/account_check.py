@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Union
 from urllib.parse import urlsplit
 
 from splunk_app.inputs.catalogue import CATALOGUE
-from splunk_app.mimecast import ENDPOINTS, Client, HmacCredentials, OAuth2Credentials, Proxy
+from splunk_app.mimecast import ENDPOINTS, Client, OAuth2Credentials, Proxy
+from splunk_app.mimecast.auth import FIELDS_BY_AUTH, CredentialError, Credentials, credentials
+from splunk_app.mimecast.auth import LABELS as CREDENTIAL_LABELS
+from splunk_app.mimecast.client import TOKEN_ENDPOINT
 from splunk_app.mimecast.errors import (
     ApiError,
     BadCredentials,
@@ -25,29 +27,17 @@ from splunk_app.mimecast.errors import (
     MimecastError,
     MissingPermission,
     NetworkError,
+    PlainHttp,
     ProxyError,
     RateLimited,
+    Refused,
     TlsError,
     quoted,
 )
 from splunk_app.mimecast.retry import RetryPolicy
 from splunk_app.mimecast.transport import check_base_url
 
-Credentials = Union[OAuth2Credentials, HmacCredentials]
-
-FIELDS_BY_AUTH = {
-    "oauth2": ("client_id", "client_secret"),
-    "hmac": ("app_id", "app_key", "access_key", "secret_key"),
-}
-LABELS = {
-    "base_url": "Base URL",
-    "client_id": "Client ID",
-    "client_secret": "Client secret",
-    "app_id": "Application ID",
-    "app_key": "Application key",
-    "access_key": "Access key",
-    "secret_key": "Secret key",
-}
+LABELS = {"base_url": "Base URL", **CREDENTIAL_LABELS}
 # The account's encrypted fields, and what UCC's form sends back for one the administrator left untouched.
 ENCRYPTED = ("client_secret", "app_key", "access_key", "secret_key")
 UNCHANGED = ("", "******", "********")
@@ -56,29 +46,33 @@ CHECK_TIMEOUT = (10.0, 30.0)
 CHECK_RETRY = RetryPolicy(max_retries=1, max_elapsed=20.0, base_delay=1.0, max_delay=5.0, max_rate_wait=5.0)
 CHECK_SECONDS = 60.0
 BASE_URL_RULE = (
-    "The Base URL must be https://host or https://host:port and nothing else (no path, user name, query, "
-    "backslash or spaces); http:// only for a simulated tenant on this machine."
+    "{} must be https://host or https://host:port and nothing else (no path, user name, query, backslash or "
+    "spaces); http:// only for a simulated tenant on this machine."
 )
 API2_SUFFIX = ".services.mimecast.com"
 API1_ONLY = "available only through an API 1.0 application (HMAC keys); OAuth 2.0 accounts cannot pull it"
 # Removing a made-up address from a made-up group changes nothing, and Mimecast only answers it (with a
 # fail[] entry for the unknown group) to a role that has Directories | Groups | Edit.
+GROUP_ENDPOINT = "remove_group_member"
 GROUP_PROBE = {"id": "mimecast-at-permission-check", "emailAddress": "permission-check@example.invalid"}
 
 
 @dataclass(frozen=True)
 class Where:
-    """Where the person reading the answer sets the base URL, the proxy and the company CA."""
+    """Where the person reading the answer sets the base URL, the proxy and the company CA, and what
+    they call each credential field."""
 
     base_url: str
     proxy: str
     ca_bundle: str
+    fields: Mapping[str, str]
 
 
 CONFIGURATION_PAGE = Where(
     base_url="the Base URL",
     proxy="the Configuration page's Proxy tab",
     ca_bundle="the Configuration page's Company CA tab (PEM)",
+    fields={name: f"the {label}" for name, label in CREDENTIAL_LABELS.items()},
 )
 
 
@@ -100,18 +94,36 @@ class CheckResult:
 
 
 def credentials_from_fields(fields: Mapping[str, str]) -> Credentials:
-    """The credentials the submitted fields describe; ValueError names the missing fields."""
+    """The credentials the submitted fields describe, read as every run reads them (`credentials`);
+    ValueError names the missing fields, CredentialError (a ValueError) a field that cannot work."""
     auth_type = (fields.get("auth_type") or "oauth2").strip().lower()
     if auth_type not in FIELDS_BY_AUTH:
         raise ValueError(f"Authentication must be oauth2 or hmac, not {auth_type!r}.")
-    values = {name: (fields.get(name) or "").strip() for name in FIELDS_BY_AUTH[auth_type]}
-    missing = [LABELS[name] for name, value in values.items() if not value]
+    missing = [LABELS[name] for name in FIELDS_BY_AUTH[auth_type] if not (fields.get(name) or "").strip()]
     if missing:
         kind = "OAuth 2.0" if auth_type == "oauth2" else "HMAC (API 1.0)"
         raise ValueError(f"{kind} needs {', '.join(missing)}.")
-    if auth_type == "hmac":
-        return HmacCredentials(**values)
-    return OAuth2Credentials(**values)
+    return credentials(auth_type, fields)
+
+
+def field_problem(fields: Mapping[str, str], where: Where = CONFIGURATION_PAGE) -> CheckResult | None:
+    """What is wrong with the fields themselves, found without a call (None when nothing is): a save
+    without the check is held to this too."""
+    if not (fields.get("base_url") or "").strip():
+        return CheckResult(
+            "incomplete", f"{_sentence(where.base_url)} is empty: give your Mimecast API gateway."
+        )
+    try:
+        check_base_url(fields.get("base_url") or "")
+    except InsecureUrl:
+        return CheckResult("insecure_url", BASE_URL_RULE.format(_sentence(where.base_url)))
+    try:
+        credentials_from_fields(fields)
+    except CredentialError as err:
+        return CheckResult("invalid_field", f"{_sentence(where.fields[err.field])} {err.problem}.")
+    except ValueError as err:
+        return CheckResult("incomplete", str(err))
+    return None
 
 
 def submitted_fields(saved: Mapping[str, str], payload: Mapping[str, str]) -> dict[str, str]:
@@ -133,19 +145,14 @@ def check_account(
 ) -> CheckResult:
     """Try the account with real calls and say what, if anything, is wrong, or what it can do;
     `ca_bundle` is the company CA (PEM) trusted beside the public roots."""
-    if not (fields.get("base_url") or "").strip():
-        return CheckResult("incomplete", "Enter the Base URL of your Mimecast API gateway.")
-    try:
-        base_url = check_base_url(fields.get("base_url") or "")
-    except InsecureUrl:
-        return CheckResult("insecure_url", BASE_URL_RULE)
-    try:
-        credentials = credentials_from_fields(fields)
-    except ValueError as err:
-        return CheckResult("incomplete", str(err))
+    problem = field_problem(fields, where)
+    if problem is not None:
+        return problem
+    base_url = check_base_url(fields.get("base_url") or "")
+    account = credentials_from_fields(fields)
     client = Client(
         base_url,
-        credentials,
+        account,
         proxy=proxy,
         timeout=CHECK_TIMEOUT,
         retry=CHECK_RETRY,
@@ -154,7 +161,7 @@ def check_account(
         max_pages=1,
         account_code=str(fields.get("account_code") or ""),
     )
-    oauth = isinstance(credentials, OAuth2Credentials)
+    oauth = isinstance(account, OAuth2Credentials)
     pulls: list[str] = []
     refused: list[tuple[str, str]] = []
     for data_set in CATALOGUE.values():  # each data set's own first call, one record long
@@ -164,18 +171,17 @@ def check_account(
             continue
         try:
             _probe(client, endpoint.name)
-        except MissingPermission:
-            refused.append((data_set.title, "the API application's role lacks the permission"))
-        except ApiError as err:
-            refused.append((data_set.title, f"Mimecast answered {quoted(err.code or f'HTTP {err.status}')}"))
         except MimecastError as err:
-            return explain(err, base_url, credentials, proxy, where)
+            why = _refusal(err)
+            if why is None:
+                return explain(err, base_url, account, proxy, where)
+            refused.append((data_set.title, why))
         else:
             pulls.append(data_set.title)
     groups = _may_manage_groups(client)
     if not pulls and not groups:
         missing = MissingPermission("no data set", endpoint="check")
-        return explain(missing, base_url, credentials, proxy, where)
+        return explain(missing, base_url, account, proxy, where)
     return CheckResult(
         None, _abilities(base_url, pulls, refused, groups), tuple(pulls), tuple(refused), groups
     )
@@ -188,17 +194,31 @@ def _probe(client: Client, endpoint: str) -> None:
         client.post(endpoint, data=[], meta={"pagination": {"pageSize": 1}})
 
 
+def _refusal(err: MimecastError) -> str | None:
+    """Why one data set's call was refused, or None when the error is about the account as a whole: the
+    gateway, the network, or a token that never came (without one, no call was even made)."""
+    if err.endpoint == TOKEN_ENDPOINT.name:
+        return None
+    if isinstance(err, MissingPermission):
+        return "the API application's role lacks the permission"
+    if isinstance(err, ApiError):
+        return f"Mimecast answered {quoted(err.code or f'HTTP {err.status}')}"
+    return None
+
+
 def _may_manage_groups(client: Client) -> bool | None:
     """True when Mimecast executes a group change for this account, False when it refuses for want of the
     permission, None when it could not be learnt (the data sets' answer stands)."""
     try:
-        client.post("remove_group_member", data=[GROUP_PROBE])
-    except MissingPermission:
-        return False
+        client.post(GROUP_ENDPOINT, data=[GROUP_PROBE])
+    except MissingPermission as err:
+        return False if err.endpoint == GROUP_ENDPOINT else None
     except ApiError as err:
         # Past the permission check: a fail[] for the unknown group (HTTP 200) or a refusal of the made-up
-        # item (4xx). A server error says nothing either way.
-        return None if err.status is None or err.status >= 500 else True
+        # item (4xx) from the group call itself. A server error, or a failed token request before it, says
+        # nothing either way.
+        past = err.endpoint == GROUP_ENDPOINT and err.status is not None and err.status < 500
+        return True if past else None
     except MimecastError:
         return None
     return True
@@ -228,7 +248,8 @@ def explain(
     where: Where = CONFIGURATION_PAGE,
 ) -> CheckResult:
     """The plain-words answer for one client error."""
-    at = _Attempt(urlsplit(base_url).hostname or base_url, credentials, proxy, where)
+    parts = urlsplit(base_url)
+    at = _Attempt(parts.hostname or base_url, parts.netloc or base_url, credentials, proxy, where)
     for kind, answer in _ANSWERS:
         if isinstance(err, kind):
             result = answer(err, at)
@@ -240,13 +261,14 @@ def explain(
 @dataclass(frozen=True)
 class _Attempt:
     host: str
+    address: str  # host:port as the base URL names it
     credentials: Credentials
     proxy: Proxy | None
     where: Where
 
 
 def _insecure(err: MimecastError, at: _Attempt) -> CheckResult:
-    return CheckResult("insecure_url", BASE_URL_RULE)
+    return CheckResult("insecure_url", BASE_URL_RULE.format(_sentence(at.where.base_url)))
 
 
 def _proxy_malformed(err: MimecastError, at: _Attempt) -> CheckResult | None:
@@ -273,6 +295,14 @@ def _proxy_refused(err: MimecastError, at: _Attempt) -> CheckResult | None:
     )
 
 
+def _plain_http(err: MimecastError, at: _Attempt) -> CheckResult:
+    return CheckResult(
+        "plain_http",
+        f"{at.address} answered in plain HTTP, not TLS: the port in {at.where.base_url} does not speak "
+        "https://. Mimecast's gateways take https:// on the default port 443.",
+    )
+
+
 def _tls(err: MimecastError, at: _Attempt) -> CheckResult:
     return CheckResult(
         "tls_unverified",
@@ -283,6 +313,12 @@ def _tls(err: MimecastError, at: _Attempt) -> CheckResult:
 
 def _unreachable(err: MimecastError, at: _Attempt) -> CheckResult:
     via = f" through the proxy {_proxy_host(at.proxy)}" if at.proxy is not None else ""
+    if isinstance(err, Refused) and at.proxy is None:
+        return CheckResult(
+            "unreachable",
+            f"{at.address} refused the connection (nothing listens on that port): check the host and port in "
+            f"{at.where.base_url}, or set a proxy ({at.where.proxy}).",
+        )
     return CheckResult(
         "unreachable",
         f"Cannot reach {at.host}{via}: check {at.where.base_url}, DNS and the firewall (outbound HTTPS), "
@@ -295,11 +331,12 @@ def _bad_credentials(err: MimecastError, at: _Attempt) -> CheckResult:
     mismatch = _gateway_mismatch(at.host, oauth)
     if mismatch:
         return CheckResult("wrong_region", mismatch)
-    fields = "Client ID and Client secret" if oauth else "Application ID, Application key, Access/Secret key"
+    names = [at.where.fields[name] for name in FIELDS_BY_AUTH["oauth2" if oauth else "hmac"]]
     return CheckResult(
         "bad_credentials",
-        f"Mimecast at {at.host} rejected the credentials: check the {fields}. If they are right, the account "
-        "may live in another region: pick the gateway of your Mimecast region as Base URL.",
+        f"Mimecast at {at.host} rejected the credentials: check {', '.join(names[:-1])} and {names[-1]}. If "
+        "they are right, the account may live in another region: give the gateway of your Mimecast region "
+        f"as {at.where.base_url}.",
     )
 
 
@@ -321,7 +358,7 @@ def _keys_expired(err: MimecastError, at: _Attempt) -> CheckResult:
 
 def _rate_limited(err: MimecastError, at: _Attempt) -> CheckResult:
     return CheckResult(
-        "rate_limited", "Mimecast's rate limit for this account is used up right now: save again in a minute."
+        "rate_limited", "Mimecast's rate limit for this account is used up right now: try again in a minute."
     )
 
 
@@ -331,8 +368,20 @@ def _not_a_gateway(err: MimecastError, at: _Attempt) -> CheckResult | None:
     status = f" (HTTP {err.status})" if err.status else ""
     return CheckResult(
         "wrong_region",
-        f"{at.host} does not answer as a Mimecast API gateway{status}: pick the gateway of your region from "
-        "the Base URL list.",
+        f"{at.host} does not answer as a Mimecast API gateway{status}: give the gateway of your region as "
+        f"{at.where.base_url}.",
+    )
+
+
+def _no_token(err: MimecastError, at: _Attempt) -> CheckResult | None:
+    if err.endpoint != TOKEN_ENDPOINT.name:
+        return None
+    status = f" (HTTP {err.status})" if err.status else ""
+    return CheckResult(
+        "no_token",
+        f"{at.host} gave no OAuth 2.0 token{status}, so nothing could be checked: check "
+        f"{at.where.fields['client_id']} and {at.where.fields['client_secret']}, and that "
+        f"{at.where.base_url} is your region's API 2.0 gateway.",
     )
 
 
@@ -341,6 +390,7 @@ _ANSWERS = (
     (InsecureUrl, _insecure),
     (ProxyError, _proxy_malformed),
     (MimecastError, _proxy_refused),
+    (PlainHttp, _plain_http),
     (TlsError, _tls),
     (NetworkError, _unreachable),
     (BadCredentials, _bad_credentials),
@@ -349,6 +399,7 @@ _ANSWERS = (
     (RateLimited, _rate_limited),
     (MalformedResponse, _not_a_gateway),
     (ApiError, _not_a_gateway),
+    (ApiError, _no_token),
 )
 
 
@@ -368,6 +419,11 @@ def _gateway_mismatch(host: str, oauth: bool) -> str | None:
             "such as https://eu-api.mimecast.com or https://us-api.mimecast.com."
         )
     return None
+
+
+def _sentence(words: str) -> str:
+    """Words that open a sentence: "the Base URL" becomes "The Base URL"; "--base-url" stays."""
+    return words[:1].upper() + words[1:]
 
 
 def _proxy_host(proxy: Proxy) -> str:

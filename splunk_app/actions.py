@@ -10,7 +10,8 @@ import re
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 from splunk_app import containment, statedb
@@ -23,10 +24,15 @@ from splunk_app.mimecast import (
     MissingPermission,
     NetworkError,
 )
-from splunk_app.mimecast.errors import item_failures
+from splunk_app.mimecast.errors import MalformedResponse, OutOfTime, RateLimited, item_failures
 
 EMAIL_FIELDS = ("mimecast_identity", "user", "src_user", "recipient", "email")
 DEFAULT_MAX_USERS = 25
+DEFAULT_SWEEP_USERS = 500  # the sweep's Max users when its alert action does not set one
+NO_SWEEP = (
+    "the containment sweep ('Mimecast Awareness - Containment sweep') is not scheduled: nothing ends these "
+    "containments until an administrator enables it"
+)
 GROUP_CACHE_SECONDS = 24 * 3600
 MODES = {
     "add": ("add_group_member", "added", "already_member", "err_folder_group_member_already_exists"),
@@ -72,15 +78,18 @@ class Outcome:
     rid: str
     email: str | None
     # added, already_member, removed, not_member, would_add, would_remove, expired, reverted, released,
-    # skipped, failed
+    # skipped, failed; with no email: error (a step failed for several users, named in the detail) and
+    # warning (a note about the run: the clock, a record left alone, the sweep not scheduled)
     outcome: str
     detail: str = ""
     code: str = ""  # Mimecast's error code, when a failure came with one
     group: str = ""  # the group, when it is not the run's own (the sweep's users are in many)
+    noted: bool = False  # a failure already named in an `error` outcome before it
+    unsure: bool = False  # a failed call that Mimecast may have applied all the same
 
     @property
     def ok(self) -> bool:
-        return self.outcome not in ("skipped", "failed")
+        return self.outcome not in ("skipped", "failed", "error")
 
 
 @dataclass(frozen=True)
@@ -94,7 +103,9 @@ class Group:
 class Context:
     """What a run needs besides its parameters, so that tests can give plain stand-ins: a client per
     account, the risk table's identity resolver (identity -> the table's email, None when not in it), the
-    group cache, the containment records, the audit sink, the run's origin and the clock."""
+    group cache, the containment records and the key that signs them, the lease per (account, group id),
+    the account's allow-list of groups, whether the sweep is scheduled (None: unknown), the audit sink,
+    the run's origin and this host's clock (Mimecast's clock comes from the client)."""
 
     client_for: Callable[[str], Client]
     resolve: Callable[[str], str | None]
@@ -103,6 +114,12 @@ class Context:
     audit: Callable[[dict[str, Any]], None] = lambda event: None
     cache: GroupCache | None = None
     clock: Callable[[], float] = time.time
+    record_key: Callable[[], bytes] = lambda: b""
+    lease: Callable[[str, str], AbstractContextManager[Callable[[], None]]] = lambda account, group: (
+        nullcontext(lambda: None)
+    )
+    groups_allowed: Callable[[str], tuple[str, ...]] = lambda account: ()
+    sweep_scheduled: Callable[[], bool | None] = lambda: None
 
 
 def parse_params(configuration: dict[str, Any], mode: str = "add") -> Params:
@@ -189,15 +206,25 @@ def resolve_group(client: Client, group: str, cache: GroupCache | None, account:
     if not ids:
         return Group(group, group, found=False)
     if cache:
-        cache.put(account, group, ids[0])
+        with contextlib.suppress(statedb.StateError):  # a cache that cannot be written is only slower
+            cache.put(account, group, ids[0])
     return Group(ids[0], group)
 
 
-def act(client: Client, mode: str, group: Group, targets: list[Target], dry_run: bool) -> Iterator[Outcome]:
+def act(
+    client: Client,
+    mode: str,
+    group: Group,
+    targets: list[Target],
+    *,
+    dry_run: bool,
+    before_call: Callable[[], None] = lambda: None,
+) -> Iterator[Outcome]:
     """Add or remove the users in as few calls as Mimecast's limits allow, each user's outcome read from
     the answer's fail[] (already in, or already out of, the group is a success). A failure of a whole
-    call fails that call's users; one that every later call would hit too (credentials, permission,
-    expired keys, network, unknown group) also ends the run, the users not reached reported as skipped."""
+    call is one `error` line and fails that call's users; one that every later call would hit too
+    (credentials, permission, expired keys, network, unknown group) also ends the run, the users not
+    reached reported as skipped. `before_call` runs before each call (the lease's keep)."""
     endpoint, done, unchanged, unchanged_code = MODES[mode]
     if dry_run:
         note = "" if group.found else f"no group is named {group.name!r}; a real run takes it as a group id"
@@ -214,14 +241,14 @@ def act(client: Client, mode: str, group: Group, targets: list[Target], dry_run:
             reason = f"the address is too long for one {endpoint} call (Mimecast's request size limit)"
             yield Outcome(chosen[0].rid, chosen[0].email, "failed", reason, TOO_BIG)
             continue
+        before_call()
         try:
             answer = client.post(endpoint, data=batch)
-        except _FATAL as err:
-            yield from _failed(chosen, str(err), err.code or "")
-            yield from _not_reached(targets[reached:])
-            return
         except MimecastError as err:
-            yield from _failed(chosen, str(err), err.code or "")
+            yield from _call_failed(endpoint, group, chosen, err)
+            if isinstance(err, _FATAL):
+                yield from _not_reached(targets[reached:])
+                return
             continue
         refused = {str(key.get("emailAddress", "")).lower(): f for key, f in _keyed(answer)}
         for target in chosen:
@@ -247,8 +274,9 @@ def run(
     context: Context,
 ) -> Iterator[Outcome]:
     """One alert run: every result's outcome, in order. The client is made only when there is work, so a
-    run with nothing to do (or a tripped guard) makes no Mimecast call. A real add with `for_days`
-    records each user it contained; a real remove clears their records; every change is audited."""
+    run with nothing to do (or a tripped guard) makes no Mimecast call. A real run holds the group's lease
+    while it acts; a real add with `for_days` writes an intent record per user before calling Mimecast and
+    confirms it after; a real remove clears their records; every change is audited."""
     targets, problems = pick_targets(results, params.email_field, context.resolve)
     yield from problems
     if not targets:
@@ -258,148 +286,574 @@ def run(
     try:
         group = resolve_group(client, params.group, context.cache, params.account)
     except _FATAL as err:
-        yield from _failed(targets[:1], str(err), err.code or "")
+        yield from _call_failed("find_groups", Group(params.group, params.group), targets[:1], err)
         yield from _not_reached(targets[1:])
         return
-    for outcome in act(client, mode, group, targets, params.dry_run):
-        if outcome.code == NO_GROUP and context.cache:
-            context.cache.forget(params.account, params.group)
-        real = not params.dry_run and outcome.email
-        yield _keep_records(context, mode, params, group, outcome) if real else outcome
+    check_allowed(context.groups_allowed(params.account), group, params.account)
+    if params.dry_run:
+        yield from act(client, mode, group, targets, dry_run=True)
+        return
+    if params.for_days and mode == "add" and context.sweep_scheduled() is False:
+        yield Outcome("", None, "warning", NO_SWEEP)
+    with context.lease(params.account, group.id) as keep:
+        work = _Work(context, client, group, keep, _Trail(context))
+        if mode == "add" and params.for_days and context.store is not None:
+            steps = _contain(work, context.store, params.for_days, targets)
+        else:
+            steps = _change(work, mode, targets)
+        for outcome in steps:
+            if outcome.code == NO_GROUP and context.cache:
+                with contextlib.suppress(statedb.StateError):
+                    context.cache.forget(params.account, params.group)
+            yield outcome
+        yield from work.trail.problems()
 
 
-def sweep(context: Context, revert_sid: str = "") -> Iterator[Outcome]:
-    """Let contained users go: those whose time is up, or (with `revert_sid`) everyone that run added.
-    A record goes only once Mimecast has removed the user (or they had left already); a failure keeps
-    it, so the next sweep tries again. Members from before the action are never removed."""
+@dataclass
+class _Work:
+    """What each step of a real run on one group needs: the run's context, the account's client, the
+    group, the lease's keep (called before each change) and the run's audit trail."""
+
+    context: Context
+    client: Client
+    group: Group
+    keep: Callable[[], None]
+    trail: _Trail
+
+
+def check_allowed(allowed: tuple[str, ...], group: Group, account: str) -> None:
+    """The account's allow-list of groups (names in any case, or ids; empty allows any): a group outside
+    it is refused before anything changes."""
+    if allowed and not {group.name.lower(), group.id.lower()} & {name.strip().lower() for name in allowed}:
+        raise ActionError(
+            f"account {account!r} may change only the groups {', '.join(repr(a) for a in allowed)}, not "
+            f"{group.name!r}: acted on none. Choose an allowed group, or ask an administrator to allow it"
+        )
+
+
+def _change(work: _Work, mode: str, targets: list[Target]) -> Iterator[Outcome]:
+    """An add without a time box, or a remove (which also ends the users' containment records)."""
+    store, run, group = work.context.store, work.context.run, work.group
+    for outcome in act(work.client, mode, group, targets, dry_run=False, before_call=work.keep):
+        email = outcome.email or ""
+        if store is not None and mode == "remove" and outcome.outcome in ("removed", "not_member"):
+            try:
+                store.delete(containment.record_key(run.account, group.id, email))
+            except Exception as err:
+                work.trail.record_failed(email, err)
+        work.trail.audit(run, group, outcome, containment.event_id(run.sid, group.id, email))
+        yield outcome
+
+
+def _contain(
+    work: _Work, store: containment.Store, for_days: float, targets: list[Target]
+) -> Iterator[Outcome]:
+    """A time-boxed add: learn who is in the group, write an intent record per user, call Mimecast,
+    confirm. A stop anywhere leaves either no change or a record the sweep releases."""
+    emails = [target.email for target in targets]
+    key = work.context.record_key()
+    try:
+        existing, intents, notes = _write_intents(work, store, key, for_days, emails)
+    except MimecastError as err:
+        yield from _call_failed("get_group_members", work.group, targets, err)
+        return
+    except Exception as err:
+        yield _error(
+            f"nothing was added: the intent records of {_users(emails)} could not be written to "
+            f"{_where(store)} ({err})"
+        )
+        yield from _failed(
+            targets, "not added: its containment record could not be written first", noted=True
+        )
+        return
+    yield from notes
+    held: list[containment.Record] = []
+    refused: list[containment.Record] = []
+    for answer in act(work.client, "add", work.group, targets, dry_run=False, before_call=work.keep):
+        record = intents.get(answer.email or "")
+        if record is None:
+            yield answer
+            continue
+        outcome = _as_contained(answer, record, existing.get(record.user))
+        if outcome.outcome in ("added", "already_member"):
+            held.append(record)
+        elif outcome.outcome == "failed" and record.user not in existing and not outcome.unsure:
+            refused.append(record)  # Mimecast refused the add: there is nothing to release
+        ident = containment.event_id(record.account, record.group_id, record.user, record.added_at)
+        work.trail.audit(work.context.run, work.group, outcome, ident, record)
+        yield outcome
+    # Confirmed after the audit events: a stop before this line leaves pending records, which the next
+    # attempt (or the sweep) reads as the add-on's own.
+    try:
+        work.keep()
+        store.save_many([containment.sign(containment.confirmed(record), key).document() for record in held])
+    except Exception as err:
+        for record in held:
+            work.trail.record_failed(record.user, err)
+    for record in refused:
+        try:
+            store.delete(record.key)
+        except Exception as err:
+            work.trail.record_failed(record.user, err)
+
+
+def _write_intents(
+    work: _Work, store: containment.Store, key: bytes, for_days: float, emails: list[str]
+) -> tuple[dict[str, containment.Record], dict[str, containment.Record], list[Outcome]]:
+    """The add-on's records of these users before this run, the intent records it has written, and the
+    warnings on the way (a record left alone or bounded, Mimecast's clock)."""
+    work.keep()
+    members = group_members(work.client, work.group.id)
+    now, clock_note = mimecast_now(work.context, work.client)
+    found, notes = _existing(store, key, work.context.run.account, work.group.id, emails=emails, now=now)
+    # A containment whose user has left the group since (removed by hand) is over: a new one starts.
+    existing = {
+        email: record
+        for email, record in found.items()
+        if email in members or (record.state == containment.PENDING and not record.already_member)
+    }
+    intents = {
+        email: containment.sign(
+            containment.intent(
+                existing.get(email),
+                user=email,
+                group=work.group.name,
+                group_id=work.group.id,
+                run=work.context.run,
+                member_before=email in members,
+                for_days=for_days,
+                now=now,
+            ),
+            key,
+        )
+        for email in emails
+    }
+    work.keep()
+    store.save_many([record.document() for record in intents.values()])
+    if clock_note:
+        notes.append(Outcome("", None, "warning", clock_note))
+    return existing, intents, notes
+
+
+def _as_contained(
+    answer: Outcome, record: containment.Record, previous: containment.Record | None
+) -> Outcome:
+    """Mimecast's answer for one user, read with the add-on's record of them: "already exists" for a user
+    whose record is still pending (this run's or an earlier attempt's) means the add-on added them."""
+    if answer.outcome not in ("added", "already_member"):
+        return answer
+    detail = answer.detail
+    outcome = answer.outcome
+    if outcome == "already_member" and not record.already_member:
+        if previous is None or previous.state == containment.PENDING:
+            outcome, detail = "added", "added by this or an earlier attempt"
+        else:
+            detail = "held by the add-on already"
+    return replace(answer, outcome=outcome, detail=_until(record, detail))
+
+
+def _until(record: containment.Record, detail: str) -> str:
+    until = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(record.expires_at))
+    held = (
+        "in the group before the add-on asked: never removed by it"
+        if record.already_member
+        else f"held until {until}"
+    )
+    return "; ".join(part for part in (detail, held) if part)
+
+
+def group_members(client: Client, group_id: str) -> set[str]:
+    """Who is in the group now (lower-cased emails), every page of get-group-members."""
+    return {
+        str(member.get("emailAddress") or "").strip().lower()
+        for member in client.records("get_group_members", data=[{"id": group_id}])
+        if member.get("emailAddress")
+    }
+
+
+def mimecast_now(context: Context, client: Client) -> tuple[float, str]:
+    """The time by Mimecast's clock (the Date of its latest answer), and a warning when this host's clock
+    differs from it by more than CLOCK_SLACK, or when no answer had a Date (then the host's clock is used)."""
+    host = context.clock()
+    theirs = client.mimecast_time()
+    if theirs is None:
+        return host, "Mimecast's answers had no readable Date: containment times come from this host's clock"
+    if abs(theirs - host) > containment.CLOCK_SLACK:
+        return theirs, (
+            f"this host's clock is {_span(host - theirs)} {'ahead of' if host > theirs else 'behind'} "
+            "Mimecast's: containment times follow Mimecast's clock; check the host's time service (NTP)"
+        )
+    return theirs, ""
+
+
+def _span(seconds: float) -> str:
+    seconds = abs(seconds)
+    return (
+        f"{seconds / containment.DAY:.1f} days"
+        if seconds >= containment.DAY
+        else f"{seconds / 60:.0f} minutes"
+    )
+
+
+def _existing(
+    store: containment.Store, key: bytes, account: str, group_id: str, *, emails: list[str], now: float
+) -> tuple[dict[str, containment.Record], list[Outcome]]:
+    """The add-on's own records of these users in this group; a record failing its MAC check counts as
+    none (it is overwritten by this run's), and one whose times cannot be right is bounded, each with a
+    warning."""
+    found: dict[str, containment.Record] = {}
+    notes: list[Outcome] = []
+    wanted = set(emails)
+    for document in store.find({"account": account, "group_id": group_id}):
+        record = containment.from_document(document)
+        if record is None or record.user not in wanted:
+            continue
+        if not containment.genuine(record, key):
+            notes.append(Outcome("", record.user, "warning", _forged(record)))
+            continue
+        reason = containment.out_of_bounds(record, now)
+        if reason:
+            record = containment.bounded(record, now)
+            notes.append(Outcome("", record.user, "warning", _bounded_words(record, reason)))
+        found[record.user] = record
+    return found, notes
+
+
+def _forged(record: containment.Record) -> str:
+    return (
+        f"the containment record {record.key!r} fails its MAC check (the add-on did not write it as it is): "
+        "left alone"
+    )
+
+
+def _bounded_words(record: containment.Record, reason: str) -> str:
+    until = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(record.expires_at))
+    return (
+        f"the containment record {record.key!r}: {reason}; held no longer than its {record.for_days:g} days "
+        f"from now (until {until})"
+    )
+
+
+def sweep(context: Context, revert_sid: str = "", max_users: int = DEFAULT_SWEEP_USERS) -> Iterator[Outcome]:
+    """Let contained users go: those whose time is up by Mimecast's clock, or (with `revert_sid`) those
+    whose latest containment that run was. Only records the add-on wrote are acted on; each group is
+    worked under its lease, its records read again right before its users are removed (a newer extension
+    stands), and a record goes only once Mimecast has removed the user (or they had left already); a
+    failure keeps it, so the next sweep tries again. Members from before are never removed. At most
+    `max_users` users a sweep; the rest wait for the next."""
     store = context.store
     if store is None:
         raise ActionError("the containment records cannot be read: no store was given")
-    now = context.clock()
-    if revert_sid:
-        query: dict[str, Any] = {"sid": revert_sid}
-    else:
-        query = {"expires_at": {"$lte": now}}
-    records = [r for r in map(containment.from_document, store.find(query)) if r]
-    if not revert_sid:
-        records = containment.due(records, now)
-    groups: dict[tuple[str, str], list[containment.Record]] = {}
-    for record in records:
-        if record.already_member:
-            store.delete(record.key)
-            if not revert_sid:
-                note = "in the group before the action: left there"
-                yield Outcome("", record.user, "released", note, "", record.group)
-            continue
-        groups.setdefault((record.account, record.group_id), []).append(record)
-    word = "reverted" if revert_sid else "expired"
-    for (account, group_id), kept in groups.items():
-        by_user = {record.user: record for record in kept}
-        targets = [Target(record.user, "") for record in kept]
-        group = Group(group_id, kept[0].group)
+    key = context.record_key()
+    by_account: dict[str, list[containment.Record]] = {}
+    for item in _signed_records(store, key, revert_sid):
+        if isinstance(item, Outcome):
+            yield item
+        else:
+            by_account.setdefault(item.account, []).append(item)
+    plans: list[tuple[Client, float, list[containment.Record]]] = []
+    for account, records in by_account.items():
         try:
             client = context.client_for(account)
+            _probe(client, records[0].group)
         except Exception as err:
-            for record in kept:
-                yield Outcome("", record.user, "failed", f"account {account!r}: {err}", "", record.group)
+            yield _error(f"account {account!r}: {err}; the containments it holds wait for the next sweep")
             continue
-        for removal in act(client, "remove", group, targets, dry_run=False):
-            record = by_user[removal.email or ""]
-            outcome = Outcome("", record.user, removal.outcome, removal.detail, removal.code, group.name)
-            if removal.outcome in ("removed", "not_member"):
-                store.delete(record.key)
-                since = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(record.added_at))
-                left = "" if removal.outcome == "removed" else "; had already left the group"
-                held = f"contained since {since} by {record.search_name!r} (sid {record.sid}){left}"
-                outcome = Outcome("", record.user, word, held, "", group.name)
-            _audit(context, _record_run(record, context.run), group, outcome, attempted=word)
-            yield outcome
-
-
-def _record_run(record: containment.Record, run: containment.Run) -> containment.Run:
-    """The sweep acts with the account of the record it releases."""
-    return containment.Run(run.action, run.search_name, run.sid, record.account, run.owner)
-
-
-def _keep_records(context: Context, mode: str, params: Params, group: Group, outcome: Outcome) -> Outcome:
-    """The containment record and audit event for one real outcome; the outcome says if the record
-    could not be written (the change in Mimecast stands, and the audit event shows it)."""
-    email = outcome.email or ""
-    store = context.store
-    try:
-        if store is not None and mode == "remove" and outcome.outcome in ("removed", "not_member"):
-            store.delete(containment.record_key(params.account, group.id, email))
-        if store is not None and params.for_days and outcome.outcome in ("added", "already_member"):
-            stored = store.get(containment.record_key(params.account, group.id, email))
-            record = containment.after_add(
-                containment.from_document(stored) if stored else None,
-                user=email,
-                group=group.name,
-                group_id=group.id,
-                run=context.run,
-                added=outcome.outcome == "added",
-                for_days=params.for_days,
-                now=context.clock(),
-            )
-            store.save(record.document())
-    except Exception as err:
-        outcome = Outcome(
-            outcome.rid,
-            email,
-            outcome.outcome,
-            f"{outcome.detail} (the containment record could not be written: {err})".strip(),
-            outcome.code,
+        now, note = mimecast_now(context, client)
+        if note:
+            yield Outcome("", None, "warning", note)
+        plans.append((client, now, [r for r in records if revert_sid or _due_or_wrong(r, now)]))
+    chosen = sorted((r for _, _, records in plans for r in records), key=lambda r: (r.expires_at, r.user))
+    if len(chosen) > max_users:
+        yield Outcome(
+            "",
+            None,
+            "warning",
+            f"{len(chosen)} containments are due, more than max_users={max_users}: this sweep releases "
+            f"the {max_users} due first, the next sweep the rest",
         )
-    _audit(context, context.run, group, outcome, for_days=params.for_days)
-    return outcome
+    kept = {record.key for record in chosen[:max_users]}
+    trail = _Trail(context)
+    for client, now, records in plans:
+        groups: dict[str, list[containment.Record]] = {}
+        for record in records:
+            if record.key in kept:
+                groups.setdefault(record.group_id, []).append(record)
+        for group_id, mine in groups.items():
+            yield from _release_group(
+                context,
+                client,
+                Group(group_id, mine[0].group),
+                mine,
+                trail=trail,
+                now=now,
+                revert_sid=revert_sid,
+            )
+    yield from trail.problems()
 
 
-def _audit(
+def _signed_records(
+    store: containment.Store, key: bytes, revert_sid: str
+) -> Iterator[containment.Record | Outcome]:
+    """The add-on's own records (all, or the reverted run's latest), and a warning for each document that
+    is not one."""
+    query: dict[str, Any] = {"$or": [{"latest_sid": revert_sid}, {"sid": revert_sid}]} if revert_sid else {}
+    for document in store.find(query):
+        record = containment.from_document(document)
+        if record is None:
+            name = str(document.get("_key"))[:200]
+            yield Outcome(
+                "", None, "warning", f"{name!r} in {_where(store)} is not a containment record: left alone"
+            )
+        elif not containment.genuine(record, key):
+            yield Outcome("", None, "warning", _forged(record))
+        elif not revert_sid or record.latest_sid == revert_sid:
+            yield record
+
+
+def _due_or_wrong(record: containment.Record, now: float) -> bool:
+    """Due by Mimecast's clock, or with times that cannot be right (to be bounded now)."""
+    return record.expires_at <= now or bool(containment.out_of_bounds(record, now))
+
+
+def _release_group(
     context: Context,
-    origin: containment.Run,
+    client: Client,
     group: Group,
-    outcome: Outcome,
+    records: list[containment.Record],
     *,
-    attempted: str = "",
-    for_days: float | None = None,
-) -> None:
-    """One audit event per change made (or tried and failed) in Mimecast."""
-    change = outcome.outcome if outcome.outcome in ("added", "removed", "expired", "reverted") else ""
-    if outcome.outcome == "failed":
-        change = "failed"
-    if not change:
+    trail: _Trail,
+    now: float,
+    revert_sid: str,
+) -> Iterator[Outcome]:
+    """One group's share of a sweep, under its lease (or one line when the account may not change it)."""
+    try:
+        check_allowed(context.groups_allowed(records[0].account), group, records[0].account)
+    except ActionError as err:
+        yield _error(
+            f"{err} (the sweep keeps the containment records of {_users([r.user for r in records])})"
+        )
         return
-    event: dict[str, Any] = {
-        "time": round(context.clock(), 3),
-        "change": change,
-        "user": outcome.email,
-        "group": group.name,
-        "group_id": group.id,
-        "account": origin.account,
-        "action": origin.action,
-        "search_name": origin.search_name,
-        "sid": origin.sid,
-        "owner": origin.owner,
-    }
-    if attempted and change == "failed":
-        event["attempted"] = attempted
-    if for_days and change == "added":
-        event["for_days"] = for_days
-        event["expires_at"] = round(context.clock() + for_days * containment.DAY, 3)
-    if outcome.detail:
-        event["detail"] = outcome.detail
-    if outcome.code:
-        event["code"] = outcome.code
-    context.audit(event)
+    with context.lease(records[0].account, group.id) as keep:
+        yield from _release(_Work(context, client, group, keep, trail), records, now, revert_sid)
+
+
+def _probe(client: Client, group: str) -> None:
+    """One light call (find-groups) whose answer's Date tells Mimecast's clock."""
+    next(iter(client.pages("find_groups", data=[{"query": group, "source": "cloud"}], page_size=1)), None)
+
+
+def _reread(
+    work: _Work, store: containment.Store, key: bytes, records: list[containment.Record], now: float
+) -> Iterator[containment.Record | Outcome]:
+    """The group's records read again under the lease, right before acting: one released meanwhile is
+    gone, one replaced by something the add-on did not write is left alone, and one whose times cannot be
+    right is bounded (and saved so) with a warning."""
+    wanted = {record.key for record in records}
+    fixes: list[containment.Record] = []
+    for document in store.find({"account": records[0].account, "group_id": work.group.id}):
+        record = containment.from_document(document)
+        if record is None or record.key not in wanted or not containment.genuine(record, key):
+            continue
+        reason = containment.out_of_bounds(record, now)
+        if reason:
+            record = containment.sign(containment.bounded(record, now), key)
+            fixes.append(record)
+            yield Outcome("", record.user, "warning", _bounded_words(record, reason), group=work.group.name)
+        yield record
+    if fixes:
+        try:
+            store.save_many([record.document() for record in fixes])
+        except Exception as err:
+            for record in fixes:
+                work.trail.record_failed(record.user, err)
+
+
+def _release(
+    work: _Work, records: list[containment.Record], now: float, revert_sid: str
+) -> Iterator[Outcome]:
+    """Release what is still due (or still the reverted run's latest): members from before keep their
+    place, the others are removed; each record goes after its audit event."""
+    store = work.context.store
+    assert store is not None
+    now = max(now, work.client.mimecast_time() or now)
+    work.keep()
+    current: dict[str, containment.Record] = {}
+    for item in _reread(work, store, work.context.record_key(), records, now):
+        if isinstance(item, Outcome):
+            yield item
+        elif (item.latest_sid == revert_sid) if revert_sid else item.expires_at <= now:
+            current[item.user] = item
+    done = [held.key for held in current.values() if held.already_member]
+    if not revert_sid:
+        for before in current.values():
+            if before.already_member:
+                note = "in the group before the action: left there"
+                yield Outcome("", before.user, "released", note, "", work.group.name)
+    removals = [Target(held.user, "") for held in current.values() if not held.already_member]
+    word = "reverted" if revert_sid else "expired"
+    origin = work.context.run
+    for removal in act(work.client, "remove", work.group, removals, dry_run=False, before_call=work.keep):
+        record = current.get(removal.email or "")
+        if record is None:  # a failed call's one line for all its users
+            yield replace(removal, group=work.group.name)
+            continue
+        outcome = replace(removal, group=work.group.name)
+        if removal.outcome in ("removed", "not_member"):
+            since = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(record.added_at))
+            left = "" if removal.outcome == "removed" else "; had already left the group"
+            held = f"contained since {since} by {record.search_name!r} (sid {record.sid}){left}"
+            outcome = Outcome("", record.user, word, held, "", work.group.name)
+            done.append(record.key)
+        run = containment.Run(origin.action, origin.search_name, origin.sid, record.account, origin.owner)
+        ident = containment.event_id(record.account, record.group_id, record.user, record.added_at)
+        work.trail.audit(run, work.group, outcome, ident, attempted=word)
+        yield outcome
+    # Records go after their audit events: a stop between the two repeats both, with the same event ids.
+    try:
+        store.delete_many(done)
+    except Exception as err:
+        for gone in done:
+            work.trail.record_failed(gone.rpartition("|")[2], err)
+
+
+class _Trail:
+    """The audit events of a run, and the records and events that could not be written: an audit failure
+    never stops the records, and each kind of failure ends the run with one ERROR line naming the users
+    and the store."""
+
+    def __init__(self, context: Context) -> None:
+        self.context = context
+        self.unaudited: list[str] = []
+        self.audit_error = ""
+        self.unrecorded: list[str] = []
+        self.record_error = ""
+
+    def record_failed(self, email: str, err: Exception) -> None:
+        self.unrecorded.append(email)
+        self.record_error = self.record_error or str(err)
+
+    def audit(
+        self,
+        origin: containment.Run,
+        group: Group,
+        outcome: Outcome,
+        ident: str,
+        record: containment.Record | None = None,
+        *,
+        attempted: str = "",
+    ) -> None:
+        """One audit event per change made (or tried and failed) in Mimecast, with a stable id: the
+        containment's (or the run's) id and the change."""
+        change = outcome.outcome if outcome.outcome in ("added", "removed", "expired", "reverted") else ""
+        if outcome.outcome == "failed":
+            change = "failed"
+        if not change:
+            return
+        event: dict[str, Any] = {
+            "time": round(self.context.clock(), 3),
+            "event_id": containment.event_id(ident, change, origin.sid if change == "failed" else ""),
+            "change": change,
+            "user": outcome.email,
+            "group": group.name,
+            "group_id": group.id,
+            "account": origin.account,
+            "action": origin.action,
+            "search_name": origin.search_name,
+            "sid": origin.sid,
+            "owner": origin.owner,
+        }
+        if attempted and change == "failed":
+            event["attempted"] = attempted
+        if record is not None:
+            event["for_days"] = record.for_days
+            event["expires_at"] = round(record.expires_at, 3)
+        if outcome.detail:
+            event["detail"] = outcome.detail
+        if outcome.code:
+            event["code"] = outcome.code
+        try:
+            self.context.audit(event)
+        except Exception as err:
+            self.unaudited.append(outcome.email or "")
+            self.audit_error = self.audit_error or f"{type(err).__name__}: {err}"
+
+    def problems(self) -> Iterator[Outcome]:
+        store = _where(self.context.store)
+        if self.unrecorded:
+            yield _error(
+                f"the changes in Mimecast stand, but the containment records of {_users(self.unrecorded)} "
+                f"could not be written to {store} ({self.record_error}); a pending record, where one was "
+                "written, still ends the containment"
+            )
+        if self.unaudited:
+            yield _error(
+                f"the changes in Mimecast stand, but the audit events of {_users(self.unaudited)} could not "
+                f"be written to {self.context.audit} ({self.audit_error})"
+            )
+
+
+def _error(text: str) -> Outcome:
+    return Outcome("", None, "error", text)
+
+
+def _users(emails: list[str]) -> str:
+    shown = ", ".join(emails[:20])
+    more = f" and {len(emails) - 20} more" if len(emails) > 20 else ""
+    return f"{len(emails)} users ({shown}{more})" if len(emails) > 1 else (emails[0] if emails else "no user")
+
+
+def _where(store: Any) -> str:
+    return str(getattr(store, "where", "") or "the containment records")
+
+
+def _call_failed(endpoint: str, group: Group, targets: list[Target], err: MimecastError) -> Iterator[Outcome]:
+    """A whole call failed: one ERROR line naming the call, the group and its users; each user's own line
+    (for ES's per-result status) repeats why, as a warning."""
+    unsure = isinstance(err, (NetworkError, MalformedResponse)) or (err.status or 0) >= 500
+    words = action_words(err)
+    yield _error(f"{endpoint} for {_users([t.email for t in targets])} in group {group.name!r}: {words}")
+    for target in targets:
+        yield Outcome(
+            target.rid,
+            target.email,
+            "failed",
+            words,
+            err.code or "",
+            noted=True,
+            unsure=unsure,
+        )
+
+
+def action_words(err: MimecastError) -> str:
+    """What an action's reader needs from a failed call: Mimecast's error, and what happens next in terms
+    of actions (not of inputs and intervals)."""
+    if isinstance(err, (RateLimited, OutOfTime)):
+        wait = f" (it asks to wait {err.retry_after:.0f} s)" if err.retry_after else ""
+        return (
+            f"Mimecast's rate limit is used up{wait}: nothing was changed for these users; the alert acts on "
+            "them when it fires again, and the sweep retries its releases on its next run"
+        )
+    unknown = (
+        "whether Mimecast applied the call is unknown: time-boxed users keep their pending records, which "
+        "the sweep releases when due"
+    )
+    if (err.status or 0) >= 500:
+        code = f" ({err.code})" if err.code else ""
+        ref = f" [request id {err.request_id}]" if err.request_id else ""
+        return f"{err.endpoint}: Mimecast answered HTTP {err.status}{code}{ref}; {unknown}"
+    if isinstance(err, (NetworkError, MalformedResponse)):
+        return f"{err} ({unknown})"
+    return str(err)
 
 
 def _keyed(answer: dict[str, Any]) -> list[tuple[dict[str, Any], Any]]:
     return [(key, f) for key, f in item_failures(answer) if isinstance(key, dict)]
 
 
-def _failed(targets: list[Target], reason: str, code: str) -> Iterator[Outcome]:
+def _failed(targets: list[Target], reason: str, code: str = "", noted: bool = False) -> Iterator[Outcome]:
     for target in targets:
-        yield Outcome(target.rid, target.email, "failed", reason, code)
+        yield Outcome(target.rid, target.email, "failed", reason, code, noted=noted)
 
 
 def _not_reached(targets: list[Target]) -> Iterator[Outcome]:

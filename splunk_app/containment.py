@@ -1,16 +1,41 @@
 """Time-boxed containment: which users the add-on put in a Mimecast group, until when, and on whose behalf,
 so that a scheduled sweep can let them go when the time is up and an administrator can revert a run. The
-records live in the KV store collection `mimecast_containment`; this module only decides what they say."""
+records live in the KV store collection `mimecast_containment`; this module only decides what they say.
+
+A record is written before Mimecast is called (state "pending") and confirmed after ("held"), so a stop
+between the two leaves a record the sweep still releases. Each record carries a MAC (HMAC-SHA256, keyed by
+a secret the add-on keeps in storage/passwords) over everything the sweep acts on, so a record the add-on did
+not write (an `outputlookup` into the collection) moves nobody."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Protocol
 
 COLLECTION = "mimecast_containment"
 DAY = 86400.0
 MAX_DAYS = 365.0
+PENDING, HELD = "pending", "held"
+# How far a record's times may run ahead of Mimecast's clock before it counts as stamped in the future.
+CLOCK_SLACK = 300.0
+# The fields the MAC covers: whom, where, with which account, when, on whose behalf, and how it is held.
+SIGNED = (
+    "user",
+    "group_id",
+    "account",
+    "added_at",
+    "stamped_at",
+    "expires_at",
+    "for_days",
+    "sid",
+    "latest_sid",
+    "already_member",
+    "state",
+)
 
 
 @dataclass(frozen=True)
@@ -27,8 +52,10 @@ class Run:
 
 @dataclass(frozen=True)
 class Record:
-    """One user held in one group. `already_member`: the user was in the group before the action, so no
-    expiry or revert ever removes them; such records only remember that the add-on asked."""
+    """One user held in one group. `already_member`: the user was in the group before the add-on first
+    asked, so no expiry or revert ever removes them. `added_at` starts the containment (it names it in the
+    audit trail); `stamped_at` is when its current expiry was set (`for_days` from then); `latest_sid` is
+    the last run that asked for it, the only run whose revert releases it."""
 
     user: str
     group: str
@@ -40,6 +67,11 @@ class Record:
     sid: str
     already_member: bool
     extended_by_sid: str = ""
+    state: str = HELD
+    stamped_at: float = 0.0
+    for_days: float = 0.0
+    latest_sid: str = ""
+    mac: str = ""
 
     @property
     def key(self) -> str:
@@ -56,7 +88,11 @@ class Store(Protocol):
 
     def save(self, document: dict[str, Any]) -> None: ...
 
+    def save_many(self, documents: list[dict[str, Any]]) -> None: ...
+
     def delete(self, key: str) -> None: ...
+
+    def delete_many(self, keys: list[str]) -> None: ...
 
     def find(self, query: dict[str, Any]) -> Iterator[Mapping[str, Any]]: ...
 
@@ -65,20 +101,57 @@ def record_key(account: str, group_id: str, user: str) -> str:
     return f"{account}|{group_id}|{user.lower()}"
 
 
+def _number(value: float) -> str:
+    return f"{float(value):.3f}"
+
+
+_NUMBERS = frozenset({"added_at", "stamped_at", "expires_at", "for_days"})
+
+
+def _signed_text(record: Record) -> bytes:
+    values = asdict(record)
+    shown = [_number(values[name]) if name in _NUMBERS else values[name] for name in SIGNED]
+    return json.dumps(shown, separators=(",", ":"), ensure_ascii=True).encode()
+
+
+def sign(record: Record, key: bytes) -> Record:
+    """The record with its MAC set (times rounded to the millisecond, as they are stored)."""
+    rounded = replace(
+        record,
+        added_at=round(record.added_at, 3),
+        stamped_at=round(record.stamped_at, 3),
+        expires_at=round(record.expires_at, 3),
+        mac="",
+    )
+    return replace(rounded, mac=hmac.new(key, _signed_text(rounded), hashlib.sha256).hexdigest())
+
+
+def genuine(record: Record, key: bytes) -> bool:
+    """True when the record carries the MAC the add-on's key gives it: the add-on wrote it as it is."""
+    expected = hmac.new(key, _signed_text(replace(record, mac="")), hashlib.sha256).hexdigest()
+    return bool(record.mac) and hmac.compare_digest(expected, record.mac)
+
+
 def from_document(document: Mapping[str, Any]) -> Record | None:
     """A stored document as a Record; None when it is not one (damaged or edited by hand)."""
     try:
+        added = float(document.get("added_at") or 0)
         return Record(
             user=str(document["user"]).lower(),
             group=str(document.get("group") or document["group_id"]),
             group_id=str(document["group_id"]),
             account=str(document["account"]),
-            added_at=float(document.get("added_at") or 0),
+            added_at=added,
             expires_at=float(document["expires_at"]),
             search_name=str(document.get("search_name") or ""),
             sid=str(document.get("sid") or ""),
             already_member=str(document.get("already_member")).lower() in ("true", "1"),
             extended_by_sid=str(document.get("extended_by_sid") or ""),
+            state=PENDING if str(document.get("state")) == PENDING else HELD,
+            stamped_at=float(document.get("stamped_at") or added),
+            for_days=float(document.get("for_days") or 0),
+            latest_sid=str(document.get("latest_sid") or document.get("sid") or ""),
+            mac=str(document.get("mac") or ""),
         )
     except (KeyError, TypeError, ValueError):
         return None
@@ -99,37 +172,87 @@ def parse_days(raw: Any) -> float | None:
     return days
 
 
-def after_add(
+def intent(
     existing: Record | None,
     *,
     user: str,
     group: str,
     group_id: str,
     run: Run,
-    added: bool,
+    member_before: bool,
     for_days: float,
     now: float,
 ) -> Record:
-    """The record after an add of `for_days`: `added` says Mimecast really added the user (else they were
-    a member already). A later run extends a containment (the later expiry wins, never a shorter one)
-    and keeps who really added them; a member from before the action stays marked as such."""
+    """The record to write before asking Mimecast to add `user` for `for_days`. A user the add-on holds
+    already (pending or held) stays the add-on's: the later expiry wins, never a shorter one, and this run
+    becomes the latest to ask. Otherwise `member_before` (from get-group-members) decides whether the
+    user was in the group before the add-on asked."""
     expires = now + for_days * DAY
-    if added or existing is None:
-        return Record(user, group, group_id, run.account, now, expires, run.search_name, run.sid, not added)
-    return Record(
-        existing.user,
-        group,
-        group_id,
-        run.account,
-        existing.added_at,
-        max(existing.expires_at, expires),
-        existing.search_name,
-        existing.sid,
-        existing.already_member,
-        run.sid if expires > existing.expires_at else existing.extended_by_sid,
+    if existing is None:
+        return Record(
+            user,
+            group,
+            group_id,
+            run.account,
+            now,
+            expires,
+            run.search_name,
+            run.sid,
+            member_before,
+            state=PENDING,
+            stamped_at=now,
+            for_days=for_days,
+            latest_sid=run.sid,
+        )
+    longer = expires > existing.expires_at
+    return replace(
+        existing,
+        group=group,
+        expires_at=expires if longer else existing.expires_at,
+        stamped_at=now if longer else existing.stamped_at,
+        for_days=for_days if longer else existing.for_days,
+        extended_by_sid=run.sid if longer else existing.extended_by_sid,
+        latest_sid=run.sid,
+        mac="",
+    )
+
+
+def confirmed(record: Record) -> Record:
+    """The record once Mimecast answered that the user is in the group."""
+    return replace(record, state=HELD, mac="")
+
+
+def out_of_bounds(record: Record, now: float) -> str:
+    """Why a record's times cannot be right by Mimecast's clock `now` (stamped in the future, or an expiry
+    further than its for_days), or "" when they can."""
+    if record.stamped_at > now + CLOCK_SLACK or record.added_at > now + CLOCK_SLACK:
+        return "it is stamped in the future"
+    if record.for_days <= 0 or record.expires_at > record.stamped_at + record.for_days * DAY + CLOCK_SLACK:
+        return "its expiry is further away than its for_days"
+    return ""
+
+
+def bounded(record: Record, now: float) -> Record:
+    """A record whose times cannot be right, held no longer than its for_days from `now` (when the add-on
+    first saw it so). A record without for_days gets the longest containment, MAX_DAYS."""
+    days = record.for_days if 0 < record.for_days <= MAX_DAYS else MAX_DAYS
+    return replace(
+        record,
+        added_at=min(record.added_at, now),
+        stamped_at=now,
+        for_days=days,
+        expires_at=min(record.expires_at, now + days * DAY),
+        mac="",
     )
 
 
 def due(records: Iterable[Record], now: float) -> list[Record]:
     """The records whose time is up, oldest expiry first."""
     return sorted((r for r in records if r.expires_at <= now), key=lambda r: (r.expires_at, r.user))
+
+
+def event_id(*parts: object) -> str:
+    """A stable id for an audit event: the same change written twice (a retry, a second sweep) has the
+    same id, so the trail never counts it twice."""
+    text = "|".join(_number(part) if isinstance(part, float) else str(part) for part in parts)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]

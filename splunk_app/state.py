@@ -61,7 +61,10 @@ class Checkpoint:
     def __init__(
         self, folder: str, input_name: str, full_snapshot_seconds: float, interval_seconds: float = 0
     ):
-        os.makedirs(folder, exist_ok=True)
+        try:
+            os.makedirs(folder, exist_ok=True)
+        except OSError as err:
+            raise statedb.StateError(f"the checkpoint folder cannot be created: {err}") from err
         self.path = os.path.join(folder, file_stem(input_name) + ".sqlite")
         # Re-send a record when, by the next run, its last copy would be older than the full-snapshot
         # period: a search over the last full_snapshot_hours then always finds every record.

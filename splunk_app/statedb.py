@@ -26,6 +26,7 @@ import os
 import sqlite3
 import struct
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -136,11 +137,10 @@ def _open(path: str, schema: Schema, durable: bool) -> sqlite3.Connection:
 
 
 def _create(path: str, schema: Schema, durable: bool) -> None:
-    """Build the database under a temporary name, then rename it into place."""
-    temporary = f"{path}.new"
-    for name in (temporary, *(temporary + suffix for suffix in _COMPANIONS)):
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(name)  # an earlier creation killed half way: it never held any state
+    """Build the database under a temporary name of this process's own, then link it into place: of two
+    processes creating the same file at once, one links its file and the other uses that one (neither
+    removes or replaces the other's)."""
+    temporary = f"{path}.new-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     try:
         connection = sqlite3.connect(temporary, timeout=BUSY_SECONDS, isolation_level=None)
         try:
@@ -148,9 +148,14 @@ def _create(path: str, schema: Schema, durable: bool) -> None:
             _migrate(connection, schema, 0)
         finally:
             connection.close()
-        os.replace(temporary, path)
+        with contextlib.suppress(FileExistsError):  # another process made it first: theirs is as good
+            os.link(temporary, path)
     except (sqlite3.Error, OSError) as err:
         raise StateError(f"{schema.what} ({path}) cannot be created: {err}") from err
+    finally:
+        for name in (temporary, *(temporary + suffix for suffix in _COMPANIONS)):
+            with contextlib.suppress(OSError):
+                os.unlink(name)
     _fsync_folder(os.path.dirname(path) or ".")
 
 

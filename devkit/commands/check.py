@@ -9,7 +9,8 @@ from __future__ import annotations
 import argparse
 
 from devkit.commands import options
-from splunk_app.account_check import FIELDS_BY_AUTH, check_account
+from splunk_app.account_check import check_account
+from splunk_app.mimecast.auth import FIELDS_BY_AUTH
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -25,7 +25,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="proxy and email-click events to enrich (default 2000)",
     )
     parser.add_argument(
-        "--out", type=options.output_folder, default="demo-output", help="folder for the demo's files"
+        "--out",
+        type=options.output_folder,
+        default="demo-output",
+        help="folder for the demo's files (default demo-output)",
     )
 
 

@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 
 from splunk_app.account_check import Where
 from splunk_app.mimecast import Proxy
+from splunk_app.mimecast.auth import FIELDS_BY_AUTH, CredentialError, Credentials, credentials
+from splunk_app.mimecast.retry import RetryPolicy
 from splunk_app.mimecast.trust import MAX_BUNDLE_CHARS, CaBundleError, company_bundle
 
 ENV = {
@@ -24,11 +26,15 @@ ENV = {
     "secret_key": "MIMECAST_SECRET_KEY",
 }
 PROXY_ENV = ("MIMECAST_PROXY_USERNAME", "MIMECAST_PROXY_PASSWORD")
+# Someone at a shell is waiting: two quick retries (a refused connection ends in seconds, not the inputs'
+# half a minute), while a rate limit may still be waited out as an input would.
+SHELL_RETRY = RetryPolicy(max_retries=2, max_elapsed=30.0, base_delay=1.0, max_delay=5.0)
 # What the account check's answers point at when a shell user reads them.
 SHELL = Where(
     base_url="--base-url",
     proxy=f"--proxy, {PROXY_ENV[0]}, {PROXY_ENV[1]}",
     ca_bundle="--ca-bundle FILE (the CA's certificates in PEM)",
+    fields=ENV,
 )
 
 
@@ -110,25 +116,31 @@ def output_folder(path: str) -> Path:
 def add_connection(parser: argparse.ArgumentParser, auth_choices: list[str]) -> None:
     """--base-url, --auth, --proxy and --ca-bundle, as `pull` and `check` both take them."""
     parser.add_argument(
-        "--base-url", required=True, help="the Mimecast API gateway, e.g. https://api.services.mimecast.com"
+        "--base-url",
+        required=True,
+        metavar="URL",
+        help="the Mimecast API gateway, e.g. https://api.services.mimecast.com (required)",
     )
     parser.add_argument(
         "--auth",
         choices=auth_choices,
         default="oauth2",
         help="oauth2 reads MIMECAST_CLIENT_ID and MIMECAST_CLIENT_SECRET; hmac reads "
-        "MIMECAST_APP_ID, MIMECAST_APP_KEY, MIMECAST_ACCESS_KEY and MIMECAST_SECRET_KEY",
+        "MIMECAST_APP_ID, MIMECAST_APP_KEY, MIMECAST_ACCESS_KEY and MIMECAST_SECRET_KEY (default oauth2)",
     )
     parser.add_argument(
         "--proxy",
         type=proxy_url,
-        help=f"HTTP proxy, http://host:port or host:port (credentials from {' and '.join(PROXY_ENV)})",
+        metavar="URL",
+        help=f"HTTP proxy, http://host:port or host:port (credentials from {' and '.join(PROXY_ENV)}; "
+        "default: none, connect directly)",
     )
     parser.add_argument(
         "--ca-bundle",
         type=ca_bundle_file,
         metavar="FILE",
-        help="PEM file of your company CA (a TLS-inspecting proxy's), trusted beside the public roots",
+        help="PEM file of your company CA (a TLS-inspecting proxy's), trusted beside the public roots "
+        "(default: the public roots only)",
     )
 
 
@@ -144,3 +156,15 @@ def credential_fields(names: tuple[str, ...]) -> tuple[dict[str, str], list[str]
     """The credential fields read from their environment variables, and the variables left unset."""
     values = {name: os.environ.get(ENV[name], "") for name in names}
     return values, [ENV[name] for name, value in values.items() if not value]
+
+
+def credentials_of(auth: str) -> tuple[Credentials | None, str]:
+    """The credentials of `--auth` from their environment variables, read as a run reads an account, or
+    None and the line that names the variable to set or fix."""
+    values, unset = credential_fields(FIELDS_BY_AUTH[auth])
+    if unset:
+        return None, f"set the environment variable(s) {', '.join(unset)} for --auth {auth}"
+    try:
+        return credentials(auth, values), ""
+    except CredentialError as err:
+        return None, f"{ENV[err.field]} {err.problem}"

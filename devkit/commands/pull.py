@@ -14,16 +14,49 @@ import os
 import sys
 import tempfile
 import time
-from typing import IO, Any
+from typing import IO
 
 from devkit.commands import options
 from devkit.words import counted
-from splunk_app.account_check import FIELDS_BY_AUTH
+from splunk_app.account_check import explain
 from splunk_app.inputs import runner
 from splunk_app.inputs.catalogue import CATALOGUE, by_name
 from splunk_app.inputs.events import Event
-from splunk_app.mimecast import Client, HmacCredentials, MimecastError, OAuth2Credentials, TlsError
+from splunk_app.mimecast import (
+    ApiError,
+    BadCredentials,
+    Client,
+    InsecureUrl,
+    KeysExpired,
+    MalformedResponse,
+    MimecastError,
+    MissingPermission,
+    NetworkError,
+    RateLimited,
+)
+from splunk_app.mimecast.auth import FIELDS_BY_AUTH
 from splunk_app.state import Checkpoint
+
+# Errors about the connection or the account, said as `mimecast-at check` says them, in the shell's words;
+# any other (a page Mimecast got wrong) as the client words it.
+_ABOUT_THE_CONNECTION = (
+    InsecureUrl,
+    NetworkError,
+    BadCredentials,
+    KeysExpired,
+    MissingPermission,
+    RateLimited,
+)
+
+
+def _about_the_connection(err: MimecastError) -> bool:
+    """Whether the error is about where the pull goes or who it is, not about one answer's content: an
+    answer that is not JSON, or a 404 or 405, means something other than a Mimecast gateway answered."""
+    if isinstance(err, _ABOUT_THE_CONNECTION):
+        return True
+    if isinstance(err, MalformedResponse):
+        return err.status is not None
+    return isinstance(err, ApiError) and err.status in (404, 405)
 
 
 class JsonLinesSink:
@@ -50,30 +83,39 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--page-size",
         type=options.count(1, 500),
         default=500,
+        metavar="N",
         help="records per request (1-500, default 500)",
     )
-    parser.add_argument("--users", default="", help="training: comma-separated emails to pull")
+    parser.add_argument(
+        "--users",
+        default="",
+        metavar="EMAILS",
+        help="training: comma-separated emails to pull (required for training; default: none)",
+    )
     parser.add_argument("--account", default="cli", help="the mc_account value of the events (default cli)")
     parser.add_argument(
-        "--out", type=options.output_file, help="write here (JSON lines) instead of standard output"
+        "--out",
+        type=options.output_file,
+        metavar="FILE",
+        help="write the events here, as JSON lines (default: standard output)",
     )
 
 
 def run(args: argparse.Namespace) -> int:
-    values, unset = options.credential_fields(FIELDS_BY_AUTH[args.auth])
-    if unset:
-        return _fail(f"set the environment variable(s) {', '.join(unset)} for --auth {args.auth}")
+    keys, problem = options.credentials_of(args.auth)
+    if keys is None:
+        return _fail(problem)
     if args.data_set == "training" and not args.users.strip():
         return _fail("training pulls per user: give --users a@example.com,b@example.com")
-    credentials: Any = OAuth2Credentials(**values) if args.auth == "oauth2" else HmacCredentials(**values)
+    proxy = options.proxy_of(args)
     try:
         client = Client(
-            args.base_url.rstrip("/"), credentials, proxy=options.proxy_of(args), ca_bundle=args.ca_bundle
+            args.base_url.rstrip("/"), keys, proxy=proxy, ca_bundle=args.ca_bundle, retry=options.SHELL_RETRY
         )
         outcome = _pull(client, args, sys.stdout) if not args.out else _pull_to_file(client, args, args.out)
-    except TlsError as err:
-        return _fail(f"{err} From a shell, give that CA with {options.SHELL.ca_bundle}.")
     except MimecastError as err:
+        if _about_the_connection(err):
+            return _fail(explain(err, args.base_url, keys, proxy, options.SHELL).message)
         return _fail(str(err))
     except BrokenPipeError:
         raise  # the reader left (`| head`): the CLI says so once for every command

@@ -405,6 +405,19 @@ def find_groups(view: View, data: list[Any], paging: Paging) -> Answer:
     return Answer([container], meta)
 
 
+def group_members(view: View, data: list[Any], paging: Paging) -> Answer:
+    """One page of a group's members, under data[0].groupMembers[] (the shape Mimecast's own integrations
+    read); an unknown group id is refused whole with err_folder_not_found (this simulator's choice of
+    status, 200 with fail[] as the directory calls answer)."""
+    group_id = str(first(data).get("id", ""))
+    try:
+        members = view.directory.listing(group_id)
+    except KeyError as err:
+        raise ApiFailure(200, "err_folder_not_found", "Folder not found") from err
+    page, meta = list_page(members, paging)
+    return Answer([{"groupMembers": page}], meta)
+
+
 def failure(key: dict[str, Any], code: str, message: str) -> dict[str, Any]:
     return {"key": key, "errors": [{"code": code, "message": message, "retryable": False}]}
 
@@ -462,6 +475,7 @@ ROUTES: dict[str, Callable[[View, list[Any], Paging], Answer]] = {
     f"{AWARENESS}/phishing/campaign/get-campaign": phishing_campaigns,
     f"{AWARENESS}/phishing/campaign/get-user-data": phishing_user_data,
     "/api/directory/find-groups": find_groups,
+    "/api/directory/get-group-members": group_members,
     "/api/directory/add-group-member": add_group_member,
     "/api/directory/remove-group-member": remove_group_member,
 }
@@ -477,6 +491,7 @@ CONTAINERS = {
     f"{AWARENESS}/campaign/get-user-data": "items",
     f"{AWARENESS}/phishing/campaign/get-user-data": "items",
     "/api/directory/find-groups": "folders",
+    "/api/directory/get-group-members": "groupMembers",
 }
 
 

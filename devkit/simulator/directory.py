@@ -55,6 +55,16 @@ class Directory:
         with self._lock:
             return set(self._members[self.group_id(name_or_id)])
 
+    def listing(self, group_id: str) -> list[dict[str, Any]]:
+        """The members of one group as get-group-members answers them, in the order they joined."""
+        with self._lock:
+            if group_id not in self._by_id:
+                raise KeyError(group_id)
+            return [
+                {"emailAddress": address, "name": address.split("@")[0], "domain": address.split("@")[-1]}
+                for address in self._members[group_id].values()
+            ]
+
     def _target(self, item: dict[str, Any]) -> tuple[str, str, dict[str, str]]:
         group_id, address = str(item.get("id", "")), str(item.get("emailAddress", ""))
         key = {"id": group_id, "emailAddress": address}

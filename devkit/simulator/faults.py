@@ -22,6 +22,7 @@ COUNTED = (
     "server_errors",
     "malformed_json",
     "cut_responses",
+    "lost_answers",
 )
 
 
@@ -34,6 +35,7 @@ class Faults:
     slow_requests: int = 0  # answered after slow_seconds (on top of any other fault)
     slow_seconds: float = 0.5
     cut_responses: int = 0  # full Content-Length, half the body, connection closed
+    lost_answers: int = 0  # the call is applied, then answered with HTTP server_error_status all the same
     malformed_json: int = 0  # HTTP 200 with a body that is not JSON
     token_expiry: int = 0  # bearer requests: 401 token_expired, and the token really ends
     developer_key_fail: int = 0  # HTTP 200 with fail[] err_developer_key

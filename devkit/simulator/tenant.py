@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from email.utils import formatdate
 from typing import Any, Callable
 from urllib.parse import parse_qs, urlsplit
 
@@ -106,6 +107,9 @@ class SimulatedTenant:
         self._totals: dict[tuple[int, str], list[camp.Totals]] = {}
         self._server = Server(self.serve, port, name="simulated-mimecast", tls=tls)
         self._scheme = "https" if tls is not None else "http"
+        # Mimecast's clock as its answers' Date header shows it: this host's clock plus date_offset seconds
+        # (a test moves the tenant's days on with it); None sends no Date at all.
+        self.date_offset: float | None = 0.0
 
     def __enter__(self) -> SimulatedTenant:
         self.start()
@@ -198,6 +202,12 @@ class SimulatedTenant:
         """Lower-cased emails in a directory group (by description or id)."""
         return self._directory.members(group)
 
+    def add_members(self, group: str, emails: list[str]) -> None:
+        """Put users in a directory group directly, as an administrator would in Mimecast's console."""
+        group_id = self._directory.group_id(group)
+        for email in emails:
+            self._directory.add({"id": group_id, "emailAddress": email})
+
     def group_id(self, group: str) -> str:
         return self._directory.group_id(group)
 
@@ -206,7 +216,8 @@ class SimulatedTenant:
         path = urlsplit(path).path  # also the absolute form (http://host/path) that proxies send
         allowance = self._limiter.hit()
         reply = self._answer(method, path, headers, body, allowance.allowed)
-        reply.headers = {**allowance.headers(), **reply.headers}
+        date = "" if self.date_offset is None else formatdate(time.time() + self.date_offset, usegmt=True)
+        reply.headers = {**allowance.headers(), "Date": date, **reply.headers}
         return reply
 
     def _answer(
@@ -232,7 +243,7 @@ class SimulatedTenant:
             population = self._population
         if delay:
             time.sleep(delay)
-        if fault is not None and fault not in ("malformed_json", "cut_responses"):
+        if fault is not None and fault not in ("malformed_json", "cut_responses", "lost_answers"):
             return self._fault_reply(fault, path, parsed, mode, headers)
         if path == OAUTH_PATH:
             status, payload = self._token(body, headers)
@@ -252,6 +263,10 @@ class SimulatedTenant:
             reply.body = reply.body[: len(reply.body) // 2] + b"<html>"
         elif fault == "cut_responses":
             reply.cut = True
+        elif fault == "lost_answers":
+            status = self._faults.server_error_status
+            reply.status = status
+            reply.body = _json(error(status, "err_internal_server_error", "An internal error occurred"))
         return reply
 
     def _log_reply(self, path: str, parsed: Any, mode: str | None, status: int, payload: Any) -> Reply:

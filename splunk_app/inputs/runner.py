@@ -47,6 +47,7 @@ class Outcome:
     gone: int = 0
     risk: SyncResult | None = None
     skipped: list[str] = field(default_factory=list)
+    partial: str = ""  # why a run that ended well is not a whole snapshot
 
 
 def new_snapshot(account: str, now: float) -> Snapshot:
@@ -197,6 +198,11 @@ def _per_user(run: _Run, users: Iterable[str]) -> Outcome:
         for record in records:
             run.emit(email, record, data_set.shape(email, record, run.snapshot), emitted)
         run.commit(emitted, cursor=email)
+    if len(batch) < len(ordered):
+        run.outcome.partial = (
+            f"this run pulled {len(batch)} of the {len(ordered)} users (max_users_per_run {limit}); the next "
+            "runs take the others in turn"
+        )
     return run.finish(complete=len(batch) == len(ordered))
 
 

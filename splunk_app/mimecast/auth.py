@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
+import re
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Callable, Union
 
@@ -15,6 +18,30 @@ DEFAULT_TOKEN_LIFETIME = 1799.0
 REFRESH_MARGIN = 30.0
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+FIELDS_BY_AUTH = {
+    "oauth2": ("client_id", "client_secret"),
+    "hmac": ("app_id", "app_key", "access_key", "secret_key"),
+}
+# What Mimecast and the Configuration page call each credential field.
+LABELS = {
+    "client_id": "Client ID",
+    "client_secret": "Client secret",
+    "app_id": "Application ID",
+    "app_key": "Application key",
+    "access_key": "Access key",
+    "secret_key": "Secret key",
+}
+_BREAKS_A_HEADER = re.compile(r"[\s\x00-\x1f\x7f]")
+
+
+class CredentialError(ValueError):
+    """A credential field that cannot work as given. `field` names it and `problem` says why, so that each
+    reader can be shown the field in its own words (the form's label, the CLI's environment variable)."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"the {LABELS[field]} {problem}")
+        self.field = field
+        self.problem = problem
 
 
 @dataclass(frozen=True)
@@ -37,11 +64,34 @@ class HmacCredentials:
     access_key: str = field(repr=False)
     secret_key: str = field(repr=False)
 
+    def __post_init__(self) -> None:
+        """Keys that cannot sign or travel in a header are refused here, by name, before any request."""
+        for name in FIELDS_BY_AUTH["hmac"]:
+            if _BREAKS_A_HEADER.search(getattr(self, name)):
+                raise CredentialError(name, "holds a space, line break or control character: enter it again")
+        try:
+            base64.b64decode(self.secret_key, validate=True)
+        except binascii.Error:
+            raise CredentialError(
+                "secret_key",
+                "is not valid base64: copy the whole key again, as Mimecast showed it when it made the keys",
+            ) from None
+
     def secrets(self) -> tuple[str, ...]:
         return (self.app_key, self.access_key, self.secret_key)
 
 
 Credentials = Union[OAuth2Credentials, HmacCredentials]
+
+
+def credentials(auth_type: str, values: Mapping[str, str]) -> Credentials:
+    """The credentials of `auth_type` (oauth2 or hmac) from their fields, each stripped of surrounding
+    whitespace: a pasted key often ends in a line break, and the save check and every run must read it
+    alike. CredentialError names a field that cannot work."""
+    fields = {name: str(values.get(name) or "").strip() for name in FIELDS_BY_AUTH[auth_type]}
+    if auth_type == "hmac":
+        return HmacCredentials(**fields)
+    return OAuth2Credentials(**fields)
 
 
 def mc_date(epoch: float) -> str:

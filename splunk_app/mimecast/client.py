@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 from typing import Any, Callable
 from urllib.parse import urlencode
 
@@ -86,6 +87,15 @@ class Client:
         self._run_ends = clock() + run_seconds
         self._max_pages = max_pages
         self.requests_made = 0
+        self._date: tuple[float, float] | None = None  # (Mimecast's Date, this client's clock then)
+
+    def mimecast_time(self) -> float | None:
+        """Mimecast's clock now (epoch seconds), from the `Date` of its latest answer and the time since;
+        None before any answer with a readable Date."""
+        if self._date is None:
+            return None
+        said, seen = self._date
+        return said + max(0.0, self._clock() - seen)
 
     def __repr__(self) -> str:
         return f"Client(base_url={self.base_url!r}, auth={type(self._auth).__name__})"
@@ -214,6 +224,7 @@ class Client:
             target.name, self.base_url + target.path, body, headers, self._run_ends - self._clock()
         )
         self._limiter.observe(response.headers)
+        self._observe_date(response.headers)
         return self._check(target, response, headers.get("x-mc-req-id"))
 
     def _check(self, target: Endpoint, response: HttpResponse, sent_id: str | None) -> dict:
@@ -243,6 +254,14 @@ class Client:
                 body=text,
             )
         return payload
+
+    def _observe_date(self, headers: Mapping[str, str]) -> None:
+        try:
+            said = parsedate_to_datetime(str(headers.get("Date") or ""))
+        except (TypeError, ValueError, IndexError):
+            return
+        if said is not None and said.tzinfo is not None:
+            self._date = (said.timestamp(), self._clock())
 
     def _check_run_time(self, target: Endpoint, wait: float) -> None:
         """OutOfTime when the run's time is up, or would be after waiting `wait` seconds."""

@@ -50,6 +50,9 @@ ENDPOINTS = _catalogue(
     Endpoint("phishing_campaigns", f"{AT}/phishing/campaign/get-campaign", "list"),
     Endpoint("phishing_user_data", f"{AT}/phishing/campaign/get-user-data", "nested", "items"),
     Endpoint("find_groups", "/api/directory/find-groups", "nested", "folders"),
+    # Members in data[0].groupMembers[], paged with meta.pagination (API 1.0 and 2.0 alike, per the
+    # reference; the simulated tenant serves this shape).
+    Endpoint("get_group_members", "/api/directory/get-group-members", "nested", "groupMembers"),
     # Mimecast's documented limits: 1 to 500 members a call to add, 1 to 10 to remove, and a remove body
     # of at most 2,048 bytes (seen live by Netskope's integration).
     Endpoint("add_group_member", "/api/directory/add-group-member", "list", max_items=500),

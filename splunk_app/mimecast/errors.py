@@ -118,6 +118,17 @@ class TlsError(NetworkError):
     default_retryable = False
 
 
+class Refused(NetworkError):
+    """The host answered that nothing listens on the port (connection refused)."""
+
+
+class PlainHttp(NetworkError):
+    """An https:// URL whose port answered in plain HTTP: the port is wrong (or the scheme), not a
+    certificate."""
+
+    default_retryable = False
+
+
 class InsecureUrl(MimecastError):
     """A base URL that is not https:// (only the local simulated tenant may use http://)."""
 

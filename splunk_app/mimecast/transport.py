@@ -32,7 +32,9 @@ from splunk_app.mimecast.errors import (
     InsecureUrl,
     MalformedResponse,
     NetworkError,
+    PlainHttp,
     ProxyError,
+    Refused,
     TlsError,
     TooLarge,
     scrub,
@@ -41,6 +43,9 @@ from splunk_app.mimecast.trust import trust_context
 
 # What a failed TLS handshake surfaces as, at the root of what requests raised (urllib3 keeps its own type).
 _TLS_FAILURES = (ssl.SSLError, Urllib3SslError)
+# What OpenSSL says when a TLS handshake gets a plain-HTTP answer (seen with OpenSSL 3.0 under Python 3.9,
+# 3.11 and 3.13).
+_PLAIN_HTTP = frozenset({"WRONG_VERSION_NUMBER"})
 # The only hosts http:// may name: this machine, where the simulated tenant runs.
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]"})
 # scheme://host[:port][/]: a DNS name or an IPv4 address, or an IPv6 address in brackets; nothing else.
@@ -347,6 +352,16 @@ class Transport:
                 "Mimecast.",
                 endpoint=endpoint,
             )
+        root = _root(err)
+        # urllib3 1.x (Python 3.9's lib/) wraps ssl's error in its own SSLError's args, not as its cause.
+        wrapped = root.args[0] if root.args and isinstance(root.args[0], BaseException) else root
+        plain = bool({getattr(root, "reason", ""), getattr(wrapped, "reason", "")} & _PLAIN_HTTP)
+        if isinstance(err, requests.exceptions.SSLError) and plain:
+            return PlainHttp(
+                f"{endpoint}: {urlsplit(url).netloc} answered in plain HTTP, not TLS: that port does not "
+                "speak https://; check the port in the Base URL (Mimecast's gateways take https:// on 443).",
+                endpoint=endpoint,
+            )
         if isinstance(err, requests.exceptions.SSLError):
             return TlsError(
                 f"{endpoint}: the TLS certificate of {host} could not be verified ({detail}); "
@@ -360,7 +375,8 @@ class Transport:
                 "path, or raise the timeout if Mimecast is slow.",
                 endpoint=endpoint,
             )
-        return NetworkError(
+        kind = Refused if isinstance(_root(err), ConnectionRefusedError) else NetworkError
+        return kind(
             f"{endpoint}: cannot reach {host} ({detail}); check the Base URL, DNS, the "
             "firewall (outbound HTTPS) and the proxy settings.",
             endpoint=endpoint,

@@ -1,16 +1,19 @@
 """The risk policy: what a SAFE grade (and a place on the watch list) means for the SOC.
 
-One table, `lookups/mimecast_risk_policy.csv`, read here and by every shipped search (through the macro
-`mimecast_awareness_risk_policy`), so Python and SPL cannot disagree about a user: for each grade and
-watch-list status, the grade's rank (worse grades higher), Enterprise Security's identity priority, the ES
-risk score and whether the user counts as risky. A grade the table does not name, or no grade, follows the
-row `unknown`. An administrator may change the table; both sides follow.
+One table, read here and by every shipped search (through the macro `mimecast_awareness_risk_policy`), so
+Python and SPL cannot disagree about a user: for each grade and watch-list status, the grade's rank (worse
+grades higher), Enterprise Security's identity priority, the ES risk score and whether the user counts as
+risky. A grade the table does not name, or no grade, follows the row `unknown`. The app ships the table as
+`lookups/mimecast_risk_policy.csv`; an administrator's rows (kept where an upgrade leaves them, see
+splunk_app/splunk/admin_tables.py) take the place of the shipped rows for the same grade and watch-list
+status, on both sides.
 """
 
 from __future__ import annotations
 
 import csv
 import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +24,9 @@ UNKNOWN = "unknown"
 PRIORITIES = ("unknown", "low", "medium", "high", "critical")  # ES's identity priorities
 MAX_ROWS = 100
 TRUE_WORDS = ("true", "1", "yes")
+
+
+Key = tuple[str, bool]  # (grade in upper case, watch-listed)
 
 
 class PolicyError(Exception):
@@ -40,7 +46,7 @@ class Rule:
 class Policy:
     """The policy table by (grade, watch-listed); grades are compared in upper case."""
 
-    def __init__(self, rules: dict[tuple[str, bool], Rule]) -> None:
+    def __init__(self, rules: dict[Key, Rule]) -> None:
         self.rules = rules
 
     def rule(self, grade: str | None, watchlisted: bool = False) -> Rule:
@@ -74,36 +80,53 @@ def app_root() -> Path:
 def read_policy(path: str | os.PathLike[str]) -> Policy:
     """The policy from its CSV; every grade needs a row with and without the watch list, and so does
     `unknown`; rank and priority may not depend on the watch list."""
+    rules = read_rules(path)
+    _check_complete(rules, POLICY_FILE)
+    return Policy(rules)
+
+
+def read_rules(path: str | os.PathLike[str]) -> dict[Key, Rule]:
+    """The rows of a policy CSV, each checked."""
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
             missing = [column for column in COLUMNS if column not in (reader.fieldnames or ())]
             if missing:
                 raise PolicyError(f"{POLICY_FILE} has no {', '.join(missing)} column")
-            rules: dict[tuple[str, bool], Rule] = {}
-            for number, row in enumerate(reader, start=2):
-                if number > MAX_ROWS:
-                    raise PolicyError(f"{POLICY_FILE} has more than {MAX_ROWS} rows")
-                key, rule = _rule(row, number)
-                if key in rules:
-                    raise PolicyError(
-                        f"{POLICY_FILE} row {number}: a second row for {key[0]} {_listed(key[1])}"
-                    )
-                rules[key] = rule
+            return rules_from_rows(reader, POLICY_FILE)
     except (OSError, UnicodeDecodeError, csv.Error) as err:
         raise PolicyError(
             f"cannot read {POLICY_FILE} ({type(err).__name__}); reinstall the app's lookups"
         ) from err
-    _check_complete(rules)
+
+
+def rules_from_rows(rows: Iterable[Mapping[str, object]], source: str) -> dict[Key, Rule]:
+    """Policy rows, each checked and named by `source` and its row number; a second row for the same grade
+    and watch-list status is an error."""
+    rules: dict[Key, Rule] = {}
+    for number, row in enumerate(rows, start=2):  # row 1 is the header
+        if number > MAX_ROWS + 1:
+            raise PolicyError(f"{source} has more than {MAX_ROWS} rows")
+        key, rule = _rule(row, f"{source} row {number}")
+        if key in rules:
+            raise PolicyError(f"{source} row {number}: a second row for {key[0]} {_listed(key[1])}")
+        rules[key] = rule
+    return rules
+
+
+def with_changes(base: Policy, changes: Mapping[Key, Rule], source: str) -> Policy:
+    """`base` with an administrator's rows (from `source`) in place of its own for the same grade and
+    watch-list status (a new grade is added); the result must be complete, as the shipped table is."""
+    rules = {**base.rules, **changes}
+    _check_complete(rules, f"the risk policy with the rows of {source}")
     return Policy(rules)
 
 
-def _rule(row: dict[str, str], number: int) -> tuple[tuple[str, bool], Rule]:
-    grade = (row.get("grade") or "").strip().upper()
-    listed = (row.get("watchlist") or "").strip().lower()
-    priority = (row.get("priority") or "").strip().lower()
-    risky = (row.get("risky") or "").strip().lower()
-    where = f"{POLICY_FILE} row {number}"
+def _rule(row: Mapping[str, object], where: str) -> tuple[Key, Rule]:
+    grade = _cell(row, "grade").upper()
+    listed = _cell(row, "watchlist").lower()
+    priority = _cell(row, "priority").lower()
+    risky = _cell(row, "risky").lower()
     if not grade or len(grade) > 16:
         raise PolicyError(f"{where}: grade must be a short name such as A, or unknown")
     if listed not in ("true", "false") or risky not in ("true", "false"):
@@ -111,7 +134,7 @@ def _rule(row: dict[str, str], number: int) -> tuple[tuple[str, bool], Rule]:
     if priority not in PRIORITIES:
         raise PolicyError(f"{where}: priority must be one of {', '.join(PRIORITIES)}")
     try:
-        rank, score = int(row.get("rank") or ""), int(row.get("risk_score") or "")
+        rank, score = int(_cell(row, "rank")), int(_cell(row, "risk_score"))
     except ValueError:
         raise PolicyError(f"{where}: rank and risk_score must be whole numbers") from None
     if not (0 <= rank <= 100 and 0 <= score <= 1000):
@@ -119,18 +142,23 @@ def _rule(row: dict[str, str], number: int) -> tuple[tuple[str, bool], Rule]:
     return (grade, listed == "true"), Rule(rank, priority, score, risky == "true")
 
 
-def _check_complete(rules: dict[tuple[str, bool], Rule]) -> None:
+def _cell(row: Mapping[str, object], column: str) -> str:
+    value = row.get(column)
+    return "" if value is None else str(value).strip()
+
+
+def _check_complete(rules: dict[Key, Rule], source: str) -> None:
     for grade in {grade for grade, _listed in rules} | {UNKNOWN.upper()}:
         pair = [rules.get((grade, listed)) for listed in (False, True)]
         if None in pair:
             absent = [_listed(listed) for listed, rule in zip((False, True), pair) if rule is None]
             raise PolicyError(
-                f"{POLICY_FILE} needs a row for {grade.lower() if grade == 'UNKNOWN' else grade} "
+                f"{source} needs a row for {grade.lower() if grade == 'UNKNOWN' else grade} "
                 f"{' and '.join(absent)}"
             )
         off, on = pair
         if off is not None and on is not None and (off.rank, off.priority) != (on.rank, on.priority):
-            raise PolicyError(f"{POLICY_FILE}: grade {grade} has another rank or priority on the watch list")
+            raise PolicyError(f"{source}: grade {grade} has another rank or priority on the watch list")
 
 
 def _listed(listed: bool) -> str:
@@ -143,8 +171,28 @@ def shipped() -> Policy:
     return read_policy(app_root() / "lookups" / POLICY_FILE)
 
 
-def stamp() -> list[int]:
-    """What identifies the shipped policy table's content (size, modification time, inode), for copies of
-    values derived from it, such as a prepared risk table's priorities."""
+@dataclass
+class _InForce:
+    policy: Policy | None = None
+    changes: str = ""  # what identifies the administrator's rows; "" for none
+
+
+_IN_FORCE = _InForce()
+
+
+def in_force() -> Policy:
+    """The policy this process follows: the shipped table with the administrator's rows once a splunkd
+    adapter has read them (`enforce`), the shipped table until then."""
+    return _IN_FORCE.policy or shipped()
+
+
+def enforce(policy: Policy, changes: str) -> None:
+    """Follow `policy` from now on in this process; `changes` identifies the administrator's rows in it."""
+    _IN_FORCE.policy, _IN_FORCE.changes = policy, changes
+
+
+def stamp() -> list[object]:
+    """What identifies the policy in force (the shipped table's size, modification time and inode, and the
+    administrator's rows), for copies of values derived from it, such as a prepared table's priorities."""
     info = os.stat(app_root() / "lookups" / POLICY_FILE)
-    return [info.st_size, info.st_mtime_ns, info.st_ino]
+    return [info.st_size, info.st_mtime_ns, info.st_ino, _IN_FORCE.changes]

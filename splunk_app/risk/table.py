@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from splunk_app.risk import prepared
 from splunk_app.risk.identity import AMBIGUOUS, EMAIL, MAX_IDENTITY, NONE, Aliases, Match, fold, named, read
-from splunk_app.risk.policy import shipped, watchlisted
+from splunk_app.risk.policy import in_force, watchlisted
 from splunk_app.risk.policy import stamp as policy_stamp
 from splunk_app.risk.prepared import PreparedUsers
 
@@ -44,7 +45,7 @@ FIELDS = (
 def priority_for(grade: str | None) -> str:
     """A SAFE grade's Enterprise Security identity priority by the risk policy, so ES's own risk factors
     apply."""
-    return shipped().priority(grade)
+    return in_force().priority(grade)
 
 
 class TableError(Exception):
@@ -231,7 +232,7 @@ class RiskTable:
         self.default_domain = default_domain.strip().lstrip("@").lower()
         self.aliases = aliases if aliases is not None else Aliases()
         self.reload = reload  # reads the table again, when its prepared form turns out damaged
-        self._ranks = {grade: rule.rank for (grade, listed), rule in shipped().rules.items() if not listed}
+        self._ranks = {grade: rule.rank for (grade, listed), rule in in_force().rules.items() if not listed}
         self._memo: dict[str, tuple[Profile | None, str]] = {}
 
     def __len__(self) -> int:
@@ -311,7 +312,7 @@ class RiskTable:
             return NO_USER, missing
         if len(seen) == 1:
             return next(iter(seen.values()))
-        ranks, unranked = self._ranks, shipped().rule(None).rank
+        ranks, unranked = self._ranks, in_force().rule(None).rank
         worst, how = max(
             seen.values(), key=lambda item: risk_rank(item[0], ranks.get(item[0][_GRADE], unranked))
         )
@@ -332,14 +333,16 @@ def risk_rank(profile: Profile, rank: int | None = None) -> tuple[int, bool, int
     """Orders users by risk: the worse grade first (the policy's rank, unless given), then watch-listed,
     then the longer watch-list history."""
     grade, listed, count = profile[_GRADE], profile[_WATCHLIST], profile[_WATCHLIST_COUNT]
-    return shipped().rank(grade) if rank is None else rank, listed == "true", _count(count)
+    return in_force().rank(grade) if rank is None else rank, listed == "true", _count(count)
 
 
 def _count(text: str) -> int:
+    """A watch-list count as a number to compare; 0 when it is none, or not finite (`Infinity`, `NaN`)."""
     try:
-        return int(float(text))
+        number = float(text)
     except ValueError:
         return 0
+    return int(number) if math.isfinite(number) else 0
 
 
 def profiles_of(

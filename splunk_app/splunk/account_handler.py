@@ -17,7 +17,7 @@ from splunktaucclib.rest_handler.admin_external import AdminExternalHandler, get
 from splunktaucclib.rest_handler.error import RestError
 
 from splunk_app import ADMIN_CAPABILITY
-from splunk_app.account_check import check_account, submitted_fields
+from splunk_app.account_check import check_account, field_problem, submitted_fields
 from splunk_app.splunk.logs import get_logger, summary_line
 from splunk_app.splunk.service import SplunkdError, caller_capabilities, connect
 from splunk_app.splunk.settings import load_ca_bundle, load_proxy
@@ -62,8 +62,20 @@ class AccountHandler(AdminExternalHandler):
         self.endpoint.validate(self.callerArgs.id, dict(self.payload), saved or None)
         self.endpoint.validate_special(self.callerArgs.id, dict(self.payload))
         log = get_logger("account_check")
+        fields = submitted_fields(saved, self.payload)
         if str(self.payload.get(SKIP_CHECK) or "").strip().lower() in _TRUE:
-            log.info(summary_line("check", account=self.callerArgs.id, outcome="skipped"))
+            # No call, but a field that no run could use (a Secret key that is not base64) is still refused.
+            problem = field_problem(fields)
+            log.info(
+                summary_line(
+                    "check",
+                    account=self.callerArgs.id,
+                    outcome="skipped" if problem is None else "failed",
+                    error_class=problem.problem if problem else None,
+                )
+            )
+            if problem is not None:
+                raise RestError(400, problem.message)
             return
         try:
             proxy = load_proxy(service)
@@ -72,7 +84,7 @@ class AccountHandler(AdminExternalHandler):
             raise RestError(
                 400, f"Cannot read the proxy or company CA settings to check the account: {err}"
             ) from err
-        result = check_account(submitted_fields(saved, self.payload), proxy, ca_bundle)
+        result = check_account(fields, proxy, ca_bundle)
         log.info(
             summary_line(
                 "check",

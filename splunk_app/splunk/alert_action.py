@@ -28,13 +28,15 @@ from typing import Any, TextIO
 from splunk_app import actions, containment
 from splunk_app.mimecast import Client, MimecastError
 from splunk_app.mimecast.retry import RetryPolicy
-from splunk_app.risk.identity import ALIAS_FILE, Aliases, read_aliases
+from splunk_app.risk.identity import Aliases
 from splunk_app.risk.table import COLLECTION as RISK_TABLE
 from splunk_app.risk.table import RiskTable, table_from_rows
-from splunk_app.splunk import kvstore, logs, settings
+from splunk_app.splunk import containment_key, kvstore, logs, settings
+from splunk_app.splunk.admin_tables import load_aliases
 from splunk_app.splunk.audit import AuditSpool
 from splunk_app.splunk.containment_store import KVContainmentStore
-from splunk_app.splunk.service import SplunkdError, connect
+from splunk_app.splunk.lease import Leases
+from splunk_app.splunk.service import SplunkdError, connect, get_json
 
 SIGNATURES = {
     "added": "Added {email} to Mimecast group {group}",
@@ -48,7 +50,10 @@ SIGNATURES = {
     "released": "Containment over: {email} stays in Mimecast group {group}, {detail}",
     "skipped": "Did not act on {email}: {detail}",
     "failed": "Could not act on {email} in Mimecast group {group}: {detail}",
+    "error": "{detail}",
+    "warning": "{detail}",
 }
+SWEEP_SEARCH = "Mimecast Awareness - Containment sweep"
 _CSV_FIELD_LIMIT = 64 * 1024 * 1024
 _ORIGIN = ("orig_sid", "orig_rid")
 # splunkd stops an alert action after alert_actions.conf maxtime (5 minutes by default), and the alert fires
@@ -72,7 +77,9 @@ def main(action: str, mode: str, argv: list[str], stdin: TextIO) -> int:
     try:
         payload = json.load(stdin)
     except ValueError as err:
-        logger.error("action=%s the payload on stdin is not JSON (%s): nothing done", action, err)
+        logger.error(
+            "action=%s the payload on stdin is not JSON (%s): nothing done", action, logs.prose(str(err))
+        )
         return 2
     if not isinstance(payload, dict):
         logger.error("action=%s the payload on stdin is not a JSON object: nothing done", action)
@@ -84,13 +91,16 @@ def main(action: str, mode: str, argv: list[str], stdin: TextIO) -> int:
     try:
         service = connect(str(payload.get("server_uri", "")), str(payload.get("session_key", "")))
         logs.set_level(logger, settings.load_log_level(service))
-        aliases = read_aliases(
-            _app_root(argv) / "lookups" / ALIAS_FILE, lambda words: logger.warning("%s", words)
-        )
+        aliases = load_aliases(service, _app_root(argv), lambda words: logger.warning("%s", words))
         context = _context(service, action, payload, aliases)
         if mode == "sweep":
             revert = str(configuration.get("revert_sid") or "").strip()
-            outcomes = actions.sweep(context, revert)
+            raw_max = str(configuration.get("max_users") or actions.DEFAULT_SWEEP_USERS).strip()
+            if not raw_max.isdigit() or int(raw_max) < 1:
+                raise actions.ActionError(
+                    f"parameter max_users={raw_max!r} is not a whole number of at least 1"
+                )
+            outcomes = actions.sweep(context, revert, int(raw_max))
             group = ""
         else:
             params = actions.parse_params(configuration, mode)
@@ -99,7 +109,7 @@ def main(action: str, mode: str, argv: list[str], stdin: TextIO) -> int:
             outcomes = actions.run(mode, params, results, context)
         for outcome in outcomes:
             report.outcome(outcome, group)
-    except (actions.ActionError, ResultsError, SplunkdError, MimecastError) as err:
+    except (actions.ActionError, ResultsError, SplunkdError, MimecastError, settings.SettingsError) as err:
         report.problem(f"{err}", type(err).__name__)
         return report.finish(started, 2)
     except Exception as err:
@@ -127,6 +137,13 @@ def _context(service: Any, action: str, payload: dict[str, Any], aliases: Aliase
         str((payload.get("configuration") or {}).get("account") or ""),
         str(payload.get("owner") or ""),
     )
+    keys: list[bytes] = []
+
+    def record_key() -> bytes:
+        if not keys:
+            keys.append(containment_key.record_key(service))
+        return keys[0]
+
     return actions.Context(
         client_for=lambda account: _client(service, account),
         resolve=_resolver(service, aliases),
@@ -134,6 +151,26 @@ def _context(service: Any, action: str, payload: dict[str, Any], aliases: Aliase
         store=KVContainmentStore(service),
         audit=AuditSpool(home) if home else (lambda event: None),
         cache=_group_cache(),
+        record_key=record_key,
+        lease=Leases(service).hold,
+        groups_allowed=lambda account: settings.load_account(service, account).groups_allowed,
+        sweep_scheduled=lambda: _sweep_scheduled(service),
+    )
+
+
+def _sweep_scheduled(service: Any) -> bool | None:
+    """Whether the shipped sweep search is enabled and scheduled here (None when that cannot be read)."""
+    try:
+        # splunklib encodes the path itself (the name has spaces only)
+        answer = get_json(service, f"configs/conf-savedsearches/{SWEEP_SEARCH}", "read the sweep's schedule")
+    except SplunkdError:
+        return None
+    entries = answer.get("entry") if isinstance(answer, dict) else None
+    content = (entries[0].get("content") or {}) if entries else {}
+    enabled = str(content.get("disabled", "0")).lower() not in ("1", "true")
+    return enabled and str(content.get("enableSched", content.get("is_scheduled", "0"))).lower() in (
+        "1",
+        "true",
     )
 
 
@@ -200,9 +237,19 @@ class Report:
         self.all_ok = self.all_ok and outcome.ok
         self.counts[outcome.outcome] += 1
         group = outcome.group or group
-        words = SIGNATURES[outcome.outcome].format(email=outcome.email, group=group, detail=outcome.detail)
-        signature = words.strip() if outcome.email else outcome.detail
-        level = {"failed": logging.ERROR, "skipped": logging.WARNING}.get(outcome.outcome, logging.INFO)
+        detail = logs.prose(outcome.detail)
+        words = SIGNATURES[outcome.outcome].format(
+            email=logs.escaped(outcome.email), group=logs.escaped(group), detail=detail
+        )
+        if outcome.detail and outcome.outcome in ("added", "already_member", "removed", "not_member"):
+            words = f"{words} ({detail})"
+        signature = words.strip() if outcome.email else detail
+        level = {
+            "failed": logging.WARNING if outcome.noted else logging.ERROR,
+            "error": logging.ERROR,
+            "skipped": logging.WARNING,
+            "warning": logging.WARNING,
+        }.get(outcome.outcome, logging.INFO)
         if self._modaction is not None:
             self._modaction.update({"rid": outcome.rid, **self._origins.get(outcome.rid, {})})
             self._modaction.message(
@@ -214,17 +261,15 @@ class Report:
                 outcome=outcome.outcome,
             )
             return
+        fields = logs.pairs(
+            search_name=self._search,
+            sid=self._sid,
+            rid=outcome.rid,
+            mc_user=outcome.email or "",
+            mc_group=group,
+        )
         self.logger.log(
-            level,
-            'action=%s search_name="%s" sid="%s" rid=%s mc_user="%s" mc_group="%s" outcome=%s | %s',
-            self.action,
-            self._search,
-            self._sid,
-            outcome.rid,
-            outcome.email or "",
-            group,
-            outcome.outcome,
-            signature,
+            level, "action=%s %s outcome=%s | %s", self.action, fields, outcome.outcome, signature
         )
 
     def finish(self, started: float, status: int) -> int:
@@ -239,7 +284,7 @@ class Report:
                 search_name=self._search,
                 sid=self._sid,
                 outcome=outcome,
-                users=sum(n for key, n in self.counts.items() if key != "skipped"),
+                users=sum(n for key, n in self.counts.items() if key not in ("skipped", "error", "warning")),
                 **{key: self.counts[key] for key in sorted(self.counts)},
                 duration=round(time.monotonic() - started, 3),
                 **({"error_class": self._error_class} if self._error_class else {}),
@@ -254,13 +299,8 @@ class Report:
         if self._modaction is not None:
             self._modaction.message(text, status="failure", level=logging.ERROR)
             return
-        self.logger.error(
-            'action=%s search_name="%s" sid="%s" outcome=failed | %s',
-            self.action,
-            self._search,
-            self._sid,
-            text,
-        )
+        fields = logs.pairs(search_name=self._search, sid=self._sid)
+        self.logger.error("action=%s %s outcome=failed | %s", self.action, fields, logs.prose(text))
 
 
 def _client(service: Any, account_name: str) -> Client:

@@ -26,17 +26,22 @@ def spool_folder(splunk_home: str) -> str:
 
 
 class AuditSpool:
-    """Writes each event as its own file `<time>_<random>.json` in the spool folder of `splunk_home`."""
+    """Writes each event as its own file `<id>.json` in the spool folder of `splunk_home`: an event written
+    again (a retry, a second sweep) replaces its own file while it waits to be indexed, and carries the same
+    `event_id` after, so searches count it once."""
 
     def __init__(self, splunk_home: str) -> None:
         self.folder = spool_folder(splunk_home)
         self.aside = os.path.join(splunk_home, *ASIDE)
 
+    def __str__(self) -> str:
+        return f"the audit spool {self.folder}"
+
     def __call__(self, event: dict[str, Any]) -> None:
         os.makedirs(self.folder, exist_ok=True)
         os.makedirs(self.aside, exist_ok=True)
-        name = f"{int(float(event.get('time') or 0) * 1000):015d}_{uuid.uuid4().hex}.json"
-        pending = os.path.join(self.aside, name)
+        name = f"{event.get('event_id') or uuid.uuid4().hex}.json"
+        pending = os.path.join(self.aside, f"{uuid.uuid4().hex}_{name}")
         with open(pending, "w", encoding="utf-8") as handle:
             handle.write(json.dumps(event, separators=(",", ":"), ensure_ascii=True) + "\n")
         os.replace(pending, os.path.join(self.folder, name))

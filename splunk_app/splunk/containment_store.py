@@ -17,6 +17,7 @@ class KVContainmentStore:
     def __init__(self, service: client.Service, collection: str = COLLECTION) -> None:
         self.service = service
         self.collection = collection
+        self.where = f"the KV store collection {collection}"
 
     def get(self, key: str) -> Mapping[str, Any] | None:
         return next(iter(kvstore.read(self.service, self.collection, query={"_key": key})), None)
@@ -24,8 +25,14 @@ class KVContainmentStore:
     def save(self, document: dict[str, Any]) -> None:
         kvstore.save(self.service, self.collection, [document])
 
+    def save_many(self, documents: list[dict[str, Any]]) -> None:
+        kvstore.save(self.service, self.collection, documents)
+
     def delete(self, key: str) -> None:
         kvstore.delete_keys(self.service, self.collection, [key])
+
+    def delete_many(self, keys: list[str]) -> None:
+        kvstore.delete_keys(self.service, self.collection, keys)
 
     def find(self, query: dict[str, Any]) -> Iterator[Mapping[str, Any]]:
         return kvstore.read(self.service, self.collection, query=query)

@@ -33,6 +33,10 @@ class KVStoreUnavailable(KVStoreError):
     """The KV store is down, starting or disabled: try again later."""
 
 
+class KeyExists(KVStoreError):
+    """An insert named a `_key` that a document already has (splunkd answers 409)."""
+
+
 def read(
     service: client.Service,
     collection: str,
@@ -91,6 +95,24 @@ def save(
     return saved
 
 
+def insert(service: client.Service, collection: str, document: dict[str, Any]) -> None:
+    """Insert one document; KeyExists when its `_key` is taken (the KV store checks that atomically, so
+    of two inserts of one key exactly one wins)."""
+    _call(service, "POST", collection, "", "insert a document", headers=_JSON, body=json.dumps(document))
+
+
+def update(service: client.Service, collection: str, document: dict[str, Any]) -> None:
+    """Replace the document with this `_key`."""
+    key = quote(str(document["_key"]), safe="")
+    _call(service, "POST", collection, key, "update a document", headers=_JSON, body=json.dumps(document))
+
+
+def delete_where(service: client.Service, collection: str, query: dict[str, Any]) -> None:
+    """Delete the documents that match `query`, in one call (one document's match and removal cannot be
+    split by another writer)."""
+    _call(service, "DELETE", collection, "", "delete matching documents", query=json.dumps(query))
+
+
 def delete_keys(service: client.Service, collection: str, keys: Iterable[str]) -> int:
     """Delete the documents with these keys (a missing key is not an error); returns how many keys."""
     deleted = 0
@@ -114,6 +136,8 @@ def _call(service: client.Service, method: str, collection: str, tail: str, what
                 "on this search head",
                 err.status,
             ) from err
+        if err.status == 409:
+            raise KeyExists(f"{label}: a document with this key exists", err.status) from err
         if err.status == 503:
             raise KVStoreUnavailable(
                 f"{err} -- the KV store is not ready; check `splunk show kvstore-status`", err.status

@@ -131,22 +131,67 @@ def set_level(logger: logging.Logger, level: str) -> None:
 
 
 SUMMARY_KINDS = ("input", "action", "check", "sweep")
+# The outcomes each kind of summary line may carry: the health dashboard's series and colours read these
+# (tests/content/test_health.py ties them), so a new outcome is declared here first.
+SUMMARY_OUTCOMES = {
+    "input": ("success", "partial", "skipped", "failed"),
+    "action": ("ok", "partial", "failed"),
+    "sweep": ("ok", "partial", "failed"),
+    "check": ("ok", "skipped", "failed"),
+}
 
 
 def summary_line(kind: str, **fields: object) -> str:
-    """One run's structured summary: `mc_summary=<kind> key=value ...`, every value quoted where it has to
-    be and stripped of quotes, backslashes and control characters, so Splunk's automatic key=value
-    extraction reads it as written and the health dashboard charts it without `rex`. None leaves a field
-    out (it does not apply to this run)."""
+    """One run's structured summary: `mc_summary=<kind> key=value ...`, a value of letters, digits and
+    `_.:@/+-` as it is and any other one `quoted`, so Splunk's automatic key=value extraction reads it as
+    written and the health dashboard charts it without `rex`. None leaves a field out (it does not apply);
+    floats have three decimals."""
     if kind not in SUMMARY_KINDS:
         raise ValueError(f"summary kind must be one of {', '.join(SUMMARY_KINDS)}, not {kind!r}")
+    if "outcome" in fields and fields["outcome"] not in SUMMARY_OUTCOMES[kind]:
+        raise ValueError(f"a {kind} summary's outcome must be one of {SUMMARY_OUTCOMES[kind]}")
     parts = [f"mc_summary={kind}"]
     for key, value in fields.items():
         if value is None:  # does not apply to this run
             continue
-        if isinstance(value, float):
-            text = f"{value:.3f}"
-        else:
-            text = re.sub(r'[\s\x00-\x1f\x7f"\\]+', " ", str(value)).strip()
-        parts.append(f"{key}={text}" if re.fullmatch(r"[\w.:@/+-]+", text) else f'{key}="{text}"')
+        text = f"{value:.3f}" if isinstance(value, float) else str(value)
+        parts.append(f"{key}={text}" if _BARE.fullmatch(text) else f"{key}={quoted(text)}")
     return " ".join(parts)
+
+
+# A value that needs no quotes: nothing in it can end a value, start another pair or another line.
+_BARE = re.compile(r"[\w.:@/+-]+")
+# What free words cannot hold as themselves: a quote (so a backslash in them escapes nothing) and whatever
+# ends a line. A value cannot hold the backslash (an escape under KV_MODE=auto_escaped) nor `=` either
+# (should a reader look for pairs inside quotes too, or in the words after a line's pairs).
+_UNSAFE_IN_WORDS = re.compile(r'["\x00-\x1f\x7f-\x9f\u2028\u2029]')
+_UNSAFE_IN_VALUE = re.compile(r'["=\\\x00-\x1f\x7f-\x9f\u2028\u2029]')
+
+
+def escaped(value: object) -> str:
+    """A value from outside as a log line may hold it: every quote, `=`, backslash, control character and
+    line separator written as a `\\xNN` (or `\\uNNNN`) escape, so that it can neither end the quotes
+    around it (whether Splunk reads escapes, KV_MODE=auto_escaped, or not, auto), nor pass for a pair, nor
+    start a line."""
+    return _UNSAFE_IN_VALUE.sub(_escape, str(value))
+
+
+def quoted(value: object) -> str:
+    """`"value"`, `escaped`."""
+    return f'"{escaped(value)}"'
+
+
+def prose(text: str) -> str:
+    """Our own words after a line's pairs (`... | words`), with quotes and line ends escaped; a value from
+    outside goes into them `escaped` first."""
+    return _UNSAFE_IN_WORDS.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def pairs(**fields: object) -> str:
+    """`key="value" ...` for a log line, every value `quoted`; None leaves a field out (it does not apply)."""
+    return " ".join(f"{key}={quoted(value)}" for key, value in fields.items() if value is not None)

@@ -48,6 +48,7 @@ from splunk_app.splunk.settings import (
     load_proxy,
 )
 from splunk_app.state import Checkpoint, file_stem
+from splunk_app.statedb import StateError
 
 _DATA_TYPES = {"int": Argument.data_type_number, "bool": Argument.data_type_boolean}
 
@@ -230,6 +231,8 @@ class MimecastInput(Script):
             if not isinstance(err, _EXPECTED):
                 logger.debug("%s: unexpected failure", where, exc_info=True)
             return _failure(err, where, metadata.get("checkpoint_dir"), client.requests_made if client else 0)
+        if outcome.partial:
+            logger.info("%s: partial: %s", where, outcome.partial)
         for email in outcome.skipped:
             logger.warning(
                 "%s: Mimecast does not know user %s: remove it from the input's users", where, email
@@ -296,7 +299,7 @@ def _is_oauth2(metadata: dict[str, Any], account_name: str) -> bool:
 _FAILURES: tuple[tuple[type[Exception], str, str], ...] = (
     (Api1Only, "api1_only", "{err}"),
     (InvalidSetting, "setting", "setting is wrong: {err}. Edit the input on the add-on's Inputs page"),
-    (SettingsError, "configuration", "the account or the add-on's settings are incomplete: {err}"),
+    (SettingsError, "configuration", "the account or the add-on's settings need fixing: {err}"),
     (
         MimecastError,
         "",
@@ -315,7 +318,7 @@ _FAILURES: tuple[tuple[type[Exception], str, str], ...] = (
         "next interval",
     ),
     (
-        OSError,
+        StateError,
         "state",
         "cannot use the checkpoint folder {folder!r}: {err}. Check its permissions and free space",
     ),

@@ -14,9 +14,9 @@ from splunklib import client
 
 from splunk_app.risk import policy, prepared
 from splunk_app.risk.identity import Aliases
-from splunk_app.risk.policy import Policy, shipped
+from splunk_app.risk.policy import Policy
 from splunk_app.risk.table import COLLECTION, FIELDS, RiskTable, prepared_table, profiles_of, table_from_rows
-from splunk_app.splunk import kvstore
+from splunk_app.splunk import admin_tables, kvstore
 from splunk_app.splunk.service import SplunkdError, get_json
 
 KV_PAGE_SIZE = 10_000  # documents per KV store read; limits.conf max_rows_per_query is 50,000
@@ -143,7 +143,7 @@ class KVRiskStore:
 
     def training_users(self) -> Iterator[str]:
         """The users the risk policy counts as risky (watch-listed, grade D or F as shipped), by email."""
-        query = risky_query(shipped())
+        query = risky_query(admin_tables.load_policy(self.service))
         for row in kvstore.read(self.service, self.collection, query=query, fields=("_key",)):
             yield str(row["_key"])
 

@@ -20,11 +20,11 @@ from typing import Any
 from splunklib.searchcommands import Configuration, Option, StreamingCommand
 from splunklib.searchcommands.internals import CsvDialect
 
-from splunk_app.risk.identity import ALIAS_FILE
 from splunk_app.risk.policy import PolicyError, shipped
-from splunk_app.risk.prepared import cache_folder, prepared_aliases
+from splunk_app.risk.prepared import cache_folder
 from splunk_app.risk.rows import enrich_chunk
 from splunk_app.risk.table import CSV_TWIN, CSV_TWIN_SEARCH, RiskTable, TableError, read_csv
+from splunk_app.splunk.admin_tables import load_aliases, load_policy
 from splunk_app.splunk.logs import get_logger
 from splunk_app.splunk.risk_store import read_table
 from splunk_app.splunk.service import SplunkdError, connect
@@ -68,7 +68,6 @@ class MimecastRiskCommand(StreamingCommand):
         csv.field_size_limit(FIELD_LIMIT)
         try:
             self._check_arguments()
-            shipped()  # the policy read and checked before any event
             self._table = self._load_table()
             self._table.reload = self._load_table  # should its prepared form turn out damaged
         except (ArgumentProblem, TableError, PolicyError, SplunkdError) as err:
@@ -133,13 +132,19 @@ class MimecastRiskCommand(StreamingCommand):
             raise ArgumentProblem("field= needs a field name, for example field=recipient")
 
     def _load_table(self) -> RiskTable:
+        """The table, the aliases and the policy (read and checked before any event): on the search head
+        from the KV store, the administrator's collections included; with lookup= (on the indexers, which
+        have no KV store) from the CSV files in the app's lookups/ folder and the shipped policy."""
         domain = self.default_domain
         cache = cache_folder(os.environ.get("SPLUNK_HOME"))
-        aliases = prepared_aliases(self._app_root / "lookups" / ALIAS_FILE, self._warn, cache)
         if self.lookup is not None:
+            shipped()
+            aliases = load_aliases(None, self._app_root, self._warn, cache)
             return read_csv(self._lookup_path(self.lookup), domain, aliases, f"lookup={self.lookup}", cache)
         info = self.metadata.searchinfo
-        return read_table(connect(info.splunkd_uri, info.session_key), aliases, domain, cache)
+        service = connect(info.splunkd_uri, info.session_key)
+        load_policy(service)
+        return read_table(service, load_aliases(service, self._app_root, self._warn, cache), domain, cache)
 
     def _lookup_path(self, name: str) -> Path:
         """The file `name` in the app's own lookups/ folder; any name that leads out of it is refused."""

@@ -6,13 +6,15 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 from urllib.parse import quote
 
 from splunklib import client
 
 from splunk_app import APP_ID
-from splunk_app.mimecast import HmacCredentials, OAuth2Credentials, Proxy
+from splunk_app.mimecast import Proxy
+from splunk_app.mimecast.auth import CredentialError, Credentials
+from splunk_app.mimecast.auth import credentials as read_credentials
 from splunk_app.mimecast.trust import CaBundleError, company_bundle
 from splunk_app.splunk.logs import hide
 from splunk_app.splunk.service import SplunkdError, get_json
@@ -31,8 +33,14 @@ _SECRET_FIELDS = {
     "hmac": ("app_key", "access_key", "secret_key"),
 }
 _TRUE = ("1", "true", "yes", "t", "y")
-
-Credentials = Union[OAuth2Credentials, HmacCredentials]
+# The account's "Groups the actions may change" field (globalConfig.json bounds it the same way): group names
+# or ids, one a line or separated by commas; empty means any group.
+GROUPS_ALLOWED = "groups_allowed"
+MAX_GROUPS_ALLOWED = 100
+MAX_GROUP_CHARS = 255
+MAX_GROUPS_FIELD_CHARS = 8192
+_GROUP_SEPARATORS = re.compile(r"[,\r\n]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class SettingsError(SplunkdError):
@@ -47,6 +55,7 @@ class Account:
     base_url: str
     credentials: Credentials
     account_code: str = ""  # Mimecast's account code, for managed service providers and delegated access
+    groups_allowed: tuple[str, ...] = ()  # the groups (names or ids) the alert actions may change; empty: any
 
 
 def realm(conf: str, app: str = APP_ID) -> str:
@@ -61,8 +70,8 @@ def load_account(service: client.Service, name: str) -> Account:
     if auth_type not in _SECRET_FIELDS:
         raise SettingsError(f"Mimecast account {name!r} has auth_type {auth_type!r}; expected oauth2 or hmac")
     secrets = _secrets(service, ACCOUNT_CONF, name)
-    missing = [key for key in _SECRET_FIELDS[auth_type] if not secrets.get(key)]
-    missing += [key for key in _clear_fields(auth_type) if not fields.get(key)]
+    missing = [key for key in _SECRET_FIELDS[auth_type] if not secrets.get(key, "").strip()]
+    missing += [key for key in _clear_fields(auth_type) if not str(fields.get(key) or "").strip()]
     if not fields.get("base_url"):
         missing.insert(0, "base_url")
     if missing:
@@ -70,21 +79,42 @@ def load_account(service: client.Service, name: str) -> Account:
             f"Mimecast account {name!r} lacks {', '.join(missing)}: "
             "edit it on the add-on's Configuration page"
         )
-    if auth_type == "hmac":
-        credentials: Credentials = HmacCredentials(
-            app_id=fields["app_id"],
-            app_key=secrets["app_key"],
-            access_key=secrets["access_key"],
-            secret_key=secrets["secret_key"],
-        )
-    else:
-        credentials = OAuth2Credentials(client_id=fields["client_id"], client_secret=secrets["client_secret"])
+    try:
+        credentials = read_credentials(auth_type, {**fields, **secrets})
+    except CredentialError as err:
+        raise SettingsError(
+            f"Mimecast account {name!r}: {err}; edit it on the add-on's Configuration page"
+        ) from err
     return Account(
         name=name,
         base_url=fields["base_url"].strip().rstrip("/"),
         credentials=credentials,
         account_code=str(fields.get("account_code") or "").strip(),
+        groups_allowed=groups_allowed(fields.get(GROUPS_ALLOWED), name),
     )
+
+
+def groups_allowed(text: object, account: str) -> tuple[str, ...]:
+    """The groups an account's actions may change, as its allow-list field names them: each name or id once
+    (in any case), in the order given. Empty means any group. Bounded, since the field is free text."""
+    value = str(text or "")
+    where = f"Mimecast account {account!r}: Groups the actions may change"
+    if len(value) > MAX_GROUPS_FIELD_CHARS:
+        raise SettingsError(f"{where} is longer than {MAX_GROUPS_FIELD_CHARS:,} characters")
+    groups: dict[str, str] = {}
+    for part in _GROUP_SEPARATORS.split(value):
+        group = part.strip()
+        if not group:
+            continue
+        if len(group) > MAX_GROUP_CHARS or _CONTROL.search(group):
+            raise SettingsError(
+                f"{where} holds {group[:40]!r}, which is not a group name or id (at most "
+                f"{MAX_GROUP_CHARS} characters, no control characters): edit it on the Configuration page"
+            )
+        groups.setdefault(group.casefold(), group)
+    if len(groups) > MAX_GROUPS_ALLOWED:
+        raise SettingsError(f"{where} names more than {MAX_GROUPS_ALLOWED} groups")
+    return tuple(groups.values())
 
 
 def load_proxy(service: client.Service) -> Proxy | None:

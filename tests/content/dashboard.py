@@ -10,6 +10,10 @@ from pathlib import Path
 from .spl import DEFAULT
 
 VIEWS = DEFAULT / "data" / "ui" / "views"
+# One colour per run outcome word, whichever kind of run says it (the words: logs.SUMMARY_OUTCOMES).
+OUTCOME_COLOURS = {
+    "success": "#1A9850", "ok": "#1A9850", "partial": "#FC8D59", "failed": "#D73027", "skipped": "#BBBBBB"
+}  # fmt: skip
 
 
 def views() -> list[Path]:

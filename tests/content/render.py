@@ -26,7 +26,7 @@ RENDER_TIMEOUT = 600
 
 
 def chromium() -> str | None:
-    """Debian's chromium (make test installs it), or the one named by CHROMIUM."""
+    """CHROMIUM, else chromium or chromium-browser on the PATH (as the Makefile finds it)."""
     return os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 
 

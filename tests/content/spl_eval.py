@@ -1,6 +1,8 @@
 """Runs the few SPL commands the risk-policy macro is made of (eval with string functions, lookup with
 OUTPUT and OUTPUTNEW, fields -) over records, with Splunk's documented semantics, so a test can compare the
-macro's answers with the Python policy's. Not an SPL engine: anything else raises."""
+macro's answers with the Python policy's. A CSV lookup reads its file in lookups/; a KV store lookup reads
+the rows a test gives for its collection, matching case exactly as the KV store does. Not an SPL engine:
+anything else raises."""
 
 from __future__ import annotations
 
@@ -50,7 +52,9 @@ def expand(definition: str, args: list[str], values: list[str]) -> str:
     return definition
 
 
-def run(search: str, records: list[Record]) -> list[Record]:
+def run(
+    search: str, records: list[Record], collections: dict[str, list[Record]] | None = None
+) -> list[Record]:
     for command in pipeline(search):
         verb, _, rest = command.partition(" ")
         if verb == "eval":
@@ -58,7 +62,7 @@ def run(search: str, records: list[Record]) -> list[Record]:
                 for record in records:
                     record[name] = _Expression(expression).value(record)
         elif verb == "lookup":
-            _lookup(rest, records)
+            _lookup(rest, records, collections or {})
         elif verb == "fields" and rest.startswith("-"):
             for name in (part.strip() for part in rest[1:].split(",")):
                 for record in records:
@@ -74,14 +78,18 @@ def _assignments(text: str) -> list[tuple[str, str]]:
     return [(name.strip(), expression.strip()) for name, _, expression in pairs]
 
 
-def _lookup(text: str, records: list[Record]) -> None:
+def _lookup(text: str, records: list[Record], collections: dict[str, list[Record]]) -> None:
     words = text.replace(",", " ").split()
     name, words = words[0], words[1:]
     mode = next(word for word in words if word in ("OUTPUT", "OUTPUTNEW"))
     inputs, outputs = _pairs(words[: words.index(mode)]), _pairs(words[words.index(mode) + 1 :])
     stanza = spl.conf("transforms.conf")[name]
-    folded = stanza.get("case_sensitive_match", "true").lower() in ("false", "0")
-    rows = list(csv.DictReader((Path(spl.ROOT) / "lookups" / stanza["filename"]).open(encoding="utf-8")))
+    if stanza.get("external_type") == "kvstore":
+        rows: list[Record] = list(collections.get(stanza["collection"], []))
+        folded = False  # the KV store matches case exactly; case_sensitive_match applies to CSV lookups
+    else:
+        folded = stanza.get("case_sensitive_match", "true").lower() in ("false", "0")
+        rows = list(csv.DictReader((Path(spl.ROOT) / "lookups" / stanza["filename"]).open(encoding="utf-8")))
     fold: Callable[[str], str] = str.lower if folded else str
     for record in records:
         if mode == "OUTPUTNEW" and all(record.get(field) is not None for _, field in outputs):
@@ -90,7 +98,9 @@ def _lookup(text: str, records: list[Record]) -> None:
         if any(key is None for key in keys):  # a null input field matches nothing
             matches = []
         else:
-            matches = [row for row in rows if all(fold(row[c]) == fold(k) for (c, _), k in zip(inputs, keys))]
+            matches = [
+                row for row in rows if all(fold(row[c] or "") == fold(k) for (c, _), k in zip(inputs, keys))
+            ]
         assert len(matches) <= 1, f"{name}: {keys} matches {len(matches)} rows"
         for column, field in outputs:
             if matches:

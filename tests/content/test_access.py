@@ -29,7 +29,9 @@ PERSONAL = (
     "transforms/mimecast_es_identities",
     "lookups/mimecast_es_identities.csv",
     "commands/mimecastrisk",
+    "collections/mimecast_identity_aliases",
     "transforms/mimecast_identity_aliases",
+    "transforms/mimecast_identity_aliases_csv",
     "lookups/mimecast_identity_aliases.csv",
 )
 ADMINISTRATORS_ONLY = (
@@ -98,3 +100,33 @@ def test_every_change_to_configuration_and_inputs_needs_the_capability(page: str
 
 def test_reading_account_and_proxy_settings_needs_the_capability_too() -> None:
     assert CONFIG["pages"]["configuration"]["capabilities"]["get"] == ADMIN_CAPABILITY
+
+
+# What runs on a schedule (the containment sweep runs ownerless, as splunk-system-user) and what dashboards
+# show: the add-on's admin role may read them, only Splunk's administrators may change them.
+SPLUNK_ADMINS_WRITE = ("savedsearches", "views")
+
+
+@pytest.mark.parametrize("category", SPLUNK_ADMINS_WRITE)
+def test_only_splunk_admins_may_change_saved_searches_and_dashboards(category: str) -> None:
+    assert category in META, f"default.meta does not name [{category}]"
+    assert roles(category, "write") == SPLUNK_ADMINS
+    assert roles(category, "read") == SPLUNK_ADMINS | {ADMIN, ANALYST}
+    for stanza in META:
+        if stanza.startswith(category + "/"):
+            assert roles(stanza, "write") <= SPLUNK_ADMINS, f"[{stanza}] lets another role change it"
+
+
+def test_the_sweep_is_scheduled_ownerless_and_no_object_names_an_owner() -> None:
+    """An owner named in default.meta that does not exist on an instance orphans the search: the scheduler
+    skips it, and a sweep that never runs keeps every containment for good."""
+    sweep = spl.conf("savedsearches.conf")["Mimecast Awareness - Containment sweep"]
+    assert sweep.get("enableSched") == "1" and sweep.get("disabled", "0") == "0"
+    assert sweep.get("action.mimecast_containment_sweep") == "1"
+    assert [stanza for stanza, fields in META.items() if "owner" in fields] == []
+
+
+def test_the_admin_role_holds_no_capability_that_reaches_around_the_acls() -> None:
+    admin = AUTHORIZE[f"role_{ADMIN}"]
+    for capability in ("admin_all_objects", "schedule_rtsearch", "edit_roles", "change_authentication"):
+        assert capability not in admin, capability

@@ -25,6 +25,9 @@ SUMMARY_FIELDS = {
     "check": {"account", "outcome", "error_class", "duration"},
 }  # fmt: skip
 OUTCOME_COLOURS = {"success": "#1A9850", "partial": "#FC8D59", "failed": "#D73027", "skipped": "#BBBBBB"}
+# The panels that read the containment records rather than the run summaries.
+PAST_DUE_SOURCES = ("ds_past_due_count", "ds_past_due")
+PAST_DUE = MACROS["mimecast_awareness_containments_past_due"]["definition"]
 AUTO_KV = re.compile(r'(\w+)=("[^"]*"|[^\s"]+)')
 
 
@@ -50,12 +53,15 @@ def test_it_shows_what_the_issue_asks_for():
         "Errors by class",
         "Group-action outcomes",
         "Account check failures",
+        "Containments past their time",
     }
 
 
 def test_every_search_reads_the_run_summaries_and_only_fields_they_carry():
     for name, source in DEFINITION["dataSources"].items():
         query = source["options"]["query"]
+        if name in PAST_DUE_SOURCES:
+            continue
         assert query.startswith("`mimecast_awareness_run_summaries` "), name
         kind = re.search(r"mc_summary=(\w+)", query)
         kinds = [kind.group(1)] if kind else list(SUMMARY_FIELDS)
@@ -106,7 +112,36 @@ def test_outcomes_have_one_colour_each_everywhere():
     for name, viz in DEFINITION["visualizations"].items():
         colours = viz.get("options", {}).get("seriesColorsByField")
         if colours:
-            assert colours == OUTCOME_COLOURS, name
+            assert colours == {outcome: dashboard.OUTCOME_COLOURS[outcome] for outcome in colours}, name
         if "outcomeColors" in viz.get("context", {}):
             cells = {rule["match"]: rule["value"] for rule in viz["context"]["outcomeColors"]}
             assert cells == OUTCOME_COLOURS, name
+
+
+def test_containments_past_their_time_are_one_rule_over_the_containment_records():
+    """The sweep must run for any containment to end: records whose time is up by more than an hour (four
+    sweep runs) are users held too long, whatever the time picker says."""
+    for name in PAST_DUE_SOURCES:
+        query = _query(name)
+        assert query.startswith("| `mimecast_awareness_containments_past_due`\n"), name
+        assert "queryParameters" not in DEFINITION["dataSources"][name]["options"], name
+    assert PAST_DUE.startswith("inputlookup mimecast_containment ")
+    assert "tonumber(expires_at) < now() - 3600" in PAST_DUE
+    # Users who were in the group before are never removed, so their records are no one held too long.
+    assert 'NOT in(lower(tostring(already_member)), "true", "1")' in PAST_DUE
+    collection = spl.conf("collections.conf")["mimecast_containment"]
+    fields = spl.conf("transforms.conf")["mimecast_containment"]["fields_list"]
+    columns = r"\b(expires_at|already_member|user|group|account|search_name)\b"
+    read = set(re.findall(columns, PAST_DUE + _query("ds_past_due")))
+    for field in read:
+        assert f"field.{field}" in collection and field in fields, field
+    count = DEFINITION["visualizations"]["viz_past_due_count"]
+    assert "seriesByName('past_due')" in count["options"]["majorValue"]
+    assert "as past_due" in _query("ds_past_due_count")
+
+
+def test_an_alert_template_fires_on_the_same_rule_and_ships_disabled():
+    alert = SAVED["Mimecast Awareness - Containment past its time"]
+    assert alert["search"].startswith("| `mimecast_awareness_containments_past_due`")
+    assert alert["disabled"] == "1" and alert["enableSched"] == "1"
+    assert (alert["relation"], alert["quantity"]) == ("greater than", "0")

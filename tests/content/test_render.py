@@ -4,12 +4,14 @@ Each search is fed a small sample result (samples/<view>.json); the test fails o
 that reports an error or a warning, a panel that draws nothing, a table with columns scrolled out of view or
 a header or value broken mid-word.
 The pictures land in build/dashboards/ (`make dashboard-pictures` copies them to docs/dashboards/ for the
-README). `make test` installs the npm packages and chromium.
+README). `make render-tools` installs the npm packages and checks for Chromium.
 """
 
 from __future__ import annotations
 
 import pytest
+
+from splunk_app.risk import policy
 
 from . import dashboard, render
 
@@ -21,7 +23,7 @@ def report() -> dict[str, dict]:
     if not render.READY.is_file():
         pytest.fail("npm packages missing: run `make render-tools`")
     if not render.chromium():
-        pytest.fail("chromium missing: `apt-get install -y chromium` (make test does it)")
+        pytest.fail("no Chromium: install chromium or chromium-browser, or set CHROMIUM")
     return render.render_all()
 
 
@@ -69,3 +71,17 @@ def test_a_whole_picture_is_written(report, view):
     assert not report[view]["cut"], f"{view} is taller than render.mjs's window: raise HEIGHT"
     picture = render.OUTPUT / f"{view}.png"
     assert picture.stat().st_size > 10_000
+
+
+def test_the_overview_sample_agrees_with_itself():
+    """The headline figures and the grade distribution describe the same users (the picture once showed
+    1,000 users with a SAFE grade beside 6% with no grade)."""
+    sample = render.samples("mimecast_awareness_overview")
+    (graded, df_users, watchlisted), *_ = sample["ds_kpis"]["rows"]
+    grades = dict(sample["ds_grade_now"]["rows"])
+    assert graded == sum(n for grade, n in grades.items() if grade != "No grade")
+    risky = policy.shipped()
+    assert df_users == sum(n for grade, n in grades.items() if risky.rule(grade).risky)
+    assert watchlisted == len(sample["ds_watchlist"]["rows"])
+    for component, *counts in sample["ds_components"]["rows"]:
+        assert sum(counts) == sum(grades.values()), component

@@ -1,5 +1,7 @@
-"""One risk policy: the lookup mimecast_risk_policy is the only place grades become ranks, ES priorities,
-ES risk scores and "risky", and the SPL macro that reads it answers as the Python policy does."""
+"""One risk policy: the lookups mimecast_risk_policy (the administrator's rows, a KV store collection that an
+upgrade keeps) and mimecast_risk_policy_default (the shipped table) are the only place grades become ranks,
+ES priorities, ES risk scores and "risky", and the SPL macro that reads them answers as the Python policy
+does, with and without the administrator's rows."""
 
 from __future__ import annotations
 
@@ -8,36 +10,84 @@ import re
 
 import pytest
 
-from splunk_app.risk.policy import POLICY_FILE, shipped, watchlisted
+from splunk_app.risk.policy import (
+    COLUMNS,
+    POLICY_FILE,
+    Policy,
+    rules_from_rows,
+    shipped,
+    watchlisted,
+    with_changes,
+)
+from splunk_app.splunk.admin_tables import POLICY_COLLECTION
 
 from . import spl, spl_eval
 from .test_searches import SEARCHES
 
 MACRO = "mimecast_awareness_risk_policy(2)"
 OUTPUTS = ("policy_rank", "policy_priority", "policy_risk_score", "policy_risky")
-GRADES = [*shipped().grades(), "d", " f ", "unknown", "UNKNOWN", "", "E", None]
+GRADES = [*shipped().grades(), "d", " f ", "unknown", "UNKNOWN", "", "E", "X", None]
 WATCHLIST = ["true", "false", "TRUE", "1", "yes", "no", "", None]
+# An administrator's rows, as they sit in the collection: a changed score and risky flag, a changed row for no
+# grade, and a grade the shipped table does not name.
+CHANGES = [
+    dict(zip(COLUMNS, row))
+    for row in (
+        ("D", "true", "4", "critical", "95", "true"),
+        ("C", "false", "3", "high", "50", "true"),
+        ("UNKNOWN", "true", "0", "unknown", "10", "false"),
+        ("E", "false", "4", "critical", "70", "true"),
+        ("E", "true", "4", "critical", "90", "true"),
+    )
+]
+CHANGED = with_changes(shipped(), rules_from_rows(CHANGES, POLICY_COLLECTION), POLICY_COLLECTION)
 
 
-def _spl_answers(grade: str | None, listed: str | None) -> tuple[str | None, ...]:
+def _spl_answers(
+    grade: str | None, listed: str | None, rows: list[dict] | None = None
+) -> tuple[str | None, ...]:
     stanza = spl.conf("macros.conf")[MACRO]
     args = [name.strip() for name in stanza["args"].split(",")]
     search = spl_eval.expand(stanza["definition"], args, ["g", "w"])
-    (record,) = spl_eval.run(search, [{"g": grade, "w": listed}])
+    (record,) = spl_eval.run(search, [{"g": grade, "w": listed}], {POLICY_COLLECTION: rows or []})
     assert set(record) == {"g", "w", *OUTPUTS}  # the macro leaves only its outputs behind
     return tuple(record[name] for name in OUTPUTS)
+
+
+def _python_answers(policy: Policy, grade: str | None, listed: str | None) -> tuple[str | None, ...]:
+    rule = policy.rule(grade, watchlisted(listed))
+    return (str(rule.rank), rule.priority, str(rule.risk_score), "true" if rule.risky else "false")
 
 
 @pytest.mark.parametrize("listed", WATCHLIST)
 @pytest.mark.parametrize("grade", GRADES)
 def test_the_spl_macro_and_the_python_policy_agree_for_every_grade_and_no_grade(grade, listed):
-    rule = shipped().rule(grade, watchlisted(listed))
-    expected = (str(rule.rank), rule.priority, str(rule.risk_score), "true" if rule.risky else "false")
-    assert _spl_answers(grade, listed) == expected
+    assert _spl_answers(grade, listed) == _python_answers(shipped(), grade, listed)
 
 
-def test_the_lookup_definition_is_the_file_python_reads():
-    stanza = spl.conf("transforms.conf")["mimecast_risk_policy"]
+@pytest.mark.parametrize("listed", WATCHLIST)
+@pytest.mark.parametrize("grade", GRADES)
+def test_they_agree_with_an_administrators_rows_too(grade, listed):
+    assert _spl_answers(grade, listed, CHANGES) == _python_answers(CHANGED, grade, listed)
+
+
+def test_the_administrators_rows_change_what_they_name_and_nothing_else():
+    assert _spl_answers("d", "yes", CHANGES) == ("4", "critical", "95", "true")
+    assert _spl_answers("d", "no", CHANGES) == _spl_answers("d", "no")
+    assert _spl_answers("E", "no", CHANGES) == ("4", "critical", "70", "true")
+    assert _spl_answers("X", "yes", CHANGES) == ("0", "unknown", "10", "false")
+    assert _spl_answers("X", "no", CHANGES) == _spl_answers("X", "no")
+
+
+def test_the_lookup_definitions_are_the_collection_and_the_file_python_reads():
+    changes = spl.conf("transforms.conf")["mimecast_risk_policy"]
+    assert changes["external_type"] == "kvstore" and changes["collection"] == POLICY_COLLECTION
+    assert [field.strip() for field in changes["fields_list"].split(",")] == ["_key", *COLUMNS]
+    collection = spl.conf("collections.conf")[POLICY_COLLECTION]
+    assert {f"field.{column}" for column in COLUMNS} <= set(collection)
+    # The macro's lookups may run on the indexers, after a streaming command.
+    assert collection.get("replicate") == "true"
+    stanza = spl.conf("transforms.conf")["mimecast_risk_policy_default"]
     assert stanza["filename"] == POLICY_FILE
     assert stanza["case_sensitive_match"] == "false"
     with (spl.ROOT / "lookups" / POLICY_FILE).open(encoding="utf-8") as handle:
@@ -56,7 +106,7 @@ def test_no_search_maps_grades_itself(label, text):
     """No grade literal and no case(): a grade becomes a rank, priority, score or "risky" only through the
     policy macro."""
     if label == f"macro {MACRO}":
-        assert "lookup mimecast_risk_policy" in text
+        assert "lookup mimecast_risk_policy " in text and "lookup mimecast_risk_policy_default " in text
         return
     assert not GRADE_LITERAL.search(text), label
     if POLICY_FIELDS.search(text):

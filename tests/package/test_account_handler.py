@@ -213,3 +213,24 @@ def test_save_without_checking_makes_no_call(
         answer = save(splunk_python, stub, installed_app, splunkd, fields, name="default")
     assert tenant.requests == []
     assert answer["message"] == '"default" is not allowed for entity name'  # UCC's own save was reached
+
+
+def test_save_without_checking_still_refuses_a_secret_key_no_run_could_use(
+    splunk_python: str, stub: Path, installed_app: Path, tenant: SimulatedTenant
+) -> None:
+    tenant.clear_requests()
+    fields = {
+        "auth_type": "hmac",
+        "base_url": tenant.base_url,
+        "app_id": tenant.keys.app_id,
+        "app_key": tenant.keys.app_key,
+        "access_key": tenant.keys.access_key,
+        "secret_key": "bm90LWJhc2U2N",
+        "skip_check": "1",
+    }
+    with SplunkdStandIn() as splunkd:
+        answer = save(splunk_python, stub, installed_app, splunkd, fields)
+        writes = [r for r in splunkd.requests if r.method == "POST"]
+    assert answer["refused"] == "RestError" and answer["status"] == 400, answer
+    assert answer["message"].startswith("The Secret key is not valid base64")
+    assert tenant.requests == [] and writes == []

@@ -158,8 +158,10 @@ def test_the_inputs_page_and_inputs_conf_are_the_catalogues(installed_app: Path)
         drawn_by_ucc = ("interval", "index")
         ours = [e for e in wanted["entity"] if e["type"] not in drawn_by_ucc]
         assert [e for e in got["entity"] if e["field"] in {o["field"] for o in ours}] == ours
+    import build
+
     expected = ucc_inputs.inputs_conf() + "\n" + ucc_inputs.audit_input()
-    assert (installed_app / "default" / "inputs.conf").read_text() == expected
+    assert (installed_app / "default" / "inputs.conf").read_text() == build.without_comments(expected)
 
 
 def test_ready_for_splunkbase_licence_release_notes_and_update_check(installed_app: Path) -> None:
@@ -173,3 +175,57 @@ def test_ready_for_splunkbase_licence_release_notes_and_update_check(installed_a
     assert len(manifest["description"]) > 200
     conf = parse_conf(installed_app / "default" / "app.conf")
     assert conf["package"]["check_for_updates"] == "true"
+
+
+def test_a_readme_for_the_administrator_inside(installed_app: Path) -> None:
+    shipped = (installed_app / "README.md").read_text(encoding="utf-8")
+    assert shipped == (ROOT / "packaging" / "README.md").read_text(encoding="utf-8")
+    assert "## Where to install" in shipped and "mimecast_awareness_analyst" in shipped
+
+
+def test_every_alert_action_shows_its_own_icon(installed_app: Path) -> None:
+    actions = parse_conf(installed_app / "default" / "alert_actions.conf")
+    actions.pop("default", None)
+    config = json.loads((ROOT / "globalConfig.json").read_text(encoding="utf-8"))
+    assert set(actions) == {alert["name"] for alert in config["alerts"]}
+    icons = {name: stanza["icon_path"] for name, stanza in actions.items()}
+    assert icons == {name: f"{name}.png" for name in actions}  # not UCC's generic alerticon.png
+    for icon in icons.values():
+        data = (installed_app / "appserver" / "static" / icon).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n", icon
+        assert struct.unpack(">II", data[16:24]) == (48, 48), icon
+    assert not (installed_app / "appserver" / "static" / "alerticon.png").exists()
+
+
+def test_shipped_conf_files_carry_no_developer_comments(installed_app: Path) -> None:
+    """The repository's .conf comments are for developers; the build leaves them out (an administrator reads
+    the package's README.md, the knowledge objects' descriptions and the documentation)."""
+    commented = {}
+    for conf in sorted((installed_app / "default").glob("*.conf")):
+        continued = False
+        for number, line in enumerate(conf.read_text(encoding="utf-8").splitlines(), 1):
+            if not continued and line.lstrip().startswith("#"):
+                commented.setdefault(conf.name, number)
+            continued = line.rstrip().endswith("\\")
+    assert commented == {}
+    settings = parse_conf(installed_app / "default" / "savedsearches.conf")
+    repository = parse_conf(ROOT / "default" / "savedsearches.conf")
+    assert settings == repository  # comments gone, nothing else
+
+
+# The tiers the package README asks to install on, as app.manifest names them.
+TIERS = {
+    "_search_heads": "**Search heads**",
+    "_forwarders": "**Heavy forwarders**",
+    "_indexers": "**Indexers**",
+}
+
+
+def test_the_manifest_names_every_tier_the_readme_asks_to_install_on(installed_app: Path) -> None:
+    manifest = json.loads((installed_app / "app.manifest").read_text(encoding="utf-8"))
+    readme = (installed_app / "README.md").read_text(encoding="utf-8")
+    where = readme.split("## Where to install", 1)[1].split("\n## ", 1)[0]
+    asked = {tier for tier, words in TIERS.items() if words in where}
+    assert set(manifest["targetWorkloads"]) == asked == set(TIERS)
+    guide = (ROOT / "docs" / "install.md").read_text(encoding="utf-8").lower()
+    assert all(place in guide for place in ("search head", "heavy forwarder", "indexers"))

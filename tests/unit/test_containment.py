@@ -1,74 +1,114 @@
-"""What a containment record says after an add, and which records are due."""
+"""What a containment record says: the intent before an add, the confirmation, its signature, the bounds on
+its times, and which records are due."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
-from splunk_app import containment
-from splunk_app.containment import DAY, Record, Run
+from splunk_app import actions, containment
+from splunk_app.containment import DAY, HELD, PENDING, Run
 
 FIRST = Run("mimecast_add_to_group", "Risky users who clicked", "sid-1", "prod", "nobody")
 LATER = Run("mimecast_add_to_group", "Repeat clicker", "sid-2", "prod", "nobody")
+KEY = b"k" * 32
 
 
-def _add(existing, run, added, days, now):
-    return containment.after_add(
+def _intent(existing, run, days, now, member_before=False):
+    return containment.intent(
         existing,
         user="ann@x.example",
         group="High Risk",
         group_id="g1",
         run=run,
-        added=added,
+        member_before=member_before,
         for_days=days,
         now=now,
     )
 
 
-def test_a_user_the_action_added_is_held_for_the_days_asked():
-    record = _add(None, FIRST, True, 2, 1000.0)
+def test_an_intent_is_pending_and_held_for_the_days_asked():
+    record = _intent(None, FIRST, 2, 1000.0)
 
-    assert record == Record(
-        "ann@x.example",
-        "High Risk",
-        "g1",
-        "prod",
-        1000.0,
-        1000.0 + 2 * DAY,
-        "Risky users who clicked",
-        "sid-1",
-        False,
-    )
+    assert (record.state, record.added_at, record.stamped_at) == (PENDING, 1000.0, 1000.0)
+    assert (record.expires_at, record.for_days, record.latest_sid) == (1000.0 + 2 * DAY, 2, "sid-1")
     assert record.key == "prod|g1|ann@x.example"
+    assert containment.confirmed(record).state == HELD
     assert containment.from_document(record.document()) == record
 
 
 def test_a_member_from_before_is_marked_so():
-    assert _add(None, FIRST, False, 2, 1000.0).already_member is True
+    assert _intent(None, FIRST, 2, 1000.0, member_before=True).already_member is True
 
 
-def test_a_later_run_extends_but_never_shortens_and_keeps_who_added():
-    first = _add(None, FIRST, True, 5, 1000.0)
+def test_a_later_run_extends_but_never_shortens_and_becomes_the_latest():
+    first = containment.confirmed(_intent(None, FIRST, 5, 1000.0))
 
-    longer = _add(first, LATER, False, 10, 2000.0)
-    shorter = _add(first, LATER, False, 1, 2000.0)
+    longer = _intent(first, LATER, 10, 2000.0)
+    shorter = _intent(first, LATER, 1, 2000.0)
 
     assert longer.expires_at == 2000.0 + 10 * DAY and longer.extended_by_sid == "sid-2"
-    assert (longer.sid, longer.added_at, longer.already_member) == ("sid-1", 1000.0, False)
+    assert (longer.sid, longer.added_at, longer.stamped_at, longer.for_days) == ("sid-1", 1000.0, 2000.0, 10)
     assert shorter.expires_at == first.expires_at and shorter.extended_by_sid == ""
+    assert longer.latest_sid == shorter.latest_sid == "sid-2"
+    assert shorter.state == HELD  # what Mimecast confirmed stays confirmed
 
 
-def test_re_added_after_leaving_is_a_new_containment():
-    first = _add(None, FIRST, True, 5, 1000.0)
+def test_the_mac_covers_whom_where_when_and_how():
+    signed = containment.sign(_intent(None, FIRST, 2, 1000.0), KEY)
 
-    again = _add(first, LATER, True, 1, 3000.0)
+    assert containment.genuine(signed, KEY)
+    assert containment.genuine(containment.from_document(signed.document()), KEY)
+    assert not containment.genuine(signed, b"another key")
+    assert not containment.genuine(dataclasses.replace(signed, mac=""), KEY)
+    for change in (
+        {"user": "bob@x.example"},
+        {"group_id": "g2"},
+        {"account": "other"},
+        {"expires_at": 0.0},
+        {"already_member": True},
+        {"latest_sid": "sid-9"},
+        {"state": HELD},
+    ):
+        assert not containment.genuine(dataclasses.replace(signed, **change), KEY), change
 
-    assert (again.sid, again.added_at, again.expires_at) == ("sid-2", 3000.0, 3000.0 + DAY)
+
+def test_times_that_cannot_be_right_are_bounded_from_first_sight():
+    future = _intent(None, FIRST, 7, 1000.0 + 30 * DAY)
+    stretched = dataclasses.replace(_intent(None, FIRST, 7, 1000.0), expires_at=1000.0 + 40 * DAY)
+    fine = _intent(None, FIRST, 7, 1000.0)
+
+    assert containment.out_of_bounds(future, 1000.0) == "it is stamped in the future"
+    assert "further away than its for_days" in containment.out_of_bounds(stretched, 1000.0)
+    assert containment.out_of_bounds(fine, 1000.0 + 3 * DAY) == ""
+    for record in (future, stretched):
+        held = containment.bounded(record, 2000.0)
+        assert held.expires_at == 2000.0 + 7 * DAY and containment.out_of_bounds(held, 2000.0) == ""
 
 
 def test_due_records_oldest_first():
-    records = [_add(None, FIRST, True, days, 0.0) for days in (3, 1, 2)]
+    records = [_intent(None, FIRST, days, 0.0) for days in (3, 1, 2)]
 
     assert [r.expires_at for r in containment.due(records, 2.5 * DAY)] == [DAY, 2 * DAY]
+
+
+def test_audit_ids_are_stable_and_distinct():
+    assert containment.event_id("prod", "g1", "ann", 1000.0, "added") == containment.event_id(
+        "prod", "g1", "ann", 1000.0004, "added"
+    )
+    assert containment.event_id("prod", "g1", "ann", 1000.0, "added") != containment.event_id(
+        "prod", "g1", "ann", 1000.0, "expired"
+    )
+
+
+def test_the_allow_list_refuses_other_groups_in_one_line():
+    group = actions.Group("id-9", "SOC Escalation")
+    actions.check_allowed((), group, "prod")
+    actions.check_allowed(("soc escalation",), group, "prod")
+    actions.check_allowed(("id-9",), group, "prod")
+    with pytest.raises(actions.ActionError, match="may change only the groups 'High Risk Users'"):
+        actions.check_allowed(("High Risk Users",), group, "prod")
 
 
 @pytest.mark.parametrize(

@@ -197,6 +197,11 @@ def test_training_walks_the_user_list_a_slice_per_run(tmp_path):
     assert asked == ["u0@x.com", "u1@x.com", "u2@x.com", "u3@x.com", "u4@x.com", "u0@x.com"]
     assert (first.events, second.events, third.events) == (2, 2, 1)  # u0 unchanged in the third run
     assert not first.complete
+    assert first.partial == (
+        "this run pulled 2 of the 5 users (max_users_per_run 2); the next runs take the others in turn"
+    )
+    everyone_at_once, _ = run("training", client, tmp_path, 3 * HOUR, users=everyone, max_users_per_run=5)
+    assert everyone_at_once.complete and everyone_at_once.partial == ""
 
 
 def test_training_skips_a_user_mimecast_does_not_know(tmp_path):

@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import pytest
+
 from splunk_app.mimecast import HmacCredentials, OAuth2Credentials
-from splunk_app.mimecast.auth import HmacAuth, OAuth2Auth, hmac_signature, mc_date
+from splunk_app.mimecast.auth import (
+    CredentialError,
+    HmacAuth,
+    OAuth2Auth,
+    credentials,
+    hmac_signature,
+    mc_date,
+)
 
 SECRET_KEY = "c2ltdWxhdGVkLXNlY3JldC1rZXktMDEyMzQ1Njc4OQ=="
 APP_KEY = "d3b07384-d9a0-4c9b-8a8f-5f1c2e3a4b5c"
@@ -81,3 +90,36 @@ def test_credentials_repr_hides_every_secret():
     )
     assert "s3cr3t" not in repr(oauth) and "the-client" in repr(oauth)
     assert "s3cr3t" not in repr(hmac) and SECRET_KEY not in repr(hmac) and "the-app" in repr(hmac)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        ("secret_key", "c2VjcmV0", None),
+        ("secret_key", "c2VjcmV", "the Secret key is not valid base64"),
+        ("secret_key", "c2Vj*cmV0", "the Secret key is not valid base64"),
+        ("access_key", "acc\ness", "the Access key holds a space, line break or control character"),
+        ("app_id", "app id", "the Application ID holds a space, line break or control character"),
+    ],
+)
+def test_hmac_keys_that_cannot_sign_are_refused_by_name(field: str, value: str, words: str | None) -> None:
+    fields = {"app_id": "app", "app_key": APP_KEY, "access_key": "access", "secret_key": SECRET_KEY}
+    fields[field] = value
+    if words is None:
+        assert HmacCredentials(**fields).secret_key == value
+        return
+    with pytest.raises(CredentialError) as refused:
+        HmacCredentials(**fields)
+    assert str(refused.value).startswith(words) and refused.value.field == field
+    assert value not in str(refused.value)
+
+
+def test_credentials_strip_what_surrounds_each_value_as_the_check_and_every_run_read_it() -> None:
+    read = credentials(
+        "hmac",
+        {"app_id": " app\n", "app_key": APP_KEY, "access_key": "access\r\n", "secret_key": SECRET_KEY + "\n"},
+    )
+    assert read == HmacCredentials("app", APP_KEY, "access", SECRET_KEY)
+    assert credentials("oauth2", {"client_id": "cid\n", "client_secret": " csecret "}) == OAuth2Credentials(
+        "cid", "csecret"
+    )

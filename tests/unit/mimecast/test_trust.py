@@ -75,3 +75,36 @@ def test_size_and_count_are_bounded(ca: trustme.CA) -> None:
         company_bundle(pem_of(ca) + " " * MAX_BUNDLE_CHARS)
     with pytest.raises(CaBundleError, match=f"at most {MAX_CERTIFICATES}"):
         company_bundle(pem_of(ca) * (MAX_CERTIFICATES + 1))
+
+
+@pytest.mark.parametrize(
+    ("tail", "words"),
+    [
+        ("-----BEGIN CERTIFICATE-----\nMIIB", "ends inside a -----BEGIN CERTIFICATE----- block"),
+        ("-----BEGIN CERTIFICATE-----\nMIIB\n", "may have been cut when it was copied"),
+        ("-----END CERTIFICATE-----\n", "ends no -----BEGIN CERTIFICATE----- block"),
+        (
+            "-----BEGIN CERTIFICATE-----\nMIIB\n-----END X509 CRL-----\n",
+            "-----END X509 CRL----- line that ends no",
+        ),
+    ],
+)
+def test_a_block_cut_short_or_closed_by_another_label_is_refused_in_words(
+    ca: trustme.CA, tail: str, words: str
+) -> None:
+    with pytest.raises(CaBundleError, match=words):
+        company_bundle(pem_of(ca) + tail)
+
+
+def test_a_block_that_does_not_end_before_the_next_begins_is_refused(ca: trustme.CA) -> None:
+    cut = pem_of(ca).split("-----END")[0]
+
+    with pytest.raises(CaBundleError, match="no -----END CERTIFICATE----- line before the next block"):
+        company_bundle(cut + pem_of(ca))
+
+
+def test_markers_that_never_end_fill_the_whole_size_and_are_one_refusal() -> None:
+    text = ("-----BEGIN A-----" * (MAX_BUNDLE_CHARS // 17))[:MAX_BUNDLE_CHARS]
+
+    with pytest.raises(CaBundleError, match="BEGIN A"):
+        company_bundle(text)

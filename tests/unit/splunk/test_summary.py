@@ -36,7 +36,7 @@ def test_outside_text_cannot_forge_fields_or_lines():
     assert "\n" not in line
     assert _fields(line) == {
         "mc_summary": "action",
-        "group": "x outcome=success mc_summary=input",
+        "group": "x\\x22 outcome\\x3dsuccess\\x0amc_summary\\x3dinput",
     }
 
 

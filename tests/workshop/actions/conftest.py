@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import itertools
 import json
 import os
 import subprocess
@@ -19,11 +20,13 @@ from devkit.simulator import SimulatedTenant
 from devkit.splunkd import SplunkdStandIn
 
 BIN = Path(__file__).resolve().parents[3] / "bin"
+INJECT = Path(__file__).resolve().parents[3] / "devkit" / "inject"
 ACCOUNTS = "ta_mimecast_awareness_account"
 SETTINGS = "ta_mimecast_awareness_settings"
 GROUP = "High Risk Users"
 RISK_TABLE = "mimecast_user_risk"
 CONTAINMENT = "mimecast_containment"
+LEASES = "mimecast_containment_lease"
 # The tenant's own people as the risk table knows them; the actions act on no one else.
 KNOWN = (
     "ann@simulated.example",
@@ -77,13 +80,19 @@ class ActionRun:
     summary: str = ""  # the run's structured summary line (`mc_summary=...`)
 
     def outcomes(self) -> list[tuple[str, str]]:
-        """(mc_user, outcome) per line that reports one."""
+        """(mc_user, outcome) per line that reports one user's outcome (not the run's errors and warnings)."""
         found = []
         for line in self.lines:
             if " outcome=" in line and 'mc_user="' in line:
                 user = line.split('mc_user="', 1)[1].split('"', 1)[0]
-                found.append((user, line.split(" outcome=", 1)[1].split()[0].strip('"')))
+                outcome = line.split(" outcome=", 1)[1].split()[0].strip('"')
+                if outcome not in ("error", "warning"):
+                    found.append((user, outcome))
         return found
+
+    def level(self, name: str) -> list[str]:
+        """The lines of one log level (ERROR, WARNING), the part after the `|`."""
+        return [line.split(" | ", 1)[-1] for line in self.lines if f" {name} " in line]
 
 
 @pytest.fixture
@@ -118,6 +127,7 @@ def splunkd(tenant):
         standin.set_conf(SETTINGS, "logging", {"loglevel": "INFO"})
         standin.create_collection(RISK_TABLE, [{"_key": email, "email": email} for email in KNOWN])
         standin.create_collection(CONTAINMENT)
+        standin.create_collection(LEASES)
         yield standin
 
 
@@ -136,6 +146,7 @@ def run_action(tmp_path, splunkd, splunk_home, tenant):
     The configuration acts for real (dry_run 0) unless a test says otherwise; a parameter given as None is
     left out, as an alert that never set it."""
     runs = []
+    numbers = itertools.count()
 
     def run(
         action: str,
@@ -145,9 +156,10 @@ def run_action(tmp_path, splunkd, splunk_home, tenant):
         python: tuple[str, ...] = (sys.executable,),
         bin_dir: Path = BIN,
         fields: dict[str, str] | None = None,
+        inject: dict[str, str] | None = None,
         **configuration,
     ) -> ActionRun:
-        dispatch = tmp_path / "dispatch" / f"scheduler__admin__search__RMD5_at_1700000000_{len(runs)}"
+        dispatch = tmp_path / "dispatch" / f"scheduler__admin__search__RMD5_at_1700000000_{next(numbers)}"
         dispatch.mkdir(parents=True)
         results = dispatch / "results.csv.gz"
         names = list(dict.fromkeys(name for row in rows for name in row)) or ["_raw"]
@@ -175,18 +187,21 @@ def run_action(tmp_path, splunkd, splunk_home, tenant):
         }
         env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
         env["SPLUNK_HOME"] = str(splunk_home)
+        if inject:  # devkit/inject's faults (kill at a step, a host clock that is off)
+            env.update(inject, PYTHONPATH=str(INJECT))
         log = splunk_home / "var" / "log" / "splunk" / f"ta_mimecast_awareness_{action}_modalert.log"
-        before = log.read_text().splitlines() if log.exists() else []
-        done = subprocess.run(
+        with subprocess.Popen(
             [*python, str(bin_dir / f"{action}.py"), "--execute"],
-            input=json.dumps(document) if payload is None else payload,
-            capture_output=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
             env=env,
-            timeout=120,
-            check=False,
-        )
-        lines = (log.read_text().splitlines() if log.exists() else [])[len(before) :]
+        ) as process:
+            out, err = process.communicate(json.dumps(document) if payload is None else payload, timeout=120)
+        done = subprocess.CompletedProcess(process.args, process.returncode, out, err)
+        mine = f" pid={process.pid} "  # this run's lines: runs may overlap
+        lines = [line for line in (log.read_text().splitlines() if log.exists() else []) if mine in line]
         everything = done.stderr + "\n".join(lines)
         assert "Traceback" not in everything
         for secret in (

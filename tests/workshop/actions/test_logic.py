@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+
 import pytest
 
 from splunk_app import actions
@@ -115,3 +118,19 @@ def test_a_corrupt_cache_file_is_ignored(tmp_path):
     path.write_text("{not json")
 
     assert actions.GroupCache(str(path)).get("prod", "g") is None
+
+
+def _cache_then_read(path: str) -> str | None:
+    cache = actions.GroupCache(path)
+    cache.put("prod", "High Risk Users", "g-1")
+    return cache.get("prod", "High Risk Users")
+
+
+def test_processes_creating_the_group_cache_at_once_all_use_it(tmp_path):
+    path = str(tmp_path / "cache" / "groups.sqlite")
+    with multiprocessing.get_context("spawn").Pool(6) as pool:
+        found = pool.map(_cache_then_read, [path] * 12)
+
+    assert found == ["g-1"] * 12
+    assert sorted(os.listdir(tmp_path / "cache"))[:1] == ["groups.sqlite"]
+    assert not [name for name in os.listdir(tmp_path / "cache") if ".new-" in name]

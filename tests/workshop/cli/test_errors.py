@@ -12,7 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from devkit.loopback import Server
+from devkit.proxy import not_a_gateway
 from devkit.simulator import SimulatedTenant
+from workshop.config.test_account_check import free_port
 
 
 def cli(
@@ -140,3 +143,98 @@ def test_pull_to_a_file_says_what_it_wrote_in_words(tenant: SimulatedTenant, tmp
     assert done.returncode == 0, done.stderr
     assert one_line(done.stderr) == f"pulled safe_score_summary: 1 record, 1 event to {out}, 2 requests"
     assert len(out.read_text().splitlines()) == 1
+
+
+def hmac_env(tenant: SimulatedTenant, **changed: str) -> dict[str, str]:
+    keys = tenant.keys
+    env = {
+        "MIMECAST_APP_ID": keys.app_id,
+        "MIMECAST_APP_KEY": keys.app_key,
+        "MIMECAST_ACCESS_KEY": keys.access_key,
+        "MIMECAST_SECRET_KEY": keys.secret_key,
+    }
+    return {**env, **changed}
+
+
+@pytest.mark.parametrize("command", ["pull", "check"])
+def test_a_secret_key_that_is_not_base64_is_named_in_one_line(tenant: SimulatedTenant, command: str) -> None:
+    args = ["safe_score"] if command == "pull" else []
+    env = hmac_env(tenant, MIMECAST_SECRET_KEY="bm90LWJhc2U2N")
+    tenant.clear_requests()
+
+    done = cli(command, *args, "--base-url", tenant.base_url, "--auth", "hmac", env=env)
+
+    assert done.returncode == 1
+    line = one_line(done.stderr if command == "pull" else done.stdout)
+    assert "MIMECAST_SECRET_KEY is not valid base64" in line
+    assert "Secret key" not in line  # the shell's own word for it
+    assert tenant.requests == []
+
+
+def test_a_key_with_a_trailing_line_break_pulls(tenant: SimulatedTenant) -> None:
+    env = hmac_env(tenant, MIMECAST_ACCESS_KEY=tenant.keys.access_key + "\n")
+
+    done = cli("pull", "safe_score_summary", "--base-url", tenant.base_url, "--auth", "hmac", env=env)
+
+    assert done.returncode == 0, done.stderr
+    assert one_line(done.stderr).startswith("pulled safe_score_summary: 1 record")
+
+
+@pytest.mark.parametrize("command", ["pull", "check"])
+def test_https_to_a_plain_http_port_says_the_port_speaks_plain_http(
+    tenant: SimulatedTenant, command: str
+) -> None:
+    args = ["safe_score"] if command == "pull" else []
+    https = tenant.base_url.replace("http://", "https://")
+
+    done = cli(command, *args, "--base-url", https, env=oauth_env(tenant))
+
+    assert done.returncode == 1
+    line = one_line(done.stderr if command == "pull" else done.stdout)
+    assert f"{https.split('://')[1]} answered in plain HTTP, not TLS: the port in --base-url" in line
+    assert "certificate" not in line and "CA" not in line
+
+
+@pytest.mark.parametrize("command", ["pull", "check"])
+def test_a_refused_connection_ends_after_a_few_quick_retries_in_the_shells_words(command: str) -> None:
+    args = ["safe_score"] if command == "pull" else []
+    address = f"127.0.0.1:{free_port()}"
+
+    done = cli(
+        command,
+        *args,
+        "--base-url",
+        f"http://{address}",
+        env={"MIMECAST_CLIENT_ID": "i", "MIMECAST_CLIENT_SECRET": "s"},
+    )
+
+    assert done.returncode == 1
+    retries = [line for line in done.stderr.splitlines() if "trying again" in line]
+    assert len(retries) <= 2, retries  # the inputs' policy would wait out five back-offs (about 25 s)
+    answer = (done.stderr if command == "pull" else done.stdout).splitlines()[-1]
+    assert f"{address} refused the connection (nothing listens on that port)" in answer
+    assert "--base-url" in answer and "Base URL" not in answer and "Traceback" not in done.stderr
+
+
+def test_pull_names_the_credential_variables_when_mimecast_rejects_them(tenant: SimulatedTenant) -> None:
+    env = {"MIMECAST_CLIENT_ID": tenant.keys.client_id, "MIMECAST_CLIENT_SECRET": "wrong"}
+
+    done = cli("pull", "safe_score", "--base-url", tenant.base_url, env=env)
+
+    line = one_line(done.stderr)
+    assert "check MIMECAST_CLIENT_ID and MIMECAST_CLIENT_SECRET" in line and "as --base-url" in line
+    assert "Client secret" not in line and "Base URL" not in line
+
+
+def test_pull_from_a_host_that_is_not_a_gateway_names_the_option_to_fix() -> None:
+    env = {"MIMECAST_CLIENT_ID": "id", "MIMECAST_CLIENT_SECRET": "secret"}
+    with Server(not_a_gateway) as server:
+        done = cli("pull", "safe_score", "--base-url", f"http://127.0.0.1:{server.port}", env=env)
+
+    line = one_line(done.stderr)
+    assert done.returncode == 1
+    assert (
+        "does not answer as a Mimecast API gateway (HTTP 404): give the gateway of your region as --base-url"
+        in line
+    )
+    assert "Base URL" not in line

@@ -159,16 +159,18 @@ def test_a_host_that_is_not_a_mimecast_gateway_is_the_wrong_region() -> None:
 
 
 def test_cannot_reach_the_host() -> None:
+    port = free_port()
     result = check_account(
         {
             "auth_type": "oauth2",
-            "base_url": f"http://127.0.0.1:{free_port()}",
+            "base_url": f"http://127.0.0.1:{port}",
             "client_id": "id",
             "client_secret": "secret",
         }
     )
     assert result.problem == "unreachable"
-    assert "Cannot reach 127.0.0.1" in result.message
+    assert f"127.0.0.1:{port} refused the connection (nothing listens on that port)" in result.message
+    assert "check the host and port in the Base URL" in result.message
 
 
 def test_the_proxy_is_used_for_the_check(tenant: SimulatedTenant) -> None:
@@ -321,3 +323,24 @@ def test_a_server_error_on_the_group_call_leaves_the_group_permission_unknown(
     result = check_account(hmac_fields(tenant))
     assert result.ok and result.manages_groups is None
     assert "could not be learnt" in result.message
+
+
+@pytest.mark.parametrize(
+    ("status", "problem", "words"),
+    [
+        (400, "no_token", "gave no OAuth 2.0 token (HTTP 400), so nothing could be checked"),
+        (404, "wrong_region", "does not answer as a Mimecast API gateway (HTTP 404)"),
+    ],
+)
+def test_an_account_that_never_got_a_token_fails_and_is_not_said_to_manage_groups(
+    tenant: SimulatedTenant, status: int, problem: str, words: str
+) -> None:
+    tenant.faults = Faults(server_errors=100, server_error_status=status, path="/oauth/token")
+    tenant.clear_requests()
+
+    result = check_account(oauth2_fields(tenant))
+
+    assert not result.ok and result.problem == problem, result.message
+    assert words in result.message
+    assert result.manages_groups is None and "manage groups" not in result.message
+    assert not [r for r in tenant.requests if r.path.startswith("/api/")]  # no call without a token

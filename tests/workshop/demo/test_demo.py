@@ -9,12 +9,14 @@ import re
 import subprocess
 import sys
 from collections import Counter
+from datetime import datetime
 
 import pytest
 
 from splunk_app.risk import table as risk
 
 USERS = 60
+STAMP = "%Y-%m-%d %H:%M"
 EVENTS = 120
 SOURCETYPES = {
     f"mimecast:awareness:{name}"
@@ -173,3 +175,40 @@ def test_every_watch_listed_user_has_something_on_the_watch_list(demo_run):
     assert all(int(row["watchlist_count"]) >= 1 for row in listed)
     shown = stdout.split("Top watch-listed users")[1].split("Ten enriched events")[0]
     assert " watch list 0 " not in shown
+
+
+def test_containment_times_read_plainly(demo_run):
+    _, stdout = demo_run
+    stamp = r"(\d{4}-\d\d-\d\d \d\d:\d\d) UTC"
+    held = re.findall(rf"contained: \S+ +for 2 days: added {stamp}, due {stamp}", stdout)
+    assert held and all(_days(added, due) == 2 for added, due in held)
+    said = re.search(rf"the sweep runs at Mimecast's time {stamp}, past the due time {stamp}\.", stdout)
+    assert said, stdout
+    now, due = said.groups()
+    assert abs(_days(held[0][0], now) - 3) < 0.01 and due == held[0][1]
+    since = set(re.findall(rf"contained since {stamp}", stdout))
+    assert since == {held[0][0]}  # the sweep names the time the alert added them
+
+
+def test_sids_read_as_the_schedulers_and_never_say_dry_run(demo_run):
+    _, stdout = demo_run
+    sids = re.findall(r"sid (\S+?)\)", stdout)
+    assert sids and all(
+        re.fullmatch(r"scheduler__admin__[\w-]+__RMD5[0-9a-f]{16}_at_\d+_\d+", sid) for sid in sids
+    )
+    assert "dry_run" not in stdout.split("Alert action: Add to Mimecast group")[1]
+
+
+def test_a_partial_input_run_says_why(demo_run):
+    _, stdout = demo_run
+    lines = stdout.splitlines()
+    for number, line in enumerate(lines):
+        if "input log: outcome=partial" in line:
+            assert re.search(r"input log: partial: this run pulled \d+ of the \d+ users", lines[number + 1])
+        elif "input log: partial:" in line:
+            assert "input log: outcome=partial" in lines[number - 1]
+
+
+def _days(earlier: str, later: str) -> float:
+    seconds = datetime.strptime(later, STAMP) - datetime.strptime(earlier, STAMP)
+    return seconds.total_seconds() / 86400

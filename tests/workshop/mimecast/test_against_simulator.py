@@ -26,6 +26,7 @@ from splunk_app.mimecast import (
     RateLimited,
     TlsError,
 )
+from splunk_app.mimecast.errors import PlainHttp, Refused
 from splunk_app.mimecast.records import email_of, grade_of, parse_time, training_module
 
 USERS = 1200
@@ -313,12 +314,13 @@ def test_a_dead_proxy_is_a_proxy_error_without_its_password(tenant, fake):
         assert "proxy-pass-123" not in text
 
 
-def test_tls_failure_is_a_tls_error(tenant, fake):
+def test_https_to_a_plain_http_port_is_named_so_not_a_certificate_problem(tenant, fake):
     url = tenant.base_url.replace("http://", "https://")
     client = Client(url, tenant.hmac, sleep=fake.sleep, clock=fake.clock)
-    with pytest.raises(TlsError) as caught:
+    with pytest.raises(PlainHttp) as caught:
         client.post("safe_score_summary")
-    assert "TLS" in str(caught.value) and "Verification stays on" in str(caught.value)
+    assert f"{url.split('://')[1]} answered in plain HTTP, not TLS" in str(caught.value)
+    assert not isinstance(caught.value, TlsError) and "certificate" not in str(caught.value)
     assert client.requests_made == 1
 
 
@@ -332,7 +334,7 @@ def test_no_answer_is_a_network_error_after_retries(fake):
     )
     with pytest.raises(NetworkError) as caught:
         client.post("safe_score_summary")
-    assert type(caught.value) is NetworkError and "cannot reach 127.0.0.1" in str(caught.value)
+    assert type(caught.value) is Refused and "cannot reach 127.0.0.1" in str(caught.value)
     assert client.requests_made == 6 and fake.sleeps == [1.0, 2.0, 4.0, 8.0, 16.0]
 
 

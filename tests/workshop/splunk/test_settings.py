@@ -168,3 +168,16 @@ def test_a_company_ca_that_is_not_pem_certificates_says_where_to_fix_it(splunkd,
 
     with pytest.raises(settings.SettingsError, match=r"Company CA tab .*no certificate"):
         settings.load_ca_bundle(service)
+
+
+def test_the_accounts_allow_list_of_groups_is_read_with_it(splunkd, service):
+    fields = {"base_url": "https://api.services.mimecast.com", "client_id": "cid"}
+    splunkd.set_conf(
+        ACCOUNTS, "prod", {**fields, "groups_allowed": "High-risk users\nSOC watch, high-risk USERS"}
+    )
+    splunkd.set_conf(ACCOUNTS, "any", fields)
+    for name in ("prod", "any"):
+        splunkd.set_encrypted(ACCOUNTS, name, {"client_secret": "s"})
+
+    assert settings.load_account(service, "prod").groups_allowed == ("High-risk users", "SOC watch")
+    assert settings.load_account(service, "any").groups_allowed == ()

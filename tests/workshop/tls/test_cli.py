@@ -71,4 +71,4 @@ def test_pull_without_the_company_ca_fails_in_one_line(https_tenant: SimulatedTe
     assert (
         last.startswith("mimecast-at pull: ") and "TLS certificate" in last and "Traceback" not in done.stderr
     )
-    assert last.endswith("From a shell, give that CA with --ca-bundle FILE (the CA's certificates in PEM).")
+    assert "add its CA certificate in --ca-bundle FILE (the CA's certificates in PEM)" in last
