@@ -28,6 +28,7 @@ from devkit import chunked, modinput, words
 from devkit.simulator import SimulatedTenant
 from devkit.splunkd import SplunkdStandIn
 from splunk_app import APP_ID
+from splunk_app.inputs.runner import RISK_CHANGE
 from splunk_app.risk import table as risk
 from splunk_app.risk.policy import shipped
 
@@ -44,6 +45,8 @@ CLOCK_MOVE_DAYS = 3
 CONTAINMENT = "mimecast_containment"
 LEASES = "mimecast_containment_lease"
 SWEEP_SEARCH = "Mimecast Awareness - Containment sweep"
+GRADE_DROP = "Mimecast Awareness - ES risk: SAFE grade dropped"
+SHOWN_DROPS = 3
 
 OAUTH2_ACCOUNT = "demo_oauth2"
 HMAC_ACCOUNT = "demo_hmac"
@@ -100,6 +103,7 @@ class DemoResult:
     swept: list[str] = field(default_factory=list)
     group_members: list[str] = field(default_factory=list)
     package: Path | None = None
+    grade_changes: list[dict[str, Any]] = field(default_factory=list)
     api_requests: int = 0
     seconds: float = 0.0
 
@@ -129,6 +133,9 @@ def run(users: int, seed: int, out_dir: Path, sample_size: int, say: Say) -> Dem
         result.members_before_sweep = len(tenant.group_members(GROUP))
         _expire(tenant, splunkd, work / "dispatch", result, say)
         result.group_members = sorted(tenant.group_members(GROUP))
+        _grade_changes(
+            tenant, splunkd, checkpoints=work / "checkpoints", out_dir=out_dir, result=result, say=say
+        )
         result.api_requests = len(tenant.requests)
     result.package = newest_package(Path("dist"))
     result.seconds = time.monotonic() - started
@@ -212,6 +219,36 @@ def _expire(tenant: Any, splunkd: Any, dispatch: Path, result: DemoResult, say: 
         {},
         search_name=SWEEP_SEARCH,
     )
+
+
+def _grade_changes(
+    tenant: Any, splunkd: Any, *, checkpoints: Path, out_dir: Path, result: DemoResult, say: Say
+) -> None:
+    """Some users' grades change in the tenant; the SAFE score input's next pull writes the change events,
+    and the risk the ES detection on a grade drop would raise for each is read from the risk policy."""
+    spec = next(spec for spec in INPUTS if spec.kind == "mimecast_at_safe_score")
+    tenant.advance(changed=max(10, tenant.user_count // 10))
+    say(f"Some users' SAFE grades change in the tenant; {spec.kind} pulls again")
+    done = run_input(spec, splunkd, checkpoints)
+    path = out_dir / "risk_changes.jsonl"
+    with path.open("w", encoding="utf-8") as sink:
+        write_events(
+            (e for e in done.events if e.sourcetype == RISK_CHANGE), sink, result.events_by_sourcetype
+        )
+    result.files.append((path, f"the second pull's {RISK_CHANGE} events"))
+    result.grade_changes = [json.loads(e.data) for e in done.events if e.sourcetype == RISK_CHANGE]
+    policy = shipped()
+    drops = [c for c in result.grade_changes if 0 < policy.rank(c["old_grade"]) < policy.rank(c["new_grade"])]
+    say(
+        f"      {words.counted(len(result.grade_changes), RISK_CHANGE + ' event')}, "
+        f"{len(drops)} of them grade drops"
+    )
+    for change in drops[:SHOWN_DROPS]:
+        score = policy.rule(change["new_grade"], change["new_watchlist"] == "true").change_risk_score
+        say(
+            f"      {change['user']:<36} {change['old_grade']} -> {change['new_grade']}: "
+            f"'{GRADE_DROP}' would raise user risk by {score}"
+        )
 
 
 def _scheduled_run(search_name: str, number: int) -> str:

@@ -46,6 +46,7 @@ class Faults:
     odd_spellings: bool = False  # training details spelled watchedData / onWatchlist / myAsnwer
     empty_grades: bool = False  # every 5th user's component grades and every 10th user's risk ''
     mixed_case_emails: bool = False  # emails in mixed and upper case
+    odd_values: bool = False  # every 7th user's risk "E" (no policy names it), watchlistCount "many"
     path: str | None = None  # count faults only for requests whose path ends with this
     after: int = 0  # let this many matching requests through first
 
@@ -55,6 +56,7 @@ class Faults:
             odd_spellings=self.odd_spellings,
             empty_grades=self.empty_grades,
             mixed_case_emails=self.mixed_case_emails,
+            odd_values=self.odd_values,
         )
 
     def take(self, path: str, bearer: bool) -> tuple[str | None, float]:

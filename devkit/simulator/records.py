@@ -21,6 +21,7 @@ class Style:
     odd_spellings: bool = False
     empty_grades: bool = False
     mixed_case_emails: bool = False
+    odd_values: bool = False
 
 
 _CLOCK = [f"{minute // 60:02d}:{minute % 60:02d}:" for minute in range(1440)]
@@ -55,10 +56,22 @@ def email(user: User, style: Style) -> str:
     return user.email.upper()
 
 
+ODD_EVERY = 7  # with odd values, every 7th user's risk and watch-list count
+ODD_GRADE = "E"  # a grade Mimecast might add, which no shipped policy names
+ODD_COUNT = "many"  # a watchlistCount that is not a number
+
+
+def _odd(user: User, style: Style) -> bool:
+    return style.odd_values and user.id % ODD_EVERY == 0
+
+
 def grade(value: int, user: User, style: Style, component: bool = True) -> str:
-    """A grade letter; with empty grades, every 5th user's components and every 10th user's risk are ''."""
+    """A grade letter; with empty grades, every 5th user's components and every 10th user's risk are '';
+    with odd values, every 7th user's risk is a grade the policy does not name."""
     if style.empty_grades and user.id % (5 if component else 10) == 0:
         return ""
+    if not component and _odd(user, style):
+        return ODD_GRADE
     return cat.GRADES[value]
 
 
@@ -82,7 +95,7 @@ def watchlist(user: User, style: Style) -> dict[str, Any]:
         "email": email(user, style),
         "name": user.name,
         "department": user.department,
-        "watchlistCount": user.watchlist_count,
+        "watchlistCount": ODD_COUNT if _odd(user, style) else user.watchlist_count,
         "userState": "ACTIVE",
     }
 

@@ -13,11 +13,16 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from splunk_app.inputs import events
 from splunk_app.inputs.dataset import CAMPAIGNS, PER_USER, USERS, DataSet
 from splunk_app.inputs.events import Event, Snapshot, content_hash, user_key
 from splunk_app.mimecast import MimecastError
-from splunk_app.risk.sync import RiskStore, Spool, SyncResult, row_from, sync
+from splunk_app.risk.sync import Change, RiskStore, Spool, SyncResult, row_from, sync
 from splunk_app.state import Checkpoint
+
+# A user's grade or watch-list status changed in the risk table, or the user left it: written by the input
+# whose complete snapshot made the change, beside its own events (same index, the input as its source).
+RISK_CHANGE = "mimecast:awareness:risk_change"
 
 
 class Sink(Protocol):
@@ -92,6 +97,21 @@ class _Run:
         self.checkpoint.commit(emitted, self.snapshot.time, **extra)
         self.outcome.pages += 1
 
+    def changed(self, change: Change) -> None:
+        """One risk-table change as an event of the snapshot that saw it."""
+        record = {
+            "user": change.user,
+            "change": change.what,
+            "old_grade": change.old_grade,
+            "new_grade": change.new_grade,
+            "old_watchlist": change.old_watchlist,
+            "new_watchlist": change.new_watchlist,
+        }
+        self.sink.write(
+            events.event(RISK_CHANGE, record, self.snapshot, mc_user=change.user, mc_input=self.data_set.name)
+        )
+        self.outcome.events += 1
+
     def finish(self, complete: bool = True) -> Outcome:
         self.outcome.complete = complete
         self.outcome.gone = self.checkpoint.finish(complete, self.snapshot.time)
@@ -147,7 +167,10 @@ def _users(run: _Run, risk: RiskTable | None) -> Outcome:
         run.finish()
         if risk is not None and columns is not None:
             remove_missing = not data_set.filtered(run.values)
-            run.outcome.risk = sync(risk.store, risk.spool.rows(), columns, run.snapshot.time, remove_missing)
+            run.outcome.risk = sync(
+                risk.store, risk.spool.rows(), columns, run.snapshot.time, remove_missing, changed=run.changed
+            )
+            run.sink.flush()
     finally:
         if risk is not None:
             risk.spool.close()

@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 POLICY_FILE = "mimecast_risk_policy.csv"
 COLUMNS = ("grade", "watchlist", "rank", "priority", "risk_score", "risky")
+# Columns added later: a table edited before they existed still reads, and scores 0 there, as the SPL does
+# (the detections take a missing score as 0).
+SCORES_ADDED = ("change_risk_score", "phish_risk_score")
 UNKNOWN = "unknown"
 PRIORITIES = ("unknown", "low", "medium", "high", "critical")  # ES's identity priorities
 MAX_ROWS = 100
@@ -41,6 +44,8 @@ class Rule:
     priority: str
     risk_score: int
     risky: bool
+    change_risk_score: int = 0
+    phish_risk_score: int = 0
 
 
 class Policy:
@@ -114,12 +119,33 @@ def rules_from_rows(rows: Iterable[Mapping[str, object]], source: str) -> dict[K
     return rules
 
 
-def with_changes(base: Policy, changes: Mapping[Key, Rule], source: str) -> Policy:
+def with_changes(base: Policy, rows: Sequence[Mapping[str, object]], source: str) -> Policy:
     """`base` with an administrator's rows (from `source`) in place of its own for the same grade and
-    watch-list status (a new grade is added); the result must be complete, as the shipped table is."""
-    rules = {**base.rules, **changes}
+    watch-list status (a new grade is added); the result must be complete, as the shipped table is. A score
+    a row leaves out is found as the macro's OUTPUTNEW lookups find it (`_score_left_out`)."""
+    given = {_key(row): row for row in rows}
+    filled = [
+        {
+            **row,
+            **{
+                column: _cell(row, column) or _score_left_out(base, given, _key(row), column)
+                for column in SCORES_ADDED
+            },
+        }
+        for row in rows
+    ]
+    rules = {**base.rules, **rules_from_rows(filled, source)}
     _check_complete(rules, f"the risk policy with the rows of {source}")
     return Policy(rules)
+
+
+def _score_left_out(base: Policy, given: Mapping[Key, Mapping[str, object]], key: Key, column: str) -> str:
+    """A score column the administrator's row leaves out: the shipped row's for the same grade and watch-list
+    status, else the UNKNOWN row's (the administrator's, then the shipped one)."""
+    if key in base.rules:
+        return str(getattr(base.rules[key], column))
+    unknown = (UNKNOWN.upper(), key[1])
+    return _cell(given.get(unknown, {}), column) or str(getattr(base.rules[unknown], column))
 
 
 def _rule(row: Mapping[str, object], where: str) -> tuple[Key, Rule]:
@@ -135,11 +161,16 @@ def _rule(row: Mapping[str, object], where: str) -> tuple[Key, Rule]:
         raise PolicyError(f"{where}: priority must be one of {', '.join(PRIORITIES)}")
     try:
         rank, score = int(_cell(row, "rank")), int(_cell(row, "risk_score"))
+        added = [int(_cell(row, column) or "0") for column in SCORES_ADDED]
     except ValueError:
-        raise PolicyError(f"{where}: rank and risk_score must be whole numbers") from None
-    if not (0 <= rank <= 100 and 0 <= score <= 1000):
-        raise PolicyError(f"{where}: rank must be 0 to 100 and risk_score 0 to 1000")
-    return (grade, listed == "true"), Rule(rank, priority, score, risky == "true")
+        raise PolicyError(f"{where}: rank and the risk scores must be whole numbers") from None
+    if not (0 <= rank <= 100 and all(0 <= value <= 1000 for value in (score, *added))):
+        raise PolicyError(f"{where}: rank must be 0 to 100 and the risk scores 0 to 1000")
+    return (grade, listed == "true"), Rule(rank, priority, score, risky == "true", *added)
+
+
+def _key(row: Mapping[str, object]) -> Key:
+    return _cell(row, "grade").upper(), _cell(row, "watchlist").lower() == "true"
 
 
 def _cell(row: Mapping[str, object], column: str) -> str:

@@ -5,12 +5,19 @@ it spools its rows to disk (an SQLite file keyed by `_key`, so memory stays flat
 snapshot the spool, read in key order, is merge-joined with the stored table, read in `_key` order, and
 every row is saved merged with what the other inputs stored. Users the snapshot no longer holds are
 removed (SAFE score, performance) or taken off the watch list (watch list) -- only when the input is
-unfiltered, since a filtered snapshot says nothing about the users it leaves out.
+unfiltered, since a filtered snapshot says nothing about the users it leaves out, and never all at once: a
+complete snapshot with nobody in it, for an input that removes users, is taken for a broken pull.
+
+The merge is also where a user's SAFE grade or watch-list status is seen to change: each change (and each
+user removed) is handed to the caller, which writes it as an event. A user's first grade and first
+watch-list status are where their history starts, not a change, so the first fill of a table (by any of
+the inputs, in any order) writes none.
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import logging
 import os
@@ -20,6 +27,7 @@ from typing import Any, Callable, Protocol
 
 from splunk_app import statedb
 from splunk_app.mimecast.records import email_of
+from splunk_app.risk.policy import watchlisted
 from splunk_app.risk.table import FIELDS, priority_for
 
 SHARED = ("email", "name", "department", "user_state")
@@ -163,6 +171,49 @@ def gone(stored: dict[str, Any], risk: RiskColumns, updated: float) -> dict[str,
 class SyncResult:
     saved: int = 0
     removed: int = 0
+    changed: int = 0
+
+
+LEFT = "left"
+
+
+@dataclass(frozen=True)
+class Change:
+    """A user whose grade or watch-list status the table now holds otherwise, or who left the table.
+    `what`: `grade`, `watchlist`, `grade watchlist` or `left`; a status nobody has reported yet is empty."""
+
+    user: str
+    what: str
+    old_grade: str
+    new_grade: str
+    old_watchlist: str
+    new_watchlist: str
+
+
+def status(row: Mapping[str, Any] | None) -> tuple[str, str]:
+    """The grade and watch-list status (`true`/`false`) a row holds, each empty where no input has reported
+    it: no grade, or a row the watch-list input has not yet seen (it sets a count for everyone it has)."""
+    if row is None:
+        return "", ""
+    grade = str(row.get("safe_grade") or "").strip().upper()
+    listed = watchlisted(row.get("watchlist"))
+    reported = listed or row.get("watchlist_count") not in (None, "")
+    return grade, ("true" if listed else "false") if reported else ""
+
+
+def change(before: Mapping[str, Any], after: Mapping[str, Any] | None) -> Change | None:
+    """What changed for a stored user: None unless a reported grade or watch-list status now differs (a grade
+    that went missing is no change), or the user left (`after` is None)."""
+    old, new = status(before), status(after)
+    if after is None:
+        what = LEFT
+    else:
+        what = " ".join(
+            name for name, was, now in zip(("grade", "watchlist"), old, new) if was and now and was != now
+        )
+        if not what:
+            return None
+    return Change(str(before["_key"]), what, old[0], new[0], old[1], new[1])
 
 
 class Spool:
@@ -215,42 +266,69 @@ class Spool:
 
 
 def sync(
-    store: RiskStore, rows: Iterable[dict[str, Any]], risk: RiskColumns, updated: float, remove_missing: bool
+    store: RiskStore,
+    rows: Iterable[dict[str, Any]],
+    risk: RiskColumns,
+    updated: float,
+    remove_missing: bool,
+    *,
+    changed: Callable[[Change], None] = lambda _change: None,
 ) -> SyncResult:
-    """Merge a complete snapshot's rows (in key order) into the stored table."""
+    """Merge a complete snapshot's rows (in key order) into the stored table; `changed` hears of each
+    user whose grade or watch-list status changes, or who leaves, just before the batch that saves it."""
     result = SyncResult()
     removals: list[str] = []  # grows with the users who left since the last run, not with the tenant
+    ordered = iter(rows)
+    first = next(ordered, None)
+    if first is None and remove_missing and risk.departed is None and _holds_anyone(store):
+        logger.warning(
+            "risk table: a complete snapshot held no users; the table keeps its users (a broken pull "
+            "would otherwise remove them all) until a snapshot names some"
+        )
+        return result
+
+    def note(before: dict[str, Any], after: dict[str, Any] | None) -> None:
+        found = change(before, after)
+        if found is not None:
+            result.changed += 1
+            changed(found)
+
+    def leave(current: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        replacement = gone(current, risk, updated)
+        note(current, replacement)
+        if replacement is None:
+            removals.append(current["_key"])
+        else:
+            yield replacement
 
     def changes() -> Iterator[dict[str, Any]]:
         stored = _ascending(store.scan())
         current = next(stored, None)
-        for row in rows:
+        for row in itertools.chain([first] if first is not None else [], ordered):
             key = row["_key"]
             while current is not None and current["_key"] < key:
                 if remove_missing:
-                    replacement = gone(current, risk, updated)
-                    if replacement is None:
-                        removals.append(current["_key"])
-                    else:
-                        yield replacement
+                    yield from leave(current)
                 current = next(stored, None)
             if current is not None and current["_key"] == key:
-                yield merge(current, row, risk)
+                merged = merge(current, row, risk)
+                note(current, merged)
+                yield merged
                 current = next(stored, None)
             else:
                 yield merge(None, row, risk)
         while remove_missing and current is not None:
-            replacement = gone(current, risk, updated)
-            if replacement is None:
-                removals.append(current["_key"])
-            else:
-                yield replacement
+            yield from leave(current)
             current = next(stored, None)
 
     result.saved = store.save(changes())
     result.removed = store.delete(removals) if removals else 0
     store.written()
     return result
+
+
+def _holds_anyone(store: RiskStore) -> bool:
+    return next(iter(store.scan()), None) is not None
 
 
 def _ascending(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
@@ -262,10 +340,3 @@ def _ascending(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         if last is None or key > last:
             last = key
             yield row
-
-
-def _number(value: Any) -> int | str:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return ""

@@ -34,7 +34,6 @@ from splunk_app.risk.policy import (
     Policy,
     PolicyError,
     enforce,
-    rules_from_rows,
     shipped,
     with_changes,
 )
@@ -83,8 +82,7 @@ def load_policy(service: client.Service) -> Policy:
         rows = []
     for number, row in enumerate(rows, start=2):
         _check_as_spl_reads_it(row, f"{where} row {number}")
-    changes = rules_from_rows(rows, where)
-    policy = with_changes(shipped(), changes, where) if changes else shipped()
+    policy = with_changes(shipped(), rows, where) if rows else shipped()
     enforce(policy, _digest(rows))
     return policy
 

@@ -359,6 +359,7 @@ def _summary(stanza: str, data_set: DataSet, params: dict[str, Any], report: Rep
         gone=result.gone,
         risk_saved=risk.saved if risk else None,
         risk_removed=risk.removed if risk else None,
+        risk_changed=risk.changed if risk else None,
         duration=duration,
         error_class=report.error_class,
         interval=params.get("interval"),

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from . import spl
+from . import spl, spl_eval
 
 SAVED = spl.conf("savedsearches.conf")
 SOURCETYPES = {
@@ -27,6 +27,7 @@ SOURCETYPES = {
         "watchlist_summary",
         "performance_summary",
         "audit",
+        "risk_change",
     ]
 }
 # Scheduled searches that act as soon as installed, and why that is safe: each only undoes what the add-on
@@ -38,6 +39,9 @@ RUN_FROM_INSTALL = {
 ES_IDENTITY_HEADER = [
     "identity", "prefix", "nick", "first", "last", "suffix", "email", "phone", "phone2", "managedBy",
     "priority", "bunit", "category", "watchlist", "startDate", "endDate",
+    # ES 8 custom identity fields (ES allows 20): on events as user_mimecast_safe_grade and so on
+    "mimecast_safe_grade", "mimecast_human_error", "mimecast_engagement", "mimecast_knowledge",
+    "mimecast_sentiment", "mimecast_watchlist", "mimecast_watchlist_count", "mimecast_training_debt",
 ]  # fmt: skip
 ALERT_TEMPLATES = [
     "Mimecast Awareness - Risky user clicked a link",
@@ -101,8 +105,8 @@ def test_the_click_alert_enriches_with_the_search_command():
 
 def test_the_es_identity_search_writes_es_header_in_order():
     search = SAVED["Mimecast Awareness - ES identities"]["search"]
-    table = next(line for line in search.splitlines() if line.startswith("| table "))
-    assert [f.strip() for f in table[len("| table ") :].rstrip(" \\").split(",")] == ES_IDENTITY_HEADER
+    table = next(command for command in spl_eval.pipeline(search) if command.startswith("table "))
+    assert [f.strip() for f in table[len("table ") :].replace("\\\n", " ").split(",")] == ES_IDENTITY_HEADER
     assert search.rstrip().endswith("| outputlookup mimecast_es_identities")
     transforms = spl.conf("transforms.conf")
     assert transforms["mimecast_es_identities"]["filename"] == "mimecast_es_identities.csv"

@@ -13,8 +13,8 @@ import pytest
 from splunk_app.risk.policy import (
     COLUMNS,
     POLICY_FILE,
+    SCORES_ADDED,
     Policy,
-    rules_from_rows,
     shipped,
     watchlisted,
     with_changes,
@@ -25,22 +25,30 @@ from . import spl, spl_eval
 from .test_searches import SEARCHES
 
 MACRO = "mimecast_awareness_risk_policy(2)"
-OUTPUTS = ("policy_rank", "policy_priority", "policy_risk_score", "policy_risky")
+OUTPUTS = (
+    "policy_rank",
+    "policy_priority",
+    "policy_risk_score",
+    "policy_risky",
+    "policy_change_risk_score",
+    "policy_phish_risk_score",
+)
 GRADES = [*shipped().grades(), "d", " f ", "unknown", "UNKNOWN", "", "E", "X", None]
 WATCHLIST = ["true", "false", "TRUE", "1", "yes", "no", "", None]
 # An administrator's rows, as they sit in the collection: a changed score and risky flag, a changed row for no
-# grade, and a grade the shipped table does not name.
+# grade, and a grade the shipped table does not name; rows written before the policy had its ES detection
+# scores leave them out (SPL's lookups then fall through to the next table).
 CHANGES = [
-    dict(zip(COLUMNS, row))
+    dict(zip((*COLUMNS, *SCORES_ADDED), row))
     for row in (
-        ("D", "true", "4", "critical", "95", "true"),
+        ("D", "true", "4", "critical", "95", "true", "55", "75"),
         ("C", "false", "3", "high", "50", "true"),
-        ("UNKNOWN", "true", "0", "unknown", "10", "false"),
+        ("UNKNOWN", "true", "0", "unknown", "10", "false", "35"),
         ("E", "false", "4", "critical", "70", "true"),
         ("E", "true", "4", "critical", "90", "true"),
     )
 ]
-CHANGED = with_changes(shipped(), rules_from_rows(CHANGES, POLICY_COLLECTION), POLICY_COLLECTION)
+CHANGED = with_changes(shipped(), CHANGES, POLICY_COLLECTION)
 
 
 def _spl_answers(
@@ -56,7 +64,14 @@ def _spl_answers(
 
 def _python_answers(policy: Policy, grade: str | None, listed: str | None) -> tuple[str | None, ...]:
     rule = policy.rule(grade, watchlisted(listed))
-    return (str(rule.rank), rule.priority, str(rule.risk_score), "true" if rule.risky else "false")
+    return (
+        str(rule.rank),
+        rule.priority,
+        str(rule.risk_score),
+        "true" if rule.risky else "false",
+        str(rule.change_risk_score),
+        str(rule.phish_risk_score),
+    )
 
 
 @pytest.mark.parametrize("listed", WATCHLIST)
@@ -72,19 +87,28 @@ def test_they_agree_with_an_administrators_rows_too(grade, listed):
 
 
 def test_the_administrators_rows_change_what_they_name_and_nothing_else():
-    assert _spl_answers("d", "yes", CHANGES) == ("4", "critical", "95", "true")
+    assert _spl_answers("d", "yes", CHANGES) == ("4", "critical", "95", "true", "55", "75")
     assert _spl_answers("d", "no", CHANGES) == _spl_answers("d", "no")
-    assert _spl_answers("E", "no", CHANGES) == ("4", "critical", "70", "true")
-    assert _spl_answers("X", "yes", CHANGES) == ("0", "unknown", "10", "false")
+    assert _spl_answers("E", "no", CHANGES) == ("4", "critical", "70", "true", "0", "20")
+    assert _spl_answers("X", "yes", CHANGES) == ("0", "unknown", "10", "false", "35", "40")
     assert _spl_answers("X", "no", CHANGES) == _spl_answers("X", "no")
+
+
+def test_a_score_an_administrators_row_leaves_out_is_the_next_tables():
+    """The shipped row's for the same grade; for a grade the shipped table does not name, the UNKNOWN row's
+    (the administrator's first): Python fills it as the macro's OUTPUTNEW lookups do."""
+    assert _spl_answers("C", "no", CHANGES)[4:] == _spl_answers("C", "no")[4:]
+    assert _spl_answers("E", "yes", CHANGES)[4:] == ("35", "40")
+    rule = CHANGED.rule("E", True)
+    assert (rule.risk_score, rule.change_risk_score, rule.phish_risk_score) == (90, 35, 40)
 
 
 def test_the_lookup_definitions_are_the_collection_and_the_file_python_reads():
     changes = spl.conf("transforms.conf")["mimecast_risk_policy"]
     assert changes["external_type"] == "kvstore" and changes["collection"] == POLICY_COLLECTION
-    assert [field.strip() for field in changes["fields_list"].split(",")] == ["_key", *COLUMNS]
+    assert [field.strip() for field in changes["fields_list"].split(",")] == ["_key", *COLUMNS, *SCORES_ADDED]
     collection = spl.conf("collections.conf")[POLICY_COLLECTION]
-    assert {f"field.{column}" for column in COLUMNS} <= set(collection)
+    assert {f"field.{column}" for column in (*COLUMNS, *SCORES_ADDED)} <= set(collection)
     # The macro's lookups may run on the indexers, after a streaming command.
     assert collection.get("replicate") == "true"
     stanza = spl.conf("transforms.conf")["mimecast_risk_policy_default"]
@@ -108,6 +132,11 @@ def test_no_search_maps_grades_itself(label, text):
     if label == f"macro {MACRO}":
         assert "lookup mimecast_risk_policy " in text and "lookup mimecast_risk_policy_default " in text
         return
+    if (
+        label == "macro mimecast_awareness_es_identity_fields"
+    ):  # keeps the policy's priority, or leaves it out
+        assert 'priority=if(mc_share="include", priority, "")' in text
+        text = text.replace('priority=if(mc_share="include", priority, "")', "")
     assert not GRADE_LITERAL.search(text), label
     if POLICY_FIELDS.search(text):
         assert f"`{MACRO.split('(', maxsplit=1)[0]}(" in text, (
@@ -122,7 +151,11 @@ def test_the_searches_that_need_the_policy_read_it():
         "savedsearch Mimecast Awareness - SAFE grade dropped",
         "savedsearch Mimecast Awareness - ES identities",
         "savedsearch Mimecast Awareness - ES human risk score",
+        "savedsearch Mimecast Awareness - ES risk: SAFE grade dropped",
+        "savedsearch Mimecast Awareness - ES risk: joined the watch list",
+        "savedsearch Mimecast Awareness - ES risk: repeated phishing simulation failures",
         "savedsearch Mimecast Awareness - Rebuild risk table from events",
+        "dashboard mimecast_awareness_overview ds_grade_moves",
         "dashboard mimecast_awareness_overview ds_kpis",
         "dashboard mimecast_awareness_overview ds_riskiest",
         "dashboard mimecast_awareness_overview ds_risky_clicks",

@@ -231,3 +231,32 @@ def test_summary_and_queue(tmp_path):
     assert outcome.events == 2
     outcome, sink = run("queue", client, tmp_path, HOUR)
     assert outcome.events == 0
+
+
+def test_risk_table_changes_are_events_of_the_run_that_saw_them_flushed_with_it(tmp_path):
+    store = MemoryStore()
+    records = users(4, grade="B")
+    client = FakeClient({"safe_score_details": lambda data: records})
+
+    def again(now):
+        return run(
+            "safe_score", client, tmp_path, now, risk=runner.RiskTable(store, Spool(str(tmp_path), "r-"))
+        )
+
+    _first, sink = again(0.0)
+    assert sink.users(runner.RISK_CHANGE) == []  # the first fill
+    records[1] = {**records[1], "risk": "F"}
+    del records[3]
+    second, sink = again(HOUR)
+    changes = [event for event in sink.events if event.sourcetype == runner.RISK_CHANGE]
+    assert [
+        (e.data["user"], e.data["change"], e.data["old_grade"], e.data["new_grade"]) for e in changes
+    ] == [
+        ("user001@x.com", "grade", "B", "F"),
+        ("user003@x.com", "left", "B", ""),
+    ]
+    for event in changes:
+        assert event.time == HOUR and event.data["mc_input"] == "safe_score"
+        assert event.data["mc_user"] == event.data["user"] and event.data["mc_account"] == "acct"
+    assert sink.flushed_at[-1] == len(sink.events) and second.risk.changed == 2
+    assert second.events == len(sink.events)

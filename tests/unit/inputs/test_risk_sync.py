@@ -157,3 +157,86 @@ def test_a_lone_surrogate_reaches_the_table_as_a_replacement_character(tmp_path)
     spool.add(row)  # the spool and the KV store keep UTF-8
     assert [r["name"] for r in spool.rows()] == ["Ann \ufffd"]
     spool.close()
+
+
+def synced(store, data_set, records, remove_missing=True):
+    """One complete snapshot of `data_set` synced into `store`: the changes it reported, in key order."""
+    heard: list[risk_sync.Change] = []
+    result = risk_sync.sync(
+        store, rows(data_set, records), columns(data_set), NOW, remove_missing, changed=heard.append
+    )
+    assert result.changed == len(heard)
+    return heard
+
+
+def change(user, what, grades=("", ""), listed=("", "")):
+    return risk_sync.Change(user, what, grades[0], grades[1], listed[0], listed[1])
+
+
+def graded(**grades):
+    return [{"emailAddress": f"{user}@x.com", "risk": grade} for user, grade in grades.items()]
+
+
+def listed(**counts):
+    return [{"email": f"{user}@x.com", "watchlistCount": count} for user, count in counts.items()]
+
+
+def test_the_first_fill_by_the_three_inputs_in_any_order_reports_no_change():
+    store = MemoryStore()
+    assert synced(store, "watchlist", listed(b=2)) == []
+    assert synced(store, "safe_score", graded(a="A", b="D", c="F")) == []
+    assert synced(store, "performance", [{"email": "d@x.com", "numCorrect": 1}], remove_missing=False) == []
+    assert synced(store, "watchlist", listed(b=2, c=1)) == []  # c's watch-list status was never reported
+    assert (store.rows["c@x.com"]["watchlist"], store.rows["a@x.com"]["watchlist_count"]) == ("true", 0)
+
+
+def test_a_grade_drop_a_watch_list_join_and_a_user_leaving_are_each_one_change():
+    store = MemoryStore()
+    synced(store, "safe_score", graded(a="B", b="C", c="A"))
+    synced(store, "watchlist", listed(b=1))
+    assert synced(store, "safe_score", graded(a="D", b="C")) == [
+        change("a@x.com", "grade", ("B", "D"), ("false", "false")),
+        change("c@x.com", "left", ("A", ""), ("false", "")),
+    ]
+    assert synced(store, "watchlist", listed(a=3, b=1)) == [
+        change("a@x.com", "watchlist", ("D", "D"), ("false", "true"))
+    ]
+    assert synced(store, "watchlist", listed(a=4)) == [
+        change("b@x.com", "watchlist", ("C", "C"), ("true", "false"))
+    ]
+    assert synced(store, "safe_score", graded(a="D", b="C")) == []
+
+
+def test_a_grade_that_goes_missing_or_cannot_be_read_is_no_change_and_its_return_neither():
+    store = MemoryStore()
+    synced(store, "safe_score", graded(a="B", b="B"))
+    assert synced(store, "safe_score", graded(a="", b="E")) == []
+    assert (store.rows["a@x.com"]["safe_grade"], store.rows["b@x.com"]["safe_grade"]) == ("", "")
+    assert synced(store, "safe_score", graded(a="C", b="B")) == []
+    assert synced(store, "safe_score", graded(a="D", b="B")) == [
+        change("a@x.com", "grade", ("C", "D"), ("", ""))
+    ]
+
+
+def test_a_watch_list_count_that_is_not_a_number_still_says_the_user_is_on_the_list():
+    store = MemoryStore()
+    synced(store, "safe_score", graded(a="B"))
+    synced(store, "watchlist", listed(z=1))
+    assert synced(store, "watchlist", listed(a="many", z=1)) == [
+        change("a@x.com", "watchlist", ("B", "B"), ("false", "true"))
+    ]
+    assert store.rows["a@x.com"]["watchlist_count"] == ""
+    assert synced(store, "watchlist", listed(a="lots", z=1)) == []
+
+
+def test_an_emptied_snapshot_is_one_warning_and_removes_nobody(caplog):
+    store = MemoryStore()
+    synced(store, "safe_score", graded(**{f"u{i}": "B" for i in range(8)}))
+    with caplog.at_level("WARNING"):
+        assert synced(store, "safe_score", []) == []
+        assert synced(store, "performance", []) == []
+    assert len(store.rows) == 8
+    assert [r.message.split(";")[0] for r in caplog.records] == [
+        "risk table: a complete snapshot held no users"
+    ] * 2
+    assert synced(MemoryStore(), "safe_score", []) == []  # an empty table stays empty, quietly

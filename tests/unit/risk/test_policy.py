@@ -28,13 +28,13 @@ def test_the_shipped_table_is_the_apps_lookup():
 
 @pytest.mark.parametrize("grade", [None, "", "  ", "unknown", "X", "e"])
 def test_no_grade_follows_the_unknown_row(grade):
-    assert shipped().rule(grade) == Rule(0, "unknown", 0, False)
-    assert shipped().rule(grade, True) == Rule(0, "unknown", 20, True)
+    assert shipped().rule(grade) == Rule(0, "unknown", 0, False, 0, 20)
+    assert shipped().rule(grade, True) == Rule(0, "unknown", 20, True, 30, 40)
     assert priority_for(grade) == "unknown"
 
 
 def test_grades_are_read_in_any_case_and_the_table_priority_and_rank_come_from_it():
-    assert shipped().rule(" d ", False) == Rule(4, "critical", 60, True)
+    assert shipped().rule(" d ", False) == Rule(4, "critical", 60, True, 40, 50)
     table = table_from_rows([{"email": "a@x.com", "safe_grade": "c"}])
     profile, _how = table.find("a@x.com")
     assert profile[8] == "high"
@@ -57,7 +57,7 @@ def test_a_changed_policy_changes_who_the_training_input_pulls(tmp_path):
     [
         ("grade,rank\nA,1\n", "has no watchlist, priority, risk_score, risky column"),
         (SMALL + "B,false,2,urgent,20,false\n", "row 6: priority must be one of"),
-        (SMALL + "B,false,two,medium,20,false\n", "row 6: rank and risk_score must be whole numbers"),
+        (SMALL + "B,false,two,medium,20,false\n", "row 6: rank and the risk scores must be whole numbers"),
         (SMALL + "B,false,2,medium,20,maybe\n", "row 6: watchlist and risky must be true or false"),
         (SMALL + "B,false,2,medium,-5,false\n", "row 6: rank must be 0 to 100"),
         (SMALL + "a,false,1,low,0,false\n", "row 6: a second row for A off the watch list"),
@@ -75,6 +75,18 @@ def test_a_bad_policy_table_is_refused_naming_the_row(tmp_path, text, says):
     with pytest.raises(PolicyError, match=says) as raised:
         read_policy(path)
     assert str(tmp_path) not in str(raised.value)
+
+
+def test_a_table_from_before_the_change_and_phishing_scores_reads_and_scores_them_0(tmp_path):
+    path = tmp_path / POLICY_FILE
+    path.write_text(SMALL, encoding="utf-8")
+    assert read_policy(path).rule("A", True) == Rule(1, "low", 20, True, 0, 0)
+    path.write_text(
+        HEADER.replace("\n", ",change_risk_score\n") + SMALL[len(HEADER) :].replace("\n", ",x\n"),
+        encoding="utf-8",
+    )
+    with pytest.raises(PolicyError, match="row 2: rank and the risk scores must be whole numbers"):
+        read_policy(path)
 
 
 def test_an_unreadable_policy_says_so_without_its_path(tmp_path):

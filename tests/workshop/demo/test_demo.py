@@ -14,6 +14,7 @@ from datetime import datetime
 import pytest
 
 from splunk_app.risk import table as risk
+from splunk_app.risk.policy import shipped
 
 USERS = 60
 STAMP = "%Y-%m-%d %H:%M"
@@ -175,6 +176,26 @@ def test_every_watch_listed_user_has_something_on_the_watch_list(demo_run):
     assert all(int(row["watchlist_count"]) >= 1 for row in listed)
     shown = stdout.split("Top watch-listed users")[1].split("Ten enriched events")[0]
     assert " watch list 0 " not in shown
+
+
+def test_the_demo_shows_grade_changes_and_the_risk_the_grade_drop_detection_would_raise(demo_run):
+    out, printed = demo_run
+    changes = [line["event"] for line in read_jsonl(out / "risk_changes.jsonl")]
+    assert changes and {line["sourcetype"] for line in read_jsonl(out / "risk_changes.jsonl")} == {
+        "mimecast:awareness:risk_change"
+    }
+    policy = shipped()
+    drops = [c for c in changes if 0 < policy.rank(c["old_grade"]) < policy.rank(c["new_grade"])]
+    assert drops  # the tenant's changes include a drop at this seed
+    first = drops[0]
+    score = policy.rule(first["new_grade"], first["new_watchlist"] == "true").change_risk_score
+    assert (
+        f"{first['user']:<36} {first['old_grade']} -> {first['new_grade']}: "
+        f"'Mimecast Awareness - ES risk: SAFE grade dropped' would raise user risk by {score}"
+    ) in printed
+    assert (
+        f"{len(changes)} mimecast:awareness:risk_change events, {len(drops)} of them grade drops" in printed
+    )
 
 
 def test_containment_times_read_plainly(demo_run):

@@ -9,7 +9,7 @@ import requests
 
 from devkit.simulator import Faults
 
-from .simclient import DETAILS, PERFORMANCE, PHISHING, PHISHING_USERS, QUEUE, TRAINING, Api
+from .simclient import DETAILS, PERFORMANCE, PHISHING, PHISHING_USERS, QUEUE, TRAINING, WATCHLIST, Api
 
 
 def code_of(response: requests.Response) -> str:
@@ -129,6 +129,15 @@ def test_empty_grades(tenant, api):
     users = api.post(DETAILS, page_size=50)["data"]
     assert any(u["risk"] == "" for u in users) and any(u["humanError"] == "" and u["risk"] for u in users)
     assert any(u["risk"] and u["knowledge"] for u in users)
+
+
+def test_odd_values(tenant, api):
+    tenant.faults = Faults(odd_values=True)
+    users = api.post(DETAILS, page_size=50)["data"]
+    assert any(u["risk"] == "E" for u in users) and any(u["risk"] in "ABCDF" for u in users)
+    listed = api.post(WATCHLIST, page_size=100)["data"]
+    assert any(u["watchlistCount"] == "many" for u in listed)
+    assert any(isinstance(u["watchlistCount"], int) for u in listed)
 
 
 def test_mixed_case_emails(tenant, api):
