@@ -14,7 +14,7 @@ from splunklib import client
 
 from splunk_app.risk import policy, prepared
 from splunk_app.risk.identity import Aliases
-from splunk_app.risk.policy import Policy
+from splunk_app.risk.policy import Policy, PolicyError
 from splunk_app.risk.table import COLLECTION, FIELDS, RiskTable, prepared_table, profiles_of, table_from_rows
 from splunk_app.splunk import admin_tables, kvstore
 from splunk_app.splunk.service import SplunkdError, get_json
@@ -132,11 +132,13 @@ class KVRiskStore:
             bump_version(self.service)
 
     def written(self) -> None:
-        """The table is written: prepare the searches' form of it (`prepare`). A failure costs the next
-        search the preparation, so it is one WARNING, never the input's failure."""
+        """The table is written: prepare the searches' form of it (`prepare`), under the policy the searches
+        follow (the administrator's rows too: the form is stamped with it, and its priorities come from it).
+        A failure costs the next search the preparation, so it is one WARNING, never the input's failure."""
         try:
+            admin_tables.load_policy(self.service)
             prepare(self.service, prepared.cache_folder(os.environ.get("SPLUNK_HOME")), self.collection)
-        except (SplunkdError, kvstore.CollectionMissing, OSError) as err:
+        except (SplunkdError, kvstore.CollectionMissing, OSError, PolicyError) as err:
             LOG.warning(
                 "risk table: the searches' prepared form was not written (%s); the next search writes it", err
             )

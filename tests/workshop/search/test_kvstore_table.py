@@ -7,7 +7,9 @@ from pathlib import Path
 from devkit.splunkd import SplunkdStandIn
 from splunk_app.inputs.catalogue import by_name
 from splunk_app.risk import prepared, sync
+from splunk_app.risk.policy import COLUMNS
 from splunk_app.risk.table import COLLECTION
+from splunk_app.splunk.admin_tables import POLICY_COLLECTION
 from splunk_app.splunk.risk_store import KV_PAGE_SIZE, VERSION_COLLECTION, KVRiskStore
 from splunk_app.splunk.service import connect
 
@@ -192,3 +194,33 @@ def test_without_a_version_token_every_search_reads_the_table(tmp_path):
         reads = _page_reads(splunkd)
     assert reads == 2
     assert [result.records[0]["mimecast_safe_grade"] for result in runs] == ["B", "B"]
+
+
+def test_the_writer_prepares_under_the_administrators_policy_and_a_changed_policy_is_never_answered_from_it(
+    tmp_path, monkeypatch
+):
+    """The form is stamped with the policy in force (a user without a priority takes the policy's): the
+    writer prepares under the administrator's rows as the searches read them, so the first search opens
+    its form; a policy changed since, with the table unchanged, is never answered from that form."""
+    monkeypatch.setenv("SPLUNK_HOME", str(tmp_path))
+    env = {**environment(), "SPLUNK_HOME": str(tmp_path)}
+    rows = [
+        {"_key": f"A-{listed}", **dict(zip(COLUMNS, ("A", listed, "1", "critical", "0", "false")))}
+        for listed in ("false", "true")
+    ]
+    with SplunkdStandIn() as splunkd:
+        splunkd.create_collection(COLLECTION, [{**_doc(number), "safe_grade": "A"} for number in range(50)])
+        splunkd.create_collection(VERSION_COLLECTION)
+        splunkd.create_collection(POLICY_COLLECTION, rows)
+        store = KVRiskStore(connect(splunkd.uri, splunkd.session_key))
+        store.save([])  # a writer's run, which ends as the risk sync does
+        store.written()
+        found = []
+        for _search_number in range(2):
+            before = _page_reads(splunkd)
+            result = run(_search(splunkd, [{"user": "CORP\\user00005"}]), None, env=env)
+            assert result.returncode == 0, result.stderr
+            found.append((result.records[0]["mimecast_priority"], _page_reads(splunkd) - before))
+            splunkd.create_collection(POLICY_COLLECTION, [{**row, "priority": "low"} for row in rows])
+
+    assert found == [("critical", 0), ("low", 1)]  # the writer's form, then the table read again
