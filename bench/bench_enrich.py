@@ -210,14 +210,15 @@ def drive(command: list[str], args: list[str], traffic: Path, out: Path, env: di
     process.stdin.flush()
     info = next(chunked.iter_chunks(process.stdout)).metadata
     ready = time.perf_counter()
+    started_cpu = cpu_so_far(process.pid)
 
     def copy_out() -> None:
         with out.open("wb") as handle:
             while block := process.stdout.read(1 << 20):
                 handle.write(block)
 
-    peak = [0]
-    watcher = threading.Thread(target=watch_peak, args=(process, peak))
+    peak, stop = [0], threading.Event()
+    watcher = threading.Thread(target=watch_peak, args=(process, peak, stop))
     copier = threading.Thread(target=copy_out)
     watcher.start()
     copier.start()
@@ -229,22 +230,30 @@ def drive(command: list[str], args: list[str], traffic: Path, out: Path, env: di
     done = time.perf_counter()
     _pid, status, usage = os.wait4(process.pid, 0)  # the child's own CPU time, whatever else runs
     process.returncode = os.waitstatus_to_exitcode(status)
+    stop.set()
     watcher.join()
     return {
         "info": info,
         "setup": ready - started,
         "seconds": done - ready,
-        "cpu": usage.ru_utime + usage.ru_stime,
+        "cpu": usage.ru_utime + usage.ru_stime - started_cpu,
         "rss_mb": peak[0] / 1024,
         "status": process.returncode,
     }
 
 
-def watch_peak(process: subprocess.Popen, peak: list[int]) -> None:
+def cpu_so_far(pid: int) -> float:
+    """The CPU seconds a running process has used (user and system, from /proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def watch_peak(process: subprocess.Popen, peak: list[int], stop: threading.Event) -> None:
     """The process's own peak RSS (VmHWM, kB), read while it runs. Not ru_maxrss: Linux carries the
-    parent's high-water mark into a child started with vfork, which would charge this script's memory."""
+    parent's high-water mark into a child started with vfork, which would charge this script's memory.
+    Polled until `stop`: the caller reaps the process itself, for its CPU time."""
     status = Path(f"/proc/{process.pid}/status")
-    while process.poll() is None:
+    while not stop.is_set():
         try:
             lines = status.read_text().splitlines()
         except OSError:
@@ -362,7 +371,7 @@ def part_throughput(work: Path, options: argparse.Namespace, rng: random.Random)
                 print(
                     f"  {name:>12}: {options.events / result['seconds']:12,.0f} records/s "
                     f"({result['seconds']:.2f}s after getinfo, which took {result['setup']:.2f}s from the "
-                    f"start; {result['cpu']:.2f}s CPU in all; peak RSS {result['rss_mb']:,.0f} MB)",
+                    f"start; {result['cpu']:.2f}s CPU after getinfo; peak RSS {result['rss_mb']:,.0f} MB)",
                     flush=True,
                 )
             ratios.append(
