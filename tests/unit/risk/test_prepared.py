@@ -9,6 +9,7 @@ import csv
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -272,3 +273,32 @@ def test_the_alias_table_is_prepared_and_its_bad_rows_said_at_every_search(tmp_p
     path.write_text("alias,email\nCORP\\jdoe,john@example.com\n", encoding="utf-8")
     assert prepared_aliases(path, said.append, cache).users.get("corp\\jdoe") == "john@example.com"
     assert len(prepared_aliases(tmp_path / "absent.csv", said.append, cache)) == 0
+
+
+def test_a_search_killed_while_preparing_leaves_nothing_read_and_holds_no_one_up(tmp_path):
+    """kill -9 half-way through writing the form: the half-written file is never opened (it never had the
+    form's name), its lock went with the process, and the next search prepares and answers at once."""
+    users = [(f"user{number}@example.com", "ABCDF"[number % 5], "Dept") for number in range(200_000)]
+    source = _write(tmp_path / "risk.csv", users)
+    home = str(tmp_path / "splunk")
+    cache = prepared.cache_folder(home)
+    assert cache is not None
+    preparing = subprocess.Popen(
+        [sys.executable, "-c", PREPARE, str(source), home, "CORP\\user17"],
+        stdout=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    deadline = time.monotonic() + 60
+    while not any(path.stat().st_size > 1 << 20 for path in cache.glob(".prepared-*.tmp")):
+        assert preparing.poll() is None and time.monotonic() < deadline, "the preparation ended too soon"
+        time.sleep(0.01)
+    preparing.kill()
+    preparing.communicate()
+
+    assert list(cache.glob(f"*{prepared.SUFFIX}")) == []  # only the half-written temporary file is there
+    clock = time.monotonic()
+    found = read_csv(source, cache=cache)
+    assert time.monotonic() - clock < prepared.LOCK_WAIT / 10  # the dead process's lock held no one
+    assert isinstance(found.users, PreparedUsers)
+    assert found.find("CORP\\user17")[0][0] == "C"
+    assert found.find("user199999@example.com")[0][0] == "F"  # the whole table, not a part of it
