@@ -233,7 +233,9 @@ class RiskTable:
         self.aliases = aliases if aliases is not None else Aliases()
         self.reload = reload  # reads the table again, when its prepared form turns out damaged
         self._ranks = {grade: rule.rank for (grade, listed), rule in in_force().rules.items() if not listed}
+        self._unranked = in_force().rule(None).rank
         self._memo: dict[str, tuple[Profile | None, str]] = {}
+        self._risks: dict[str, tuple[int, bool, int]] = {}  # email -> `risk_rank`, for users met in lists
 
     def __len__(self) -> int:
         return len(self.users)
@@ -293,6 +295,7 @@ class RiskTable:
         fresh = self.reload()
         self.users, self.aliases = fresh.users, fresh.aliases
         self._memo.clear()
+        self._risks.clear()
 
     def describe(self, identities: Iterable[str]) -> tuple[Profile, str]:
         """One event's values from all of its users, and how its riskiest user was matched. Only users found
@@ -312,21 +315,26 @@ class RiskTable:
             return NO_USER, missing
         if len(seen) == 1:
             return next(iter(seen.values()))
-        ranks, unranked = self._ranks, in_force().rule(None).rank
-        worst, how = max(
-            seen.values(), key=lambda item: risk_rank(item[0], ranks.get(item[0][_GRADE], unranked))
-        )
-        users = [user for user, _how in seen.values()]
-        listed = [user for user in users if user[_WATCHLIST] == "true"]
-        count = max((user[_WATCHLIST_COUNT] for user in listed), key=_count, default=worst[_WATCHLIST_COUNT])
+        found_users = list(seen.values())
+        worst, how = max(found_users, key=self._risk)
+        counts = [user[_WATCHLIST_COUNT] for user, _how in found_users if user[_WATCHLIST] == "true"]
         return (
             *worst[:_WATCHLIST],
-            "true" if listed else "false",
-            count,
+            "true" if counts else "false",
+            max(counts, key=_count) if counts else worst[_WATCHLIST_COUNT],
             *worst[_WATCHLIST_COUNT + 1 : _IDENTITY],
-            [user[_IDENTITY] for user in users],
-            [user[_GRADES] for user in users],
+            [user[_IDENTITY] for user, _how in found_users],
+            [user[_GRADES] for user, _how in found_users],
         ), how
+
+    def _risk(self, item: tuple[Profile, str]) -> tuple[int, bool, int]:
+        """`risk_rank` of a found user, worked out once per user: lists repeat their users."""
+        user = item[0]
+        known = self._risks.get(user[_IDENTITY])
+        if known is None:
+            known = risk_rank(user, self._ranks.get(user[_GRADE], self._unranked))
+            self._risks[user[_IDENTITY]] = known
+        return known
 
 
 def risk_rank(profile: Profile, rank: int | None = None) -> tuple[int, bool, int]:
