@@ -17,7 +17,7 @@ PORTABLE_TESTS := tests/unit tests/workshop
 TEST_WORKERS ?= auto
 PARALLEL := -n $(TEST_WORKERS) --dist loadgroup
 
-.PHONY: demo test lint bench package clean render-tools dashboard-pictures
+.PHONY: demo test lint bench package clean render-tools dashboard-pictures soar
 
 $(BIN)/.ready: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,15 +37,16 @@ $(BIN)/.ready: pyproject.toml
 	.venv313/bin/pip install --quiet -e '.[dev]'
 	touch $@
 
-demo: $(BIN)/.ready
+demo: $(BIN)/.ready .venv-soar/bin/.ready
 	$(BIN)/mimecast-at demo
+	$(BIN)/python -m devkit.soar
 
 lint: $(BIN)/.ready
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: $(BIN)/.ready .venv39/bin/.ready .venv313/bin/.ready lint package .venv-inspect/bin/.ready render-tools
+test: $(BIN)/.ready .venv39/bin/.ready .venv313/bin/.ready lint package .venv-inspect/bin/.ready render-tools soar
 	$(BIN)/pytest $(PARALLEL)
 	.venv39/bin/pytest -p no:cacheprovider $(PARALLEL) $(PORTABLE_TESTS)
 	.venv313/bin/pytest -p no:cacheprovider $(PARALLEL) $(PORTABLE_TESTS)
@@ -102,8 +103,24 @@ dashboard-pictures: $(BIN)/.ready render-tools
 package: .venv-build/bin/.ready
 	.venv-build/bin/python packaging/build.py
 
+# The Splunk SOAR app (soar_app/, docs/soar.md): splunk-soar-sdk and uv in a venv of their own under pyenv's
+# Python 3.13 (SOAR runs apps on 3.9 and 3.13); the SDK's packager builds dist/mimecast-awareness-soar-<v>.tgz
+# and tests/soar runs every action through the SDK's local runner in that venv.
+.venv-soar/bin/.ready: soar_app/requirements-build.txt
+	$(call need-python,$(PY313),3.13)
+	$(PY313)/bin/python3 -m venv .venv-soar
+	.venv-soar/bin/pip install --quiet --upgrade pip==25.2
+	.venv-soar/bin/pip install --quiet -r soar_app/requirements-build.txt
+	touch $@
+
+# SOAR brings requests itself; tests/soar/test_package.py installs these pure wheels beside the package's.
+soar: .venv-soar/bin/.ready
+	.venv-soar/bin/python soar_app/build.py
+	.venv-soar/bin/pip download --quiet --only-binary=:all: --platform any --python-version 3.9 \
+		--implementation py --abi none -d build/soar/requests requests==2.32.5
+
 bench: $(BIN)/.ready
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) .venv39 .venv313 .venv-build .venv-inspect build dist output demo-output $(RENDER)/node_modules $(RENDER)/build
+	rm -rf $(VENV) .venv39 .venv313 .venv-build .venv-inspect .venv-soar build dist output demo-output $(RENDER)/node_modules $(RENDER)/build

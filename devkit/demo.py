@@ -30,7 +30,7 @@ from devkit.splunkd import SplunkdStandIn
 from splunk_app import APP_ID
 from splunk_app.inputs.runner import RISK_CHANGE
 from splunk_app.risk import table as risk
-from splunk_app.risk.policy import shipped
+from splunk_app.risk.policy import shipped, watchlisted
 
 Say = Callable[[str], None]
 
@@ -44,6 +44,7 @@ CONTAIN_DAYS = 2
 CLOCK_MOVE_DAYS = 3
 CONTAINMENT = "mimecast_containment"
 LEASES = "mimecast_containment_lease"
+LEDGER = "mimecast_containment_ledger"
 SWEEP_SEARCH = "Mimecast Awareness - Containment sweep"
 GRADE_DROP = "Mimecast Awareness - ES risk: SAFE grade dropped"
 SHOWN_DROPS = 3
@@ -52,7 +53,6 @@ OAUTH2_ACCOUNT = "demo_oauth2"
 HMAC_ACCOUNT = "demo_hmac"
 SETTINGS_CONF = "ta_mimecast_awareness_settings"
 INDEX = "mimecast"
-GRADES = ("A", "B", "C", "D", "F")
 
 
 @dataclass(frozen=True)
@@ -269,6 +269,7 @@ def configure(splunkd: Any, tenant: Any) -> None:
     splunkd.create_collection(risk.COLLECTION)
     splunkd.create_collection(CONTAINMENT)
     splunkd.create_collection(LEASES)
+    splunkd.create_collection(LEDGER)
 
 
 def run_input(spec: DemoInput, splunkd: Any, checkpoint_dir: Path) -> Any:
@@ -395,7 +396,7 @@ def riskiest_clickers(enriched: list[dict[str, Any]], count: int) -> list[dict[s
     most clicks first: the results an alert would hand to the action."""
     clicks: Counter[str] = Counter()
     for event in enriched:
-        if event.get("mimecast_safe_grade") in ("D", "F") or event.get("mimecast_watchlist") == "true":
+        if _risky_profile(event.get("mimecast_safe_grade"), event.get("mimecast_watchlist")):
             clicks[event["mimecast_identity"]] += 1
     return [{"mimecast_identity": user, "clicks": str(n)} for user, n in clicks.most_common(count)]
 
@@ -451,7 +452,8 @@ def report(result: DemoResult, say: Say) -> None:
     say("")
     say("SAFE grade distribution (risk table)")
     total = sum(result.grades.values()) or 1
-    for grade in (*GRADES, "none"):
+    named = shipped().grades()
+    for grade in (*named, *sorted(set(result.grades) - {*named, "none"}), "none"):
         count = result.grades.get(grade, 0)
         if count or grade != "none":
             say(f"  {grade:<5} {count:>6,}  {'#' * round(40 * count / total)}")
@@ -509,11 +511,7 @@ def report(result: DemoResult, say: Say) -> None:
 
 def _showcase(enriched: list[dict[str, Any]], count: int) -> list[dict[str, Any]]:
     """A mix: mostly grade D/F or watch-listed matches, and at least one unknown user."""
-    risky = [
-        e
-        for e in enriched
-        if e.get("mimecast_safe_grade") in ("D", "F") or e.get("mimecast_watchlist") == "true"
-    ]
+    risky = [e for e in enriched if _risky_profile(e.get("mimecast_safe_grade"), e.get("mimecast_watchlist"))]
     unknown = [e for e in enriched if e.get("mimecast_safe_grade") == "unknown"]
     rest = [e for e in enriched if e not in risky and e not in unknown]
     chosen = risky[: count - 3] + rest[:2] + unknown[:1]
@@ -521,7 +519,12 @@ def _showcase(enriched: list[dict[str, Any]], count: int) -> list[dict[str, Any]
 
 
 def _risky(row: dict[str, Any]) -> bool:
-    return row.get("safe_grade") in ("D", "F") or str(row.get("watchlist")).lower() == "true"
+    return _risky_profile(row.get("safe_grade"), row.get("watchlist"))
+
+
+def _risky_profile(grade: object, listed: object) -> bool:
+    """Who the risk policy counts as risky (as shipped: grade D or F, or watch-listed), as the searches do."""
+    return shipped().rule(str(grade or ""), watchlisted(listed)).risky
 
 
 def _write_jsonl(rows: Iterable[dict[str, Any]], path: Path) -> None:

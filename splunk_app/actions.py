@@ -9,12 +9,12 @@ import os
 import re
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
-from splunk_app import containment, statedb
+from splunk_app import allowed_groups, containment, containment_v1, statedb
 from splunk_app.mimecast import (
     BadCredentials,
     Client,
@@ -50,6 +50,17 @@ class ActionError(Exception):
     """The run cannot act at all (bad parameters, unknown group, guard tripped); the message says why."""
 
 
+class LeaseLost(ActionError):
+    """The run no longer holds its group's lease (another run took it over, or it could not get it); the
+    lease of each product (the KV store's, the SOAR app's records file's) raises its own kind of it."""
+
+
+LEASE_LOST = (
+    "the run stopped there: what it changed in Mimecast before is in its records (pending ones end on time), "
+    "and the users it did not reach wait for the next run"
+)
+
+
 @dataclass(frozen=True)
 class Params:
     """The action's parameters as the alert's configuration gives them. `for_days` (add only): hold the
@@ -78,7 +89,8 @@ class Outcome:
     rid: str
     email: str | None
     # added, already_member, removed, not_member, would_add, would_remove, expired, reverted, released,
-    # skipped, failed; with no email: error (a step failed for several users, named in the detail) and
+    # skipped, failed, would_adopt, adopted (a 1.0.0 record: containment_v1); with no email: error (a
+    # step failed for several users, named in the detail) and
     # warning (a note about the run: the clock, a record left alone, the sweep not scheduled)
     outcome: str
     detail: str = ""
@@ -105,7 +117,8 @@ class Context:
     account, the risk table's identity resolver (identity -> the table's email, None when not in it), the
     group cache, the containment records and the key that signs them, the lease per (account, group id),
     the account's allow-list of groups, whether the sweep is scheduled (None: unknown), the audit sink,
-    the run's origin and this host's clock (Mimecast's clock comes from the client)."""
+    the run's origin, this host's clock (Mimecast's clock comes from the client) and the records' ledger
+    (None: earlier versions of a record are not told from the latest)."""
 
     client_for: Callable[[str], Client]
     resolve: Callable[[str], str | None]
@@ -120,6 +133,7 @@ class Context:
     )
     groups_allowed: Callable[[str], tuple[str, ...]] = lambda account: ()
     sweep_scheduled: Callable[[], bool | None] = lambda: None
+    ledger: containment.Ledger | None = None
 
 
 def parse_params(configuration: dict[str, Any], mode: str = "add") -> Params:
@@ -131,9 +145,7 @@ def parse_params(configuration: dict[str, Any], mode: str = "add") -> Params:
         raise ActionError("parameter account is empty: choose a Mimecast account in the alert action")
     if not group:
         raise ActionError("parameter group is empty: give the Mimecast group's name or id")
-    raw_max = str(configuration.get("max_users") or DEFAULT_MAX_USERS).strip()
-    if not raw_max.isdigit() or int(raw_max) < 1:
-        raise ActionError(f"parameter max_users={raw_max!r} is not a whole number of at least 1")
+    max_users = parse_max_users(configuration.get("max_users"), DEFAULT_MAX_USERS)
     raw_dry = str(configuration.get("dry_run") or "1").strip().lower()
     if raw_dry not in _TRUE + _FALSE:
         raise ActionError(f"parameter dry_run={raw_dry!r} is not 1 (report only) or 0 (act)")
@@ -144,7 +156,16 @@ def parse_params(configuration: dict[str, Any], mode: str = "add") -> Params:
         except ValueError as err:
             raise ActionError(f"parameter {err}; leave it empty to add without a time box") from err
     email_field = str(configuration.get("email_field") or "").strip()
-    return Params(account, group, email_field, int(raw_max), raw_dry in _TRUE, for_days)
+    return Params(account, group, email_field, max_users, raw_dry in _TRUE, for_days)
+
+
+def parse_max_users(raw: Any, default: int) -> int:
+    """The `max_users` parameter of an action or of the sweep: a whole number of at least 1 (empty: the
+    default). Splunk's alert forms check nothing, so this is where a wrong value is refused."""
+    text = str(raw or default).strip()
+    if not re.fullmatch(r"[0-9]{1,9}", text) or int(text) < 1:  # ASCII digits: isdigit() takes "１２"
+        raise ActionError(f"parameter max_users={text!r} is not a whole number of at least 1")
+    return int(text)
 
 
 def pick_targets(
@@ -218,13 +239,12 @@ def act(
     targets: list[Target],
     *,
     dry_run: bool,
-    before_call: Callable[[], None] = lambda: None,
 ) -> Iterator[Outcome]:
     """Add or remove the users in as few calls as Mimecast's limits allow, each user's outcome read from
     the answer's fail[] (already in, or already out of, the group is a success). A failure of a whole
     call is one `error` line and fails that call's users; one that every later call would hit too
     (credentials, permission, expired keys, network, unknown group) also ends the run, the users not
-    reached reported as skipped. `before_call` runs before each call (the lease's keep)."""
+    reached reported as skipped. Under a lease, the client's beat renews it before each call."""
     endpoint, done, unchanged, unchanged_code = MODES[mode]
     if dry_run:
         note = "" if group.found else f"no group is named {group.name!r}; a real run takes it as a group id"
@@ -241,7 +261,6 @@ def act(
             reason = f"the address is too long for one {endpoint} call (Mimecast's request size limit)"
             yield Outcome(chosen[0].rid, chosen[0].email, "failed", reason, TOO_BIG)
             continue
-        before_call()
         try:
             answer = client.post(endpoint, data=batch)
         except MimecastError as err:
@@ -295,17 +314,20 @@ def run(
         return
     if params.for_days and mode == "add" and context.sweep_scheduled() is False:
         yield Outcome("", None, "warning", NO_SWEEP)
-    with context.lease(params.account, group.id) as keep:
+    with context.lease(params.account, group.id) as keep, client.beating(keep):
         work = _Work(context, client, group, keep, _Trail(context))
         if mode == "add" and params.for_days and context.store is not None:
             steps = _contain(work, context.store, params.for_days, targets)
         else:
             steps = _change(work, mode, targets)
-        for outcome in steps:
-            if outcome.code == NO_GROUP and context.cache:
-                with contextlib.suppress(statedb.StateError):
-                    context.cache.forget(params.account, params.group)
-            yield outcome
+        try:
+            for outcome in steps:
+                if outcome.code == NO_GROUP and context.cache:
+                    with contextlib.suppress(statedb.StateError):
+                        context.cache.forget(params.account, params.group)
+                yield outcome
+        except LeaseLost as err:
+            yield _error(f"{err}; {LEASE_LOST}")
         yield from work.trail.problems()
 
 
@@ -322,23 +344,27 @@ class _Work:
 
 
 def check_allowed(allowed: tuple[str, ...], group: Group, account: str) -> None:
-    """The account's allow-list of groups (names in any case, or ids; empty allows any): a group outside
-    it is refused before anything changes."""
-    if allowed and not {group.name.lower(), group.id.lower()} & {name.strip().lower() for name in allowed}:
-        raise ActionError(
-            f"account {account!r} may change only the groups {', '.join(repr(a) for a in allowed)}, not "
-            f"{group.name!r}: acted on none. Choose an allowed group, or ask an administrator to allow it"
-        )
+    """The account's allow-list of groups (splunk_app.allowed_groups): a group outside it is refused before
+    anything changes."""
+    refused = allowed_groups.refusal(allowed, group.name, group.id, account)
+    if refused:
+        raise ActionError(refused)
 
 
 def _change(work: _Work, mode: str, targets: list[Target]) -> Iterator[Outcome]:
     """An add without a time box, or a remove (which also ends the users' containment records)."""
     store, run, group = work.context.store, work.context.run, work.group
-    for outcome in act(work.client, mode, group, targets, dry_run=False, before_call=work.keep):
+    for outcome in act(work.client, mode, group, targets, dry_run=False):
         email = outcome.email or ""
         if store is not None and mode == "remove" and outcome.outcome in ("removed", "not_member"):
             try:
-                store.delete(containment.record_key(run.account, group.id, email))
+                held = _own_record(store, work.context.record_key, run.account, group.id, email)
+                if held is not None:
+                    _forget(work, store, [held])
+                else:  # none, or not the add-on's: the ledger learns nothing from it
+                    store.delete(containment.record_key(run.account, group.id, email))
+            except LeaseLost:
+                raise
             except Exception as err:
                 work.trail.record_failed(email, err)
         work.trail.audit(run, group, outcome, containment.event_id(run.sid, group.id, email))
@@ -349,7 +375,13 @@ def _contain(
     work: _Work, store: containment.Store, for_days: float, targets: list[Target]
 ) -> Iterator[Outcome]:
     """A time-boxed add: learn who is in the group, write an intent record per user, call Mimecast,
-    confirm. A stop anywhere leaves either no change or a record the sweep releases."""
+    confirm. A stop anywhere leaves either no change or a record the sweep releases.
+
+    Members from before are not sent in the add call: the add would change nothing for them, and its
+    answer, lost to a stop before the confirmations, is the only thing that could tell a member from before
+    from one taken out by hand meanwhile and put back by the add. Instead, once the others are added, the
+    group is read again: one still in it is a member from before; one gone gets a new intent record (the
+    add-on's own, pending) before it is added."""
     emails = [target.email for target in targets]
     key = work.context.record_key()
     try:
@@ -357,6 +389,8 @@ def _contain(
     except MimecastError as err:
         yield from _call_failed("get_group_members", work.group, targets, err)
         return
+    except LeaseLost:
+        raise
     except Exception as err:
         yield _error(
             f"nothing was added: the intent records of {_users(emails)} could not be written to "
@@ -367,9 +401,50 @@ def _contain(
         )
         return
     yield from notes
+    yield from (Outcome(t.rid, t.email, "skipped", UNADOPTED) for t in targets if t.email not in intents)
+    targets = [target for target in targets if target.email in intents]
     held: list[containment.Record] = []
     refused: list[containment.Record] = []
-    for answer in act(work.client, "add", work.group, targets, dry_run=False, before_call=work.keep):
+    before = [target for target in targets if intents[target.email].already_member]
+    first = [target for target in targets if not intents[target.email].already_member]
+    yield from _add_recorded(work, first, intents=intents, existing=existing, held=held, refused=refused)
+    if before:
+        yield from _members_from_before(
+            work, store, before, key=key, intents=intents, existing=existing, held=held, refused=refused
+        )
+    # Confirmed after the audit events: a stop before this line leaves pending records, which the next
+    # attempt (or the sweep) reads as the add-on's own.
+    try:
+        work.keep()
+        confirmations = [containment.sign(containment.confirmed(record), key) for record in held]
+        store.save_many([record.document() for record in confirmations])
+        _advance(work, confirmations)
+    except LeaseLost:
+        raise
+    except Exception as err:
+        for record in held:
+            work.trail.record_failed(record.user, err)
+    try:
+        _forget(work, store, refused)
+    except LeaseLost:
+        raise
+    except Exception as err:
+        for record in refused:
+            work.trail.record_failed(record.user, err)
+
+
+def _add_recorded(
+    work: _Work,
+    targets: list[Target],
+    *,
+    intents: dict[str, containment.Record],
+    existing: dict[str, containment.Record],
+    held: list[containment.Record],
+    refused: list[containment.Record],
+) -> Iterator[Outcome]:
+    """The add call for users whose intent records are written: each answer read with its record and
+    audited; the records to confirm go to `held`, those Mimecast refused (nothing to release) to `refused`."""
+    for answer in act(work.client, "add", work.group, targets, dry_run=False):
         record = intents.get(answer.email or "")
         if record is None:
             yield answer
@@ -378,23 +453,96 @@ def _contain(
         if outcome.outcome in ("added", "already_member"):
             held.append(record)
         elif outcome.outcome == "failed" and record.user not in existing and not outcome.unsure:
-            refused.append(record)  # Mimecast refused the add: there is nothing to release
+            refused.append(record)
         ident = containment.event_id(record.account, record.group_id, record.user, record.added_at)
         work.trail.audit(work.context.run, work.group, outcome, ident, record)
         yield outcome
-    # Confirmed after the audit events: a stop before this line leaves pending records, which the next
-    # attempt (or the sweep) reads as the add-on's own.
+
+
+def _members_from_before(
+    work: _Work,
+    store: containment.Store,
+    targets: list[Target],
+    *,
+    key: bytes,
+    intents: dict[str, containment.Record],
+    existing: dict[str, containment.Record],
+    held: list[containment.Record],
+    refused: list[containment.Record],
+) -> Iterator[Outcome]:
+    """Users who were in the group when the run began: those still in it stay members from before (no
+    call); those taken out since become the add-on's containment, their intent records rewritten as such
+    before the add call, so that a stop after it leaves a pending record of the add-on's own."""
+    try:
+        members = group_members(work.client, work.group.id)
+    except MimecastError as err:
+        yield from _call_failed("get_group_members", work.group, targets, err)
+        return
+    gone = [target for target in targets if target.email not in members]
+    for target in targets:
+        if target.email in members:
+            record = intents[target.email]
+            held.append(record)
+            yield _as_contained(Outcome(target.rid, target.email, "already_member"), record, None)
+    if not gone:
+        return
+    mine = {
+        target.email: containment.sign(
+            replace(
+                intents[target.email], already_member=False, generation=intents[target.email].generation + 1
+            ),
+            key,
+        )
+        for target in gone
+    }
     try:
         work.keep()
-        store.save_many([containment.sign(containment.confirmed(record), key).document() for record in held])
+        store.save_many([record.document() for record in mine.values()])
+        _advance(work, list(mine.values()))
+    except LeaseLost:
+        raise
     except Exception as err:
-        for record in held:
-            work.trail.record_failed(record.user, err)
-    for record in refused:
-        try:
-            store.delete(record.key)
-        except Exception as err:
-            work.trail.record_failed(record.user, err)
+        yield _error(
+            f"{_users(list(mine))} left the group while this run worked, and their intent records could "
+            f"not be written to {_where(store)} ({err}): not added"
+        )
+        yield from _failed(gone, "not added: its containment record could not be written first", noted=True)
+        return
+    yield from _add_recorded(work, gone, intents=mine, existing=existing, held=held, refused=refused)
+
+
+def _own_record(
+    store: containment.Store, key: Callable[[], bytes], account: str, group_id: str, email: str
+) -> containment.Record | None:
+    """The record of this user in this group, when the add-on wrote it as it is."""
+    found = store.get(containment.record_key(account, group_id, email))
+    record = containment.from_document(found) if found else None
+    return record if record is not None and containment.genuine(record, key()) else None
+
+
+def _advance(work: _Work, records: list[containment.Record], *, released: bool = False) -> bool:
+    """The ledger moved on to records just written (or about to go): any earlier version of them is stale
+    from now on. False, and an error for the run's end, when the ledger could not be written."""
+    ledger = work.context.ledger
+    if ledger is None or not records:
+        return True
+    try:
+        ledger.advance(containment.marks_of(records, released=released))
+    except Exception as err:
+        work.trail.ledger_failed([record.user for record in records], err, _where(ledger))
+        return False
+    return True
+
+
+def _forget(work: _Work, store: containment.Store, records: list[containment.Record]) -> None:
+    """Drop records whose containment is over: the ledger says so first, so that a stop in between, or a
+    copy of one put back later, is read as released and moves nobody. Kept when the ledger cannot say so
+    (the next sweep finds the user out of the group and tries again)."""
+    if not records:
+        return
+    work.keep()
+    if _advance(work, records, released=True):
+        store.delete_many([record.key for record in records])
 
 
 def _write_intents(
@@ -404,8 +552,14 @@ def _write_intents(
     warnings on the way (a record left alone or bounded, Mimecast's clock)."""
     work.keep()
     members = group_members(work.client, work.group.id)
+    waiting = _unadopted(store, work.context.run.account, work.group.id, emails, members)
+    emails = [email for email in emails if email not in waiting]
     now, clock_note = mimecast_now(work.context, work.client)
-    found, notes = _existing(store, key, work.context.run.account, work.group.id, emails=emails, now=now)
+    ledger = work.context.ledger
+    marks = ledger.marks(work.context.run.account, work.group.id) if ledger is not None else {}
+    found, notes = _existing(
+        store, key, work.context.run.account, work.group.id, emails=emails, now=now, marks=marks
+    )
     # A containment whose user has left the group since (removed by hand) is over: a new one starts.
     existing = {
         email: record
@@ -420,9 +574,10 @@ def _write_intents(
                 group=work.group.name,
                 group_id=work.group.id,
                 run=work.context.run,
-                member_before=email in members,
+                member_before=_member_before(email, members, marks, work.context.run.account, work.group.id),
                 for_days=for_days,
                 now=now,
+                after=_generation(marks, work.context.run.account, work.group.id, email),
             ),
             key,
         )
@@ -430,9 +585,48 @@ def _write_intents(
     }
     work.keep()
     store.save_many([record.document() for record in intents.values()])
+    _advance(work, list(intents.values()))
     if clock_note:
         notes.append(Outcome("", None, "warning", clock_note))
     return existing, intents, notes
+
+
+UNADOPTED = (
+    "held by a containment record of version 1.0.0 that no administrator has adopted yet: not added again, "
+    "so that the record stays for the adoption (docs/containment.md, Upgrading from 1.0.0)"
+)
+
+
+def _unadopted(
+    store: containment.Store, account: str, group_id: str, emails: list[str], members: set[str]
+) -> set[str]:
+    """Users in the group whose record 1.0.0 wrote and nobody has adopted: an add now would find no signed
+    record, take them for members from before (never released) and overwrite the record the adoption
+    needs, so they wait for it. A user not in the group is added as usual, and so is one 1.0.0 recorded as
+    a member from before (the add finds them so again)."""
+    wanted = set(emails) & members
+    found = (
+        containment.from_document(doc)
+        for doc in store.find({"account": account, "group_id": group_id})
+        if containment_v1.shaped(doc)
+    )
+    return {r.user for r in found if r is not None and r.user in wanted and not r.already_member}
+
+
+def _generation(marks: dict[str, containment.Mark], account: str, group_id: str, email: str) -> int:
+    mark = marks.get(containment.record_key(account, group_id, email))
+    return mark.generation if mark else 0
+
+
+def _member_before(
+    email: str, members: set[str], marks: dict[str, containment.Mark], account: str, group_id: str
+) -> bool:
+    """Whether a user in the group now was there before the add-on: a containment the ledger says the
+    add-on still holds answers for itself (its record may have been replaced by an earlier copy)."""
+    mark = marks.get(containment.record_key(account, group_id, email))
+    if email in members and mark is not None and not mark.released:
+        return mark.already_member
+    return email in members
 
 
 def _as_contained(
@@ -496,11 +690,18 @@ def _span(seconds: float) -> str:
 
 
 def _existing(
-    store: containment.Store, key: bytes, account: str, group_id: str, *, emails: list[str], now: float
+    store: containment.Store,
+    key: bytes,
+    account: str,
+    group_id: str,
+    *,
+    emails: list[str],
+    now: float,
+    marks: dict[str, containment.Mark],
 ) -> tuple[dict[str, containment.Record], list[Outcome]]:
-    """The add-on's own records of these users in this group; a record failing its MAC check counts as
-    none (it is overwritten by this run's), and one whose times cannot be right is bounded, each with a
-    warning."""
+    """The add-on's own records of these users in this group; a record failing its MAC check, or older
+    than the ledger's latest, counts as none (it is overwritten by this run's), and one whose times
+    cannot be right is bounded, each with a warning."""
     found: dict[str, containment.Record] = {}
     notes: list[Outcome] = []
     wanted = set(emails)
@@ -509,7 +710,11 @@ def _existing(
         if record is None or record.user not in wanted:
             continue
         if not containment.genuine(record, key):
-            notes.append(Outcome("", record.user, "warning", _forged(record)))
+            notes.append(Outcome("", record.user, "warning", _forged(record, document)))
+            continue
+        old = containment.stale(record, marks.get(record.key))
+        if old:
+            notes.append(Outcome("", record.user, "warning", _stale_words(record, old)))
             continue
         reason = containment.out_of_bounds(record, now)
         if reason:
@@ -519,10 +724,24 @@ def _existing(
     return found, notes
 
 
-def _forged(record: containment.Record) -> str:
+def _forged(record: containment.Record, document: Mapping[str, Any]) -> str:
+    if containment_v1.shaped(document):
+        return (
+            f"the containment record {record.key!r} predates signing (version 1.0.0 wrote it, or someone "
+            "made it look so): left alone, so its user stays in the group until an administrator adopts "
+            "it by hand: | makeresults | sendalert mimecast_containment_sweep "
+            f"param.adopt_unsigned={ADOPT_LIST} (docs/containment.md, Upgrading from 1.0.0)"
+        )
     return (
         f"the containment record {record.key!r} fails its MAC check (the add-on did not write it as it is): "
         "left alone"
+    )
+
+
+def _stale_words(record: containment.Record, reason: str) -> str:
+    return (
+        f"the containment record {record.key!r} was written by the add-on but is not its latest: {reason}; "
+        "put back from an earlier copy, or left by a stopped run: nobody is moved by it"
     )
 
 
@@ -569,8 +788,16 @@ def sweep(context: Context, revert_sid: str = "", max_users: int = DEFAULT_SWEEP
             "",
             None,
             "warning",
-            f"{len(chosen)} containments are due, more than max_users={max_users}: this sweep releases "
-            f"the {max_users} due first, the next sweep the rest",
+            (
+                f"run {revert_sid} holds {len(chosen)} containments, more than max_users={max_users}: this "
+                f"revert releases {max_users} of them; revert the run again (or with a higher max_users) "
+                "for the rest, which no scheduled sweep reverts"
+            )
+            if revert_sid
+            else (
+                f"{len(chosen)} containments are due, more than max_users={max_users}: this sweep releases "
+                f"the {max_users} due first, the next sweep the rest"
+            ),
         )
     kept = {record.key for record in chosen[:max_users]}
     trail = _Trail(context)
@@ -606,9 +833,147 @@ def _signed_records(
                 "", None, "warning", f"{name!r} in {_where(store)} is not a containment record: left alone"
             )
         elif not containment.genuine(record, key):
-            yield Outcome("", None, "warning", _forged(record))
+            yield Outcome("", None, "warning", _forged(record, document))
         elif not revert_sid or record.latest_sid == revert_sid:
             yield record
+
+
+ADOPT_LIST = "list"  # the sweep's adopt_unsigned value that lists the records a digest would adopt
+
+
+def adopt_unsigned(context: Context, answer: str, max_users: int = DEFAULT_SWEEP_USERS) -> Iterator[Outcome]:
+    """The one-time adoption of the records 1.0.0 wrote before records were signed (containment_v1), in an
+    administrator's own run (the caller checks who runs it). `list` names each record it would adopt (at
+    most max_users, by key) and the digest of that list; that digest given back signs exactly those
+    records, each read again under its group's lease, with a ledger entry and an audit event each, and the
+    sweep then releases them on time. Anything else, or a list that changed since (a record planted after
+    the administrator read it), adopts nothing."""
+    store = context.store
+    if store is None:
+        raise ActionError("the containment records cannot be read: no store was given")
+    found: list[tuple[containment.Record, Client]] = []
+    for item in _unsigned(context, store):
+        if isinstance(item, Outcome):
+            yield item
+        else:
+            found.append(item)
+    found.sort(key=lambda pair: pair[0].key)
+    if len(found) > max_users:
+        yield Outcome(
+            "",
+            None,
+            "warning",
+            f"{len(found)} containment records predate signing, more than max_users={max_users}: this run "
+            f"takes the first {max_users} (by key); list again after adopting them for the rest",
+        )
+    chosen = found[:max_users]
+    digest = containment_v1.digest([record for record, _ in chosen])
+    if answer == ADOPT_LIST:
+        yield from _adoption_list([record for record, _ in chosen], digest)
+    elif answer != digest:
+        raise ActionError(
+            f"adopt_unsigned={answer[:40]!r} is not the digest of the containment records that predate "
+            f"signing now ({len(chosen)}): they changed since they were listed, or the value is wrong; "
+            f"adopted none. List them again with param.adopt_unsigned={ADOPT_LIST} and read each line"
+        )
+    else:
+        trail = _Trail(context)
+        groups: dict[tuple[str, str], list[tuple[containment.Record, Client]]] = {}
+        for record, client in chosen:
+            groups.setdefault((record.account, record.group_id), []).append((record, client))
+        for (account, group_id), mine in groups.items():
+            group = Group(group_id, mine[0][0].group)
+            with context.lease(account, group_id) as keep:
+                work = _Work(context, mine[0][1], group, keep, trail)
+                yield from _adopt(work, store, [record for record, _ in mine])
+        yield from trail.problems()
+
+
+def _unsigned(
+    context: Context, store: containment.Store
+) -> Iterator[tuple[containment.Record, Client] | Outcome]:
+    """The 1.0.0-shaped records that 1.0.0 could have written, by Mimecast's clock and the ledger (a key the
+    add-on has written since the upgrade is not 1.0.0's), and a warning for each one that is not."""
+    by_account: dict[str, list[containment.Record]] = {}
+    for document in store.find({}):
+        record = containment.from_document(document)
+        if record is not None and containment_v1.shaped(document):
+            by_account.setdefault(record.account, []).append(record)
+    marks: dict[tuple[str, str], dict[str, containment.Mark]] = {}
+    for account, records in by_account.items():
+        try:
+            client = context.client_for(account)
+            _probe(client, records[0].group)
+        except Exception as err:
+            yield _error(f"account {account!r}: {err}; its records that predate signing are not adopted")
+            continue
+        now, note = mimecast_now(context, client)
+        if note:
+            yield Outcome("", None, "warning", note)
+        for record in records:
+            if context.ledger is not None and (account, record.group_id) not in marks:
+                marks[account, record.group_id] = context.ledger.marks(account, record.group_id)
+            reason = containment_v1.unfit(record, now)
+            if record.key in marks.get((account, record.group_id), {}):
+                reason = (
+                    "the add-on has written a signed record under its key since, so 1.0.0 did not write it"
+                )
+            if reason:
+                yield Outcome("", record.user, "warning", f"{record.key!r} is not adopted: {reason}")
+            else:
+                yield record, client
+
+
+def _adoption_list(records: list[containment.Record], digest: str) -> Iterator[Outcome]:
+    for record in records:
+        yield Outcome("", record.user, "would_adopt", _held_words(record), group=record.group)
+    if not records:
+        yield Outcome("", None, "warning", "no containment record predates signing: nothing to adopt")
+        return
+    yield Outcome(
+        "",
+        None,
+        "warning",
+        f"{len(records)} containment records predate signing (listed above, each with its record key): if "
+        "the add-on's 1.0.0 alerts wrote each of them, adopt exactly these, by hand, as an administrator: "
+        f"| makeresults | sendalert mimecast_containment_sweep param.adopt_unsigned={digest}",
+    )
+
+
+def _adopt(work: _Work, store: containment.Store, records: list[containment.Record]) -> Iterator[Outcome]:
+    """One group's adoptions under its lease: each record read again (one changed since it was listed is
+    left alone), signed, saved, its ledger entry written, then its audit event."""
+    key = work.context.record_key()
+    signed: list[containment.Record] = []
+    for record in records:
+        again = store.get(record.key)
+        if again is None or not containment_v1.shaped(again) or containment.from_document(again) != record:
+            yield Outcome(
+                "", record.user, "warning", f"{record.key!r} changed since it was listed: not adopted"
+            )
+        else:
+            signed.append(containment.sign(containment_v1.adopted(record), key))
+    work.keep()  # a lost lease is its own error (LeaseLost), not a record that could not be written
+    try:
+        store.save_many([record.document() for record in signed])
+    except Exception as err:
+        for record in signed:
+            work.trail.record_failed(record.user, err)
+        return
+    _advance(work, signed)
+    origin = work.context.run
+    for record in signed:
+        run = containment.Run(origin.action, origin.search_name, origin.sid, record.account, origin.owner)
+        outcome = Outcome("", record.user, "adopted", _held_words(record), group=work.group.name)
+        ident = containment.event_id(record.account, record.group_id, record.user, record.added_at)
+        work.trail.audit(run, work.group, outcome, ident, record)
+        yield outcome
+
+
+def _held_words(record: containment.Record) -> str:
+    since = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(record.added_at))
+    by = f"contained since {since} by {record.search_name!r} (sid {record.sid}), record {record.key!r}"
+    return f"{by}; {_until(record, '')}"
 
 
 def _due_or_wrong(record: containment.Record, now: float) -> bool:
@@ -634,8 +999,11 @@ def _release_group(
             f"{err} (the sweep keeps the containment records of {_users([r.user for r in records])})"
         )
         return
-    with context.lease(records[0].account, group.id) as keep:
-        yield from _release(_Work(context, client, group, keep, trail), records, now, revert_sid)
+    with context.lease(records[0].account, group.id) as keep, client.beating(keep):
+        try:
+            yield from _release(_Work(context, client, group, keep, trail), records, now, revert_sid)
+        except LeaseLost as err:
+            yield _error(f"{err}; {LEASE_LOST}")
 
 
 def _probe(client: Client, group: str) -> None:
@@ -651,9 +1019,19 @@ def _reread(
     right is bounded (and saved so) with a warning."""
     wanted = {record.key for record in records}
     fixes: list[containment.Record] = []
+    over: list[containment.Record] = []
+    ledger = work.context.ledger
+    marks = ledger.marks(records[0].account, work.group.id) if ledger is not None else {}
     for document in store.find({"account": records[0].account, "group_id": work.group.id}):
         record = containment.from_document(document)
         if record is None or record.key not in wanted or not containment.genuine(record, key):
+            continue
+        mark = marks.get(record.key)
+        old = containment.stale(record, mark)
+        if old:
+            yield Outcome("", record.user, "warning", _stale_words(record, old), group=work.group.name)
+            if mark is not None and mark.released:
+                over.append(record)  # released already: the record only goes, nobody is moved
             continue
         reason = containment.out_of_bounds(record, now)
         if reason:
@@ -661,12 +1039,15 @@ def _reread(
             fixes.append(record)
             yield Outcome("", record.user, "warning", _bounded_words(record, reason), group=work.group.name)
         yield record
-    if fixes:
-        try:
+    try:
+        if fixes:
             store.save_many([record.document() for record in fixes])
-        except Exception as err:
-            for record in fixes:
-                work.trail.record_failed(record.user, err)
+            _advance(work, fixes)
+        if over:
+            store.delete_many([record.key for record in over])
+    except Exception as err:
+        for record in fixes + over:
+            work.trail.record_failed(record.user, err)
 
 
 def _release(
@@ -684,7 +1065,7 @@ def _release(
             yield item
         elif (item.latest_sid == revert_sid) if revert_sid else item.expires_at <= now:
             current[item.user] = item
-    done = [held.key for held in current.values() if held.already_member]
+    done = [held for held in current.values() if held.already_member]
     if not revert_sid:
         for before in current.values():
             if before.already_member:
@@ -693,7 +1074,7 @@ def _release(
     removals = [Target(held.user, "") for held in current.values() if not held.already_member]
     word = "reverted" if revert_sid else "expired"
     origin = work.context.run
-    for removal in act(work.client, "remove", work.group, removals, dry_run=False, before_call=work.keep):
+    for removal in act(work.client, "remove", work.group, removals, dry_run=False):
         record = current.get(removal.email or "")
         if record is None:  # a failed call's one line for all its users
             yield replace(removal, group=work.group.name)
@@ -702,19 +1083,21 @@ def _release(
         if removal.outcome in ("removed", "not_member"):
             since = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(record.added_at))
             left = "" if removal.outcome == "removed" else "; had already left the group"
-            held = f"contained since {since} by {record.search_name!r} (sid {record.sid}){left}"
+            held = f"contained since {since} by {record.search_name!r} ({origin.id_name} {record.sid}){left}"
             outcome = Outcome("", record.user, word, held, "", work.group.name)
-            done.append(record.key)
+            done.append(record)
         run = containment.Run(origin.action, origin.search_name, origin.sid, record.account, origin.owner)
         ident = containment.event_id(record.account, record.group_id, record.user, record.added_at)
         work.trail.audit(run, work.group, outcome, ident, attempted=word)
         yield outcome
     # Records go after their audit events: a stop between the two repeats both, with the same event ids.
     try:
-        store.delete_many(done)
+        _forget(work, store, done)
+    except LeaseLost:
+        raise
     except Exception as err:
         for gone in done:
-            work.trail.record_failed(gone.rpartition("|")[2], err)
+            work.trail.record_failed(gone.user, err)
 
 
 class _Trail:
@@ -728,10 +1111,16 @@ class _Trail:
         self.audit_error = ""
         self.unrecorded: list[str] = []
         self.record_error = ""
+        self.unledgered: list[str] = []
+        self.ledger_error = ""
 
     def record_failed(self, email: str, err: Exception) -> None:
         self.unrecorded.append(email)
         self.record_error = self.record_error or str(err)
+
+    def ledger_failed(self, emails: list[str], err: Exception, where: str) -> None:
+        self.unledgered.extend(emails)
+        self.ledger_error = self.ledger_error or f"{where}: {err}"
 
     def audit(
         self,
@@ -745,7 +1134,8 @@ class _Trail:
     ) -> None:
         """One audit event per change made (or tried and failed) in Mimecast, with a stable id: the
         containment's (or the run's) id and the change."""
-        change = outcome.outcome if outcome.outcome in ("added", "removed", "expired", "reverted") else ""
+        changes = ("added", "removed", "expired", "reverted", "adopted")
+        change = outcome.outcome if outcome.outcome in changes else ""
         if outcome.outcome == "failed":
             change = "failed"
         if not change:
@@ -785,6 +1175,13 @@ class _Trail:
                 f"the changes in Mimecast stand, but the containment records of {_users(self.unrecorded)} "
                 f"could not be written to {store} ({self.record_error}); a pending record, where one was "
                 "written, still ends the containment"
+            )
+        if self.unledgered:
+            yield _error(
+                f"the containment records of {_users(self.unledgered)} are written, but the records' ledger "
+                f"could not be ({self.ledger_error}): until a later run writes it, an earlier copy of these "
+                "records put back is not told from the latest, and a released record stays for the next "
+                "sweep to drop"
             )
         if self.unaudited:
             yield _error(

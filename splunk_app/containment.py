@@ -5,7 +5,14 @@ records live in the KV store collection `mimecast_containment`; this module only
 A record is written before Mimecast is called (state "pending") and confirmed after ("held"), so a stop
 between the two leaves a record the sweep still releases. Each record carries a MAC (HMAC-SHA256, keyed by
 a secret the add-on keeps in storage/passwords) over everything the sweep acts on, so a record the add-on did
-not write (an `outputlookup` into the collection) moves nobody."""
+not write (an `outputlookup` into the collection) moves nobody.
+
+A record the add-on did write, but that is no longer the latest (a copy of an earlier version put back by
+someone who may write the collection: a released containment, or one since extended) is caught by its
+generation: each write of a record is a new generation, covered by the MAC, and the ledger (the KV store
+collection `mimecast_containment_ledger`, which no lookup definition exposes to `outputlookup`) keeps the
+latest generation of each record key, and whether its containment was released. The sweep acts only on a
+record at least as new as its ledger entry."""
 
 from __future__ import annotations
 
@@ -17,6 +24,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any, Protocol
 
 COLLECTION = "mimecast_containment"
+LEDGER = "mimecast_containment_ledger"
 DAY = 86400.0
 MAX_DAYS = 365.0
 PENDING, HELD = "pending", "held"
@@ -41,13 +49,15 @@ SIGNED = (
 @dataclass(frozen=True)
 class Run:
     """What started a change: the alert action (or sweep), the search and sid that triggered it, the
-    account it acts with and the Splunk user who owns the run."""
+    account it acts with, the Splunk user who owns the run, and what the caller's users call a run's id
+    in messages (Splunk's sid; the SOAR app's run_id)."""
 
     action: str
     search_name: str
     sid: str
     account: str
     owner: str = ""
+    id_name: str = "sid"
 
 
 @dataclass(frozen=True)
@@ -71,6 +81,7 @@ class Record:
     stamped_at: float = 0.0
     for_days: float = 0.0
     latest_sid: str = ""
+    generation: int = 0  # one more on every write of the record; 0 in records written before generations
     mac: str = ""
 
     @property
@@ -79,6 +90,36 @@ class Record:
 
     def document(self) -> dict[str, Any]:
         return {"_key": self.key, **asdict(self)}
+
+
+@dataclass(frozen=True)
+class Mark:
+    """The ledger's entry for one record key: the latest generation the add-on wrote, whether that
+    containment was released (its record then goes, or is going), and whether its user was in the group
+    before it (so that a run which finds only an earlier copy still knows)."""
+
+    account: str
+    group_id: str
+    user: str
+    generation: int
+    released: bool = False
+    already_member: bool = False
+
+    @property
+    def key(self) -> str:
+        return record_key(self.account, self.group_id, self.user)
+
+    def document(self) -> dict[str, Any]:
+        return {"_key": self.key, **asdict(self)}
+
+
+class Ledger(Protocol):
+    """Where the marks are kept (the KV store in Splunk, a dict in tests)."""
+
+    def marks(self, account: str, group_id: str) -> dict[str, Mark]:
+        """The group's marks by record key."""
+
+    def advance(self, marks: list[Mark]) -> None: ...
 
 
 class Store(Protocol):
@@ -110,7 +151,10 @@ _NUMBERS = frozenset({"added_at", "stamped_at", "expires_at", "for_days"})
 
 def _signed_text(record: Record) -> bytes:
     values = asdict(record)
-    shown = [_number(values[name]) if name in _NUMBERS else values[name] for name in SIGNED]
+    # Records written before generations keep their MAC; later ones also sign the group's name, which the
+    # sweep checks against the account's allow-list and names in its log lines and audit events.
+    names = (*SIGNED, "generation", "group") if record.generation else SIGNED
+    shown = [_number(values[name]) if name in _NUMBERS else values[name] for name in names]
     return json.dumps(shown, separators=(",", ":"), ensure_ascii=True).encode()
 
 
@@ -133,10 +177,13 @@ def genuine(record: Record, key: bytes) -> bool:
 
 
 def from_document(document: Mapping[str, Any]) -> Record | None:
-    """A stored document as a Record; None when it is not one (damaged or edited by hand)."""
+    """A stored document as a Record; None when it is not one (damaged, edited by hand, or filed under a
+    key that is not its own: the MAC covers the fields the key is made of, so a copy under another key is
+    refused here)."""
     try:
         added = float(document.get("added_at") or 0)
-        return Record(
+        generation = int(document.get("generation") or 0)
+        record = Record(
             user=str(document["user"]).lower(),
             group=str(document.get("group") or document["group_id"]),
             group_id=str(document["group_id"]),
@@ -151,10 +198,53 @@ def from_document(document: Mapping[str, Any]) -> Record | None:
             stamped_at=float(document.get("stamped_at") or added),
             for_days=float(document.get("for_days") or 0),
             latest_sid=str(document.get("latest_sid") or document.get("sid") or ""),
+            generation=generation if 0 <= generation < 2**53 else -1,
             mac=str(document.get("mac") or ""),
         )
     except (KeyError, TypeError, ValueError):
         return None
+    if record.generation < 0 or document.get("_key", record.key) != record.key:
+        return None
+    return record
+
+
+def mark_from_document(document: Mapping[str, Any]) -> Mark | None:
+    """A ledger document as a Mark; None when it is not one."""
+    try:
+        mark = Mark(
+            str(document["account"]),
+            str(document["group_id"]),
+            str(document["user"]).lower(),
+            int(document.get("generation") or 0),
+            str(document.get("released")).lower() in ("true", "1"),
+            str(document.get("already_member")).lower() in ("true", "1"),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+    return mark if 0 < mark.generation < 2**53 and document.get("_key") == mark.key else None
+
+
+def stale(record: Record, mark: Mark | None) -> str:
+    """Why a record the add-on wrote is not its latest version by the ledger, or "" when it is. A record
+    newer than its mark is the latest (a stop came between writing it and advancing the ledger)."""
+    if mark is None or record.generation >= mark.generation:
+        return ""
+    if mark.released:
+        return (
+            f"its containment was released already (generation {record.generation}, ledger {mark.generation})"
+        )
+    return (
+        f"it is an earlier version (generation {record.generation}; the add-on has written generation "
+        f"{mark.generation} since)"
+    )
+
+
+def marks_of(records: Iterable[Record], *, released: bool = False) -> list[Mark]:
+    """The ledger entries for records just written (or, released, for records about to go)."""
+    return [
+        Mark(r.account, r.group_id, r.user, r.generation + (1 if released else 0), released, r.already_member)
+        for r in records
+    ]
 
 
 def parse_days(raw: Any) -> float | None:
@@ -182,12 +272,15 @@ def intent(
     member_before: bool,
     for_days: float,
     now: float,
+    after: int = 0,
 ) -> Record:
     """The record to write before asking Mimecast to add `user` for `for_days`. A user the add-on holds
     already (pending or held) stays the add-on's: the later expiry wins, never a shorter one, and this run
     becomes the latest to ask. Otherwise `member_before` (from get-group-members) decides whether the
-    user was in the group before the add-on asked."""
+    user was in the group before the add-on asked. `after`: the ledger's generation for this key (a new
+    record comes after every earlier one)."""
     expires = now + for_days * DAY
+    generation = max(existing.generation if existing else 0, after) + 1
     if existing is None:
         return Record(
             user,
@@ -203,6 +296,7 @@ def intent(
             stamped_at=now,
             for_days=for_days,
             latest_sid=run.sid,
+            generation=generation,
         )
     longer = expires > existing.expires_at
     return replace(
@@ -213,13 +307,14 @@ def intent(
         for_days=for_days if longer else existing.for_days,
         extended_by_sid=run.sid if longer else existing.extended_by_sid,
         latest_sid=run.sid,
+        generation=generation,
         mac="",
     )
 
 
 def confirmed(record: Record) -> Record:
     """The record once Mimecast answered that the user is in the group."""
-    return replace(record, state=HELD, mac="")
+    return replace(record, state=HELD, generation=record.generation + 1, mac="")
 
 
 def out_of_bounds(record: Record, now: float) -> str:
@@ -242,6 +337,7 @@ def bounded(record: Record, now: float) -> Record:
         stamped_at=now,
         for_days=days,
         expires_at=min(record.expires_at, now + days * DAY),
+        generation=record.generation + 1,
         mac="",
     )
 

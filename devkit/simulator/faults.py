@@ -46,7 +46,9 @@ class Faults:
     odd_spellings: bool = False  # training details spelled watchedData / onWatchlist / myAsnwer
     empty_grades: bool = False  # every 5th user's component grades and every 10th user's risk ''
     mixed_case_emails: bool = False  # emails in mixed and upper case
-    odd_values: bool = False  # every 7th user's risk "E" (no policy names it), watchlistCount "many"
+    odd_values: bool = (
+        False  # every 7th user's risk "E" (no policy names it), knowledge a formula, watchlistCount "many"
+    )
     path: str | None = None  # count faults only for requests whose path ends with this
     after: int = 0  # let this many matching requests through first
 

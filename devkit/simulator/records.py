@@ -59,6 +59,7 @@ def email(user: User, style: Style) -> str:
 ODD_EVERY = 7  # with odd values, every 7th user's risk and watch-list count
 ODD_GRADE = "E"  # a grade Mimecast might add, which no shipped policy names
 ODD_COUNT = "many"  # a watchlistCount that is not a number
+ODD_COMPONENT = '=HYPERLINK("http://127.0.0.1/")'  # a knowledge grade that is no grade: a spreadsheet formula
 
 
 def _odd(user: User, style: Style) -> bool:
@@ -85,7 +86,7 @@ def safe_score(user: User, style: Style) -> dict[str, Any]:
         "humanError": grade(human_error, user, style),
         "sentiment": grade(sentiment, user, style),
         "engagement": grade(engagement, user, style),
-        "knowledge": grade(knowledge, user, style),
+        "knowledge": ODD_COMPONENT if _odd(user, style) else grade(knowledge, user, style),
         "userState": "ACTIVE",
     }
 

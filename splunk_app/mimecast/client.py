@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import time
@@ -32,6 +33,7 @@ MAX_PAGE_SIZE = 500
 # Bounds on one run of a client (an input run, an alert action, an account check): its time in all, and the
 # pages of one paged call (20,000 pages of 500 is ten million records, far beyond any tenant).
 RUN_SECONDS = 6 * 3600.0
+BEAT_SECONDS = 10.0  # under `beating`, the longest stretch of a wait between two beats
 MAX_PAGES = 20_000
 TOKEN_ENDPOINT = Endpoint("oauth_token", TOKEN_PATH, "token")
 
@@ -82,7 +84,8 @@ class Client:
         self._clock = clock
         self._retry = retry or RetryPolicy()
         self._rand = rand
-        self._limiter = RateLimiter(clock, sleep, max_wait=self._retry.max_rate_wait)
+        self._beat: Callable[[], None] | None = None
+        self._limiter = RateLimiter(clock, self._wait, max_wait=self._retry.max_rate_wait)
         self._run_seconds = run_seconds
         self._run_ends = clock() + run_seconds
         self._max_pages = max_pages
@@ -99,6 +102,17 @@ class Client:
 
     def __repr__(self) -> str:
         return f"Client(base_url={self.base_url!r}, auth={type(self._auth).__name__})"
+
+    @contextlib.contextmanager
+    def beating(self, beat: Callable[[], None]) -> Iterator[None]:
+        """For the block, calls `beat` before each request and at least every BEAT_SECONDS of a wait (rate
+        limit pacing, back-off): a caller holding a lease (the alert actions) renews it however long one
+        call waits on Mimecast, and `beat` raising stops the call there."""
+        before, self._beat = self._beat, beat
+        try:
+            yield
+        finally:
+            self._beat = before
 
     def post(self, endpoint: str, data: list[Any] | None = None, meta: dict[str, Any] | None = None) -> dict:
         """One logical call: the parsed answer, or a MimecastError once retries are spent."""
@@ -215,10 +229,23 @@ class Client:
                     retries,
                     self._retry.max_retries,
                 )
-                self._sleep(delay)
+                self._wait(delay)
+
+    def _wait(self, seconds: float) -> None:
+        """Sleeps `seconds`; under `beating`, in stretches of at most BEAT_SECONDS with a beat before each."""
+        if self._beat is None:
+            self._sleep(seconds)
+            return
+        left = seconds
+        while left > 0:
+            self._beat()
+            self._sleep(min(left, BEAT_SECONDS))
+            left -= BEAT_SECONDS
 
     def _attempt(self, target: Endpoint, body: bytes, headers: dict[str, str]) -> dict:
         self._limiter.wait()
+        if self._beat is not None:
+            self._beat()
         self.requests_made += 1
         response = self._transport.post(
             target.name, self.base_url + target.path, body, headers, self._run_ends - self._clock()

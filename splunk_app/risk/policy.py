@@ -3,7 +3,9 @@
 One table, read here and by every shipped search (through the macro `mimecast_awareness_risk_policy`), so
 Python and SPL cannot disagree about a user: for each grade and watch-list status, the grade's rank (worse
 grades higher), Enterprise Security's identity priority, the ES risk score and whether the user counts as
-risky. A grade the table does not name, or no grade, follows the row `unknown`. The app ships the table as
+risky. A grade the table does not name, or no grade, follows the row `unknown`. What a grade looks like
+(`GRADE_FORM`, read by `grade_name`) is declared here too, for the policy's rows and for what Mimecast sends
+alike; the SPL macro `mimecast_awareness_grade` spells the same rule. The app ships the table as
 `lookups/mimecast_risk_policy.csv`; an administrator's rows (kept where an upgrade leaves them, see
 splunk_app/splunk/admin_tables.py) take the place of the shipped rows for the same grade and watch-list
 status, on both sides.
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -24,6 +27,15 @@ COLUMNS = ("grade", "watchlist", "rank", "priority", "risk_score", "risky")
 # (the detections take a missing score as 0).
 SCORES_ADDED = ("change_risk_score", "phish_risk_score")
 UNKNOWN = "unknown"
+# What a grade looks like, in the policy and from Mimecast (untrusted): a letter, then letters, digits, +
+# or -, at most GRADE_LENGTH characters in all, spaces and tabs around it ignored, compared in upper case.
+# Safe in a CSV cell, an ES category and a KV store query; E, A+ or B- are grades the policy may not name
+# yet. The SPL macro `mimecast_awareness_grade` removes SPACED from the start and asks for nothing left over
+# (no end anchor: a macro with arguments would read its `$` as one).
+GRADE_LENGTH = 16
+GRADE_FORM = f"[A-Za-z][A-Za-z0-9+-]{{0,{GRADE_LENGTH - 1}}}"
+SPACED = f"^[ \\t]*{GRADE_FORM}[ \\t]*"
+_GRADE = re.compile(f"[ \\t]*({GRADE_FORM})[ \\t]*")
 PRIORITIES = ("unknown", "low", "medium", "high", "critical")  # ES's identity priorities
 MAX_ROWS = 100
 TRUE_WORDS = ("true", "1", "yes")
@@ -69,6 +81,13 @@ class Policy:
         """The grades the table names (not `unknown`), best first."""
         named = {grade for grade, _listed in self.rules if grade != UNKNOWN.upper()}
         return sorted(named, key=lambda grade: (self.rules[(grade, False)].rank, grade))
+
+
+def grade_name(value: object) -> str:
+    """A grade as the table stores it and the policy names it (upper case), or "" when `value` is not text
+    that looks like a grade (`GRADE_FORM`): the caller decides whether that is "no grade" or unreadable."""
+    found = _GRADE.fullmatch(value) if isinstance(value, str) else None
+    return found.group(1).upper() if found is not None else ""
 
 
 def watchlisted(value: object) -> bool:
@@ -153,8 +172,11 @@ def _rule(row: Mapping[str, object], where: str) -> tuple[Key, Rule]:
     listed = _cell(row, "watchlist").lower()
     priority = _cell(row, "priority").lower()
     risky = _cell(row, "risky").lower()
-    if not grade or len(grade) > 16:
-        raise PolicyError(f"{where}: grade must be a short name such as A, or unknown")
+    if not grade or grade_name(grade) != grade:
+        raise PolicyError(
+            f"{where}: grade must be a letter, then up to {GRADE_LENGTH - 1} letters, digits, + or - "
+            "(such as A, E or B+), or unknown"
+        )
     if listed not in ("true", "false") or risky not in ("true", "false"):
         raise PolicyError(f"{where}: watchlist and risky must be true or false")
     if priority not in PRIORITIES:

@@ -27,11 +27,10 @@ from typing import Any, Callable, Protocol
 
 from splunk_app import statedb
 from splunk_app.mimecast.records import email_of
-from splunk_app.risk.policy import watchlisted
+from splunk_app.risk.policy import GRADE_LENGTH, grade_name, watchlisted
 from splunk_app.risk.table import FIELDS, priority_for
 
 SHARED = ("email", "name", "department", "user_state")
-GRADES = ("A", "B", "C", "D", "F")
 SPOOL_BATCH = 500  # rows held in memory before they go to the spool file in one transaction
 SPOOL_SCHEMA = statedb.Schema(
     "a risk-table spool",
@@ -82,12 +81,17 @@ class RiskStore(Protocol):
 
 
 def grade(value: Any) -> str:
-    """A SAFE grade column: A, B, C, D or F; empty when Mimecast sent none."""
+    """A SAFE grade column as Mimecast sent it (in upper case), when it looks like a grade (the policy's
+    `GRADE_FORM`): one the policy does not name yet (say E) is kept, and ranked by the policy's row unknown
+    wherever a rank is needed; empty when Mimecast sent none."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return ""
-    found = value.strip().upper() if isinstance(value, str) else None
-    if found not in GRADES:
-        raise Unreadable(f"{_shown(value)} is not a SAFE grade")
+    found = grade_name(value)
+    if not found:
+        raise Unreadable(
+            f"{_shown(value)} is not a SAFE grade (a letter, then up to {GRADE_LENGTH - 1} "
+            "letters, digits, + or -)"
+        )
     return found
 
 
@@ -195,7 +199,7 @@ def status(row: Mapping[str, Any] | None) -> tuple[str, str]:
     it: no grade, or a row the watch-list input has not yet seen (it sets a count for everyone it has)."""
     if row is None:
         return "", ""
-    grade = str(row.get("safe_grade") or "").strip().upper()
+    grade = grade_name(row.get("safe_grade"))
     listed = watchlisted(row.get("watchlist"))
     reported = listed or row.get("watchlist_count") not in (None, "")
     return grade, ("true" if listed else "false") if reported else ""

@@ -19,10 +19,9 @@ from splunktaucclib.rest_handler.error import RestError
 from splunk_app import ADMIN_CAPABILITY
 from splunk_app.account_check import check_account, field_problem, submitted_fields
 from splunk_app.splunk.logs import get_logger, summary_line
-from splunk_app.splunk.service import SplunkdError, caller_capabilities, connect
+from splunk_app.splunk.service import WRITE_CAPABILITIES, SplunkdError, caller_capabilities, connect
 from splunk_app.splunk.settings import load_ca_bundle, load_proxy
 
-WRITE_CAPABILITIES = frozenset({ADMIN_CAPABILITY, "admin_all_objects"})
 SKIP_CHECK = "skip_check"
 _TRUE = ("1", "true", "yes", "t", "y", "on")
 

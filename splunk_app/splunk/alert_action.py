@@ -28,18 +28,18 @@ from typing import Any, TextIO
 from splunk_app import actions, containment
 from splunk_app.mimecast import Client, MimecastError
 from splunk_app.mimecast.retry import RetryPolicy
+from splunk_app.mimecast.transport import Limits
 from splunk_app.risk.identity import Aliases
 from splunk_app.risk.policy import PolicyError
 from splunk_app.risk.prepared import cache_folder
 from splunk_app.risk.table import COLLECTION as RISK_TABLE
 from splunk_app.risk.table import RiskTable
-from splunk_app.splunk import containment_key, logs, settings
+from splunk_app.splunk import containment_key, lease, logs, settings
 from splunk_app.splunk.admin_tables import load_aliases, load_policy
 from splunk_app.splunk.audit import AuditSpool
-from splunk_app.splunk.containment_store import KVContainmentStore
-from splunk_app.splunk.lease import Leases
+from splunk_app.splunk.containment_store import KVContainmentStore, KVLedger
 from splunk_app.splunk.risk_store import read_table
-from splunk_app.splunk.service import SplunkdError, connect, get_json
+from splunk_app.splunk.service import WRITE_CAPABILITIES, SplunkdError, caller_capabilities, connect, get_json
 
 SIGNATURES = {
     "added": "Added {email} to Mimecast group {group}",
@@ -51,6 +51,8 @@ SIGNATURES = {
     "expired": "Containment over: removed {email} from Mimecast group {group} ({detail})",
     "reverted": "Reverted: removed {email} from Mimecast group {group} ({detail})",
     "released": "Containment over: {email} stays in Mimecast group {group}, {detail}",
+    "would_adopt": "Would adopt the 1.0.0 containment of {email} in Mimecast group {group}: {detail}",
+    "adopted": "Adopted the 1.0.0 containment of {email} in Mimecast group {group}: {detail}",
     "skipped": "Did not act on {email}: {detail}",
     "failed": "Could not act on {email} in Mimecast group {group}: {detail}",
     "error": "{detail}",
@@ -62,6 +64,9 @@ _ORIGIN = ("orig_sid", "orig_rid")
 # splunkd stops an alert action after alert_actions.conf maxtime (5 minutes by default), and the alert fires
 # again on its next run: retry briefly rather than spend that time on a gateway that is down.
 RETRIES = RetryPolicy(max_retries=2, max_elapsed=60.0)
+# One answer may take at most half the time a lease lasts without a beat: the run beats before each request
+# and during each wait (Client.beating), never during one request.
+ACTION_LIMITS = Limits(request_seconds=lease.STALE / 2)
 
 
 class ResultsError(Exception):
@@ -98,12 +103,12 @@ def main(action: str, mode: str, argv: list[str], stdin: TextIO) -> int:
         context = _context(service, action, payload, aliases)
         if mode == "sweep":
             revert = str(configuration.get("revert_sid") or "").strip()
-            raw_max = str(configuration.get("max_users") or actions.DEFAULT_SWEEP_USERS).strip()
-            if not raw_max.isdigit() or int(raw_max) < 1:
-                raise actions.ActionError(
-                    f"parameter max_users={raw_max!r} is not a whole number of at least 1"
-                )
-            outcomes = actions.sweep(context, revert, int(raw_max))
+            most = actions.parse_max_users(configuration.get("max_users"), actions.DEFAULT_SWEEP_USERS)
+            adopt = str(configuration.get("adopt_unsigned") or "").strip()
+            if adopt and _may_adopt(service, payload, report):
+                outcomes = actions.adopt_unsigned(context, adopt, most)
+            else:
+                outcomes = actions.sweep(context, revert, most)
             group = ""
         else:
             params = actions.parse_params(configuration, mode)
@@ -155,10 +160,31 @@ def _context(service: Any, action: str, payload: dict[str, Any], aliases: Aliase
         audit=AuditSpool(home) if home else (lambda event: None),
         cache=_group_cache(),
         record_key=record_key,
-        lease=Leases(service).hold,
+        lease=lease.Leases(service).hold,
         groups_allowed=lambda account: settings.load_account(service, account).groups_allowed,
         sweep_scheduled=lambda: _sweep_scheduled(service),
+        ledger=KVLedger(service),
     )
+
+
+def _may_adopt(service: Any, payload: dict[str, Any], report: Report) -> bool:
+    """Adopting records that predate signing is an administrator's own run (`| sendalert`, no saved
+    search). A saved or scheduled run (the sweep's runs with the system's rights) never adopts: it says so
+    and sweeps as usual, so that the parameter left on the sweep cannot stop every containment ending."""
+    if payload.get("search_name") or str(payload.get("sid") or "").startswith("scheduler_"):
+        words = (
+            "adopt_unsigned is ignored in a saved or scheduled search, which adopts none: this run sweeps. "
+            "An administrator adopts by hand: | makeresults | sendalert mimecast_containment_sweep "
+            f"param.adopt_unsigned={actions.ADOPT_LIST}"
+        )
+        report.outcome(actions.Outcome("", None, "warning", words), "")
+        return False
+    if not caller_capabilities(service) & WRITE_CAPABILITIES:
+        raise actions.ActionError(
+            "adopt_unsigned needs an administrator of the add-on (the capability "
+            f"{' or '.join(sorted(WRITE_CAPABILITIES))}): adopted none"
+        )
+    return True
 
 
 def _sweep_scheduled(service: Any) -> bool | None:
@@ -327,6 +353,7 @@ def _client(service: Any, account_name: str) -> Client:
         retry=RETRIES,
         ca_bundle=settings.load_ca_bundle(service),
         account_code=account.account_code,
+        limits=ACTION_LIMITS,
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import quote
 
 from splunklib import client
+from splunklib.binding import UrlEncoded
 
 from splunk_app.splunk.service import SplunkdError, request
 
@@ -125,7 +126,9 @@ def delete_keys(service: client.Service, collection: str, keys: Iterable[str]) -
 
 
 def _call(service: client.Service, method: str, collection: str, tail: str, what: str, **query: Any) -> Any:
-    path = f"storage/collections/data/{quote(collection, safe='')}/{tail}"
+    # Encoded here, once: splunklib would encode the already encoded key again (`a|b` reached splunkd as
+    # `a%7Cb`, so an update wrote a second document instead of replacing the first).
+    path = UrlEncoded(f"storage/collections/data/{quote(collection, safe='')}/{tail}", skip_encode=True)
     label = f"KV store collection {collection!r} ({what})"
     try:
         return request(service, method, path, label, **query)

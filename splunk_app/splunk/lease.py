@@ -3,11 +3,14 @@ which every process on every search head sees, so two alerts, an alert and a swe
 turns on one group.
 
 Taking a lease is an insert of the document `_key = account|group id`, which the KV store grants to one
-inserter only. A lease ends when its holder lets it go, when its time is up (a holder killed on another
-search head), or at once when its holder was a process of this host that no longer exists (kill -9). A
-stale lease is removed with a delete that names its holder, so a contender never removes a lease that
-another contender has just taken. A holder renews its lease before half its time is used, and stops acting
-when it finds the lease gone."""
+inserter only. No wall clock decides how long a lease lasts, so a host clock that steps (NTP after a
+suspend, a wrong time set by hand) can neither steal a lease nor keep one: the holder renews its lease by
+writing a new `beat` at least every RENEW seconds while it works, and a contender takes over only a lease
+whose holder and beat it has seen unchanged for STALE seconds of its own monotonic clock (a holder killed
+on another search head), or at once one whose holder was a process of this host that no longer exists
+(kill -9). A stale lease is removed with a delete that names its holder and beat, so a contender never
+removes a lease that was just renewed or taken by another. The holder checks that the lease is still its
+own each time it renews, and stops acting when it is not."""
 
 from __future__ import annotations
 
@@ -22,31 +25,33 @@ from typing import Any, Callable
 
 from splunklib import client
 
-from splunk_app.actions import ActionError
+from splunk_app.actions import LeaseLost
 from splunk_app.splunk import kvstore
 
 COLLECTION = "mimecast_containment_lease"
-SECONDS = 600.0  # a lease's time; two alert runs (splunkd's maxtime, 5 minutes) fit in it
-WAIT = 150.0  # how long a run waits for a group that another run holds
+RENEW = 30.0  # the holder writes a new beat when this long has passed since its last one
+STALE = 120.0  # a lease whose beat nobody renewed for this long has lost its holder
+WAIT = 150.0  # how long a run waits for a group that another run holds (longer than STALE)
 
 
-class LeaseError(ActionError):
+class LeaseError(LeaseLost):
     """The group stayed busy, or the lease was lost; the message says which and what to do."""
 
 
 class Leases:
-    """Leases over splunkd's KV store; `clock` and `sleep` are injected so that tests can move time."""
+    """Leases over splunkd's KV store; `monotonic` and `sleep` are injected so that tests can move time.
+    Only a monotonic clock is read: never the wall clock, which steps."""
 
     def __init__(
         self,
         service: client.Service,
         *,
-        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         wait: float = WAIT,
     ) -> None:
         self.service = service
-        self._clock = clock
+        self._monotonic = monotonic
         self._sleep = sleep
         self._wait = wait
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
@@ -54,22 +59,22 @@ class Leases:
     @contextlib.contextmanager
     def hold(self, account: str, group_id: str) -> Iterator[Callable[[], None]]:
         """Holds the lease of one group for the `with` block; yields `keep`, to call before each change,
-        which renews the lease when half its time is used and raises LeaseError when it was lost."""
+        which renews the lease when RENEW seconds have passed and raises LeaseError when it was lost."""
         key = f"{account}|{group_id}"
-        expires = self._take(key)
-        state = {"expires": expires}
+        state = {"renewed": self._take(key)}
 
         def keep() -> None:
-            if state["expires"] - self._clock() > SECONDS / 2:
+            if self._monotonic() - state["renewed"] < RENEW:
                 return
             current = self._read(key)
             if current is None or current.get("holder") != self.holder:
                 raise LeaseError(
-                    f"the lease on group {group_id!r} ({account}) ran out while this run held it, and "
-                    "another run may act on the group now: this run stops acting"
+                    f"the lease on group {group_id!r} ({account}) was taken over while this run held it "
+                    "(the run was silent too long), and another run may act on the group now: this run "
+                    "stops acting"
                 )
-            state["expires"] = self._clock() + SECONDS
-            kvstore.update(self.service, COLLECTION, {**current, "expires_at": state["expires"]})
+            kvstore.update(self.service, COLLECTION, {**current, "beat": uuid.uuid4().hex})
+            state["renewed"] = self._monotonic()
 
         try:
             yield keep
@@ -78,43 +83,43 @@ class Leases:
                 kvstore.delete_where(self.service, COLLECTION, {"_key": key, "holder": self.holder})
 
     def _take(self, key: str) -> float:
-        gives_up = self._clock() + self._wait
+        """Takes the lease; returns when (on the monotonic clock)."""
+        gives_up = self._monotonic() + self._wait
+        seen: tuple[str, str] | None = None
+        seen_since = 0.0
         while True:
-            expires = self._clock() + SECONDS
             try:
-                kvstore.insert(
-                    self.service, COLLECTION, {"_key": key, "holder": self.holder, "expires_at": expires}
-                )
-                return expires
+                kvstore.insert(self.service, COLLECTION, {"_key": key, "holder": self.holder, "beat": "0"})
+                return self._monotonic()
             except kvstore.KeyExists:
                 pass
-            current = self._read(key)
-            if current is not None and self._stale(current):
-                kvstore.delete_where(
-                    self.service, COLLECTION, {"_key": key, "holder": str(current.get("holder") or "")}
-                )
+            current = self._read(key) or {}
+            found = (str(current.get("holder") or ""), str(current.get("beat") or ""))
+            if found != seen:
+                seen, seen_since = found, self._monotonic()
+            if current and (self._monotonic() - seen_since >= STALE or _ended_here(found[0])):
+                named = {"_key": key, "holder": found[0]}
+                if "beat" in current:  # a lease written before beats has none
+                    named["beat"] = current["beat"]
+                kvstore.delete_where(self.service, COLLECTION, named)
                 continue
-            if self._clock() >= gives_up:
-                holder = str((current or {}).get("holder") or "another run")
+            if self._monotonic() >= gives_up:
                 raise LeaseError(
-                    f"another run ({holder[:80]}) kept acting on this group for {self._wait:.0f} s; nothing "
-                    "was changed by this run: run it again once the other run has ended"
+                    f"another run ({found[0][:80] or 'another run'}) kept acting on this group for "
+                    f"{self._wait:.0f} s; nothing was changed by this run: run it again once the other run "
+                    "has ended"
                 )
             self._sleep(0.05 + random.random() * 0.2)  # noqa: S311 - spreads retries, no secret
 
     def _read(self, key: str) -> dict[str, Any] | None:
         return next(iter(kvstore.read(self.service, COLLECTION, query={"_key": key})), None)
 
-    def _stale(self, lease: dict[str, Any]) -> bool:
-        """A lease whose time is up, or whose holder was a process of this host that has ended."""
-        try:
-            if float(lease.get("expires_at") or 0) <= self._clock():
-                return True
-        except (TypeError, ValueError):
-            return True
-        host, _, rest = str(lease.get("holder") or "").partition(":")
-        pid = rest.partition(":")[0]
-        return host == socket.gethostname() and pid.isdigit() and not _alive(int(pid))
+
+def _ended_here(holder: str) -> bool:
+    """Whether a lease's holder was a process of this host that has ended."""
+    host, _, rest = holder.partition(":")
+    pid = rest.partition(":")[0]
+    return host == socket.gethostname() and pid.isdigit() and not _alive(int(pid))
 
 
 def _alive(pid: int) -> bool:

@@ -104,6 +104,12 @@ def risky_query(policy: Policy) -> dict[str, Any]:
             parts.append({"safe_grade": grade})
         elif not every_listed and policy.rule(grade, True).risky:
             parts.append({"safe_grade": grade, "watchlist": "true"})
+    # No grade, or one the policy does not name (Mimecast may add one): the row unknown says.
+    unnamed: list[dict[str, Any]] = [{"safe_grade": {"$ne": grade}} for grade in grades]
+    if policy.rule(None).risky:
+        parts.append({"$and": unnamed or [{}]})
+    elif not every_listed and policy.rule(None, True).risky:
+        parts.append({"$and": [*unnamed, {"watchlist": "true"}]})
     return {"$or": parts}
 
 

@@ -12,7 +12,10 @@ from urllib.parse import urlsplit
 
 from splunklib import binding, client
 
-from splunk_app import APP_ID
+from splunk_app import ADMIN_CAPABILITY, APP_ID
+
+# An administrator of the add-on: who may save an account, or adopt containment records that predate signing.
+WRITE_CAPABILITIES = frozenset({ADMIN_CAPABILITY, "admin_all_objects"})
 
 
 class SplunkdError(Exception):

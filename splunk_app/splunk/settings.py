@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 from splunklib import client
 
-from splunk_app import APP_ID
+from splunk_app import APP_ID, allowed_groups
 from splunk_app.mimecast import Proxy
 from splunk_app.mimecast.auth import CredentialError, Credentials
 from splunk_app.mimecast.auth import credentials as read_credentials
@@ -33,14 +33,6 @@ _SECRET_FIELDS = {
     "hmac": ("app_key", "access_key", "secret_key"),
 }
 _TRUE = ("1", "true", "yes", "t", "y")
-# The account's "Groups the actions may change" field (globalConfig.json bounds it the same way): group names
-# or ids, one a line or separated by commas; empty means any group.
-GROUPS_ALLOWED = "groups_allowed"
-MAX_GROUPS_ALLOWED = 100
-MAX_GROUP_CHARS = 255
-MAX_GROUPS_FIELD_CHARS = 8192
-_GROUP_SEPARATORS = re.compile(r"[,\r\n]+")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class SettingsError(SplunkdError):
@@ -90,31 +82,16 @@ def load_account(service: client.Service, name: str) -> Account:
         base_url=fields["base_url"].strip().rstrip("/"),
         credentials=credentials,
         account_code=str(fields.get("account_code") or "").strip(),
-        groups_allowed=groups_allowed(fields.get(GROUPS_ALLOWED), name),
+        groups_allowed=_groups_allowed(fields.get(allowed_groups.FIELD), name),
     )
 
 
-def groups_allowed(text: object, account: str) -> tuple[str, ...]:
-    """The groups an account's actions may change, as its allow-list field names them: each name or id once
-    (in any case), in the order given. Empty means any group. Bounded, since the field is free text."""
-    value = str(text or "")
-    where = f"Mimecast account {account!r}: Groups the actions may change"
-    if len(value) > MAX_GROUPS_FIELD_CHARS:
-        raise SettingsError(f"{where} is longer than {MAX_GROUPS_FIELD_CHARS:,} characters")
-    groups: dict[str, str] = {}
-    for part in _GROUP_SEPARATORS.split(value):
-        group = part.strip()
-        if not group:
-            continue
-        if len(group) > MAX_GROUP_CHARS or _CONTROL.search(group):
-            raise SettingsError(
-                f"{where} holds {group[:40]!r}, which is not a group name or id (at most "
-                f"{MAX_GROUP_CHARS} characters, no control characters): edit it on the Configuration page"
-            )
-        groups.setdefault(group.casefold(), group)
-    if len(groups) > MAX_GROUPS_ALLOWED:
-        raise SettingsError(f"{where} names more than {MAX_GROUPS_ALLOWED} groups")
-    return tuple(groups.values())
+def _groups_allowed(text: object, account: str) -> tuple[str, ...]:
+    """The account's allow-list of groups, by the rule both products share (splunk_app.allowed_groups)."""
+    try:
+        return allowed_groups.parse(text, f"Mimecast account {account!r}")
+    except allowed_groups.GroupsError as err:
+        raise SettingsError(f"{err}: edit it on the add-on's Configuration page") from err
 
 
 def load_proxy(service: client.Service) -> Proxy | None:

@@ -23,7 +23,6 @@ from .render import SAMPLES
 from .spl import ROOT
 
 Event = dict
-GRADES = ("A", "B", "C", "D", "F", "No grade")
 COMPONENTS = {"Engagement": "engagement", "Human error": "humanError", "Knowledge": "knowledge"}
 COMPONENTS["Sentiment"] = "sentiment"
 NEVER = ("", "null")
@@ -41,7 +40,8 @@ def of(events: Iterable[tuple[str, float, Event]], *names: str) -> Iterator[Even
 
 
 def grade_of(value: object) -> str:
-    return str(value).upper() if value not in (None, "") else "No grade"
+    """The macro mimecast_awareness_grade, then "No grade" for what is none."""
+    return policy.grade_name(value) or "No grade"
 
 
 def time_set(value: object) -> bool:
@@ -74,12 +74,14 @@ def overview(folder: Path) -> dict[str, dict]:
     listed = per_user(of(events, "watchlist"))
     performance = per_user(of(events, "performance"))
     grades = Counter(grade_of(user.get("risk")) for user in scored.values())
-    present = [g for g in GRADES if grades[g]]  # a chart's series: only the grades found, as stats gives them
+    present = sorted(
+        g for g in grades if grades[g]
+    )  # a chart's series: the grades found, as stats sorts them
     samples["ds_grade_now"] = table(["Grade", "Users"], [[g, grades[g]] for g in present])
     day = time.strftime("%Y-%m-%dT00:00:00.000+00:00", time.gmtime(min(t for _, t, _ in events)))
     samples["ds_grade_trend"] = table(["_time", *present], [[day, *(grades[g] for g in present)]])
     everyone = set(scored) | set(listed)
-    graded = sum(1 for key in everyone if scored.get(key, {}).get("risk") not in (None, ""))
+    graded = sum(1 for key in everyone if policy.grade_name(scored.get(key, {}).get("risk")))
     risky = sum(1 for key in everyone if rules.rule(scored.get(key, {}).get("risk"), False).risky)
     samples["ds_kpis"] = table(
         ["graded_users", "df_users", "watchlisted_users"], [[graded, risky, len(listed)]]
@@ -87,7 +89,7 @@ def overview(folder: Path) -> dict[str, dict]:
     counts = {
         label: Counter(grade_of(u.get(field)) for u in scored.values()) for label, field in COMPONENTS.items()
     }
-    found = [g for g in GRADES if any(c[g] for c in counts.values())]
+    found = sorted({g for c in counts.values() for g in c if c[g]})
     rows = [[label, *(c[g] for g in found)] for label, c in sorted(counts.items())]
     samples["ds_components"] = table(["component", *found], rows)
 
@@ -188,7 +190,7 @@ def _riskiest(rules: policy.Policy, scored: dict, listed: dict, performance: dic
         count = int(listed.get(key, {}).get("watchlistCount") or 0)
         incorrect = int(user.get("numIncorrect") or 0)
         sort_key = (-rule.rank, -on_list, -count, -incorrect)
-        grade = str(user.get("risk") or "").upper()
+        grade = policy.grade_name(user.get("risk"))
         row = [
             key[1],
             user.get("name"),

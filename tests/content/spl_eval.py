@@ -1,9 +1,9 @@
 """Runs the few SPL commands the risk-policy macro and the searches built on it are made of (eval and where
-with string and number functions and comparisons, lookup with OUTPUT and OUTPUTNEW, fields -, table) over
-records, with Splunk's documented semantics, so a test can compare their answers with the Python policy's. A
-CSV lookup reads its file in lookups/; a KV store lookup reads the rows a test gives for its collection,
-matching case exactly as the KV store does (a column a row lacks is null). Not an SPL engine: anything else
-raises."""
+with string functions, replace with a regular expression and len among them, number functions and
+comparisons, lookup with OUTPUT and OUTPUTNEW, fields -, table) over records, with Splunk's documented
+semantics, so a test can compare their answers with the Python policy's. A CSV lookup reads its file in
+lookups/; a KV store lookup reads the rows a test gives for its collection, matching case exactly as the KV
+store does (a column a row lacks is null). Not an SPL engine: anything else raises."""
 
 from __future__ import annotations
 
@@ -177,6 +177,9 @@ FUNCTIONS: dict[str, Callable[..., Value]] = {
     "lower": lambda value: None if value is None else str(value).lower(),
     "trim": lambda value, chars=None: None if value is None else str(value).strip(chars),
     "tonumber": _number,
+    "len": lambda value: None if value is None else len(_text(value)),
+    # PCRE as Python's re reads it: the same for the character classes, repeats and ^ the searches use.
+    "replace": lambda value, regex, by: None if value is None else re.sub(regex, by, _text(value)),
     "isnull": lambda value: value is None,
     "isnotnull": lambda value: value is not None,
     "null": lambda: None,

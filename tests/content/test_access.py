@@ -40,6 +40,7 @@ ADMINISTRATORS_ONLY = (
     "ta_mimecast_awareness_settings",
     "collections/mimecast_containment",
     "transforms/mimecast_containment",
+    "collections/mimecast_containment_ledger",
 )
 
 
@@ -72,6 +73,14 @@ def test_accounts_proxy_and_actions_are_for_administrators(stanza: str) -> None:
 def test_every_lookup_of_transforms_conf_is_named() -> None:
     for stanza in spl.conf("transforms.conf"):
         assert f"transforms/{stanza}" in META, f"default.meta does not name transforms/{stanza}"
+
+
+def test_no_lookup_reaches_the_containment_ledger() -> None:
+    """outputlookup writes only through a lookup definition: with none, a copy of an earlier containment
+    record can be put back into mimecast_containment, but the ledger that tells it is old stays as it is."""
+    assert "mimecast_containment_ledger" in spl.conf("collections.conf")
+    collections = {stanza.get("collection") for stanza in spl.conf("transforms.conf").values()}
+    assert "mimecast_containment_ledger" not in collections
 
 
 def test_no_stanza_shares_anything_else_with_every_role() -> None:

@@ -11,8 +11,9 @@ import pytest
 from splunk_app.inputs import runner
 from splunk_app.inputs.catalogue import by_name
 from splunk_app.inputs.events import Snapshot
-from splunk_app.risk.policy import shipped
+from splunk_app.risk.policy import shipped, with_changes
 from splunk_app.risk.sync import Change
+from splunk_app.splunk.admin_tables import POLICY_COLLECTION
 
 from . import spl, spl_eval
 from .test_knowledge import ES_IDENTITY_HEADER
@@ -70,8 +71,12 @@ def test_each_detection_is_a_disabled_risk_rule_for_the_user_with_t1566_and_says
     assert "risk_object, risk_object_type, risk_score" in stanza["search"]
 
 
-def scored(name: str, events: list[dict], verb: str = "search") -> list[dict]:
-    return spl_eval.run(spl_eval.after(SAVED[name]["search"], verb), [dict(e) for e in events])
+def scored(
+    name: str, events: list[dict], verb: str = "search", policy_rows: list[dict] | None = None
+) -> list[dict]:
+    """The detection's SPL after `verb`, run over `events`, with the administrator's policy rows if any."""
+    search = spl_eval.after(SAVED[name]["search"], verb)
+    return spl_eval.run(search, [dict(e) for e in events], {POLICY_COLLECTION: policy_rows or []})
 
 
 def event(old_grade, new_grade, old_listed="false", new_listed="false", user="A@X.com"):
@@ -100,21 +105,35 @@ def test_a_grade_drop_raises_the_policys_change_score_for_the_row_dropped_into(o
 
 @pytest.mark.parametrize(
     ("old", "new"),
-    [("D", "B"), ("C", "C"), ("", "D"), ("E", "D"), ("B", "E"), ("B", ""), ("unknown", "F")],
+    [
+        ("D", "B"),
+        ("C", "C"),
+        ("", "D"),
+        ("E", "D"),
+        ("B", "E"),
+        ("E", "E"),
+        ("B", "B+"),
+        ("B", "=1+1"),
+        ("B", ""),
+        ("unknown", "F"),
+    ],
 )
 def test_no_risk_for_a_better_grade_or_one_the_policy_does_not_rank(old, new):
     assert scored(DROP, [event(old, new)]) == []
 
 
-def test_a_policy_row_scored_0_raises_nothing(monkeypatch, tmp_path):
-    policy = (spl.ROOT / "lookups" / "mimecast_risk_policy.csv").read_text(encoding="utf-8")
-    edited = policy.replace("D,false,4,critical,60,true,40,50", "D,false,4,critical,60,true,0,50")
-    assert edited != policy
-    (tmp_path / "lookups").mkdir()
-    (tmp_path / "lookups" / "mimecast_risk_policy.csv").write_text(edited, encoding="utf-8")
-    monkeypatch.setattr(spl, "ROOT", tmp_path)  # where the evaluator's lookups read their files
-    assert scored(DROP, [event("B", "D")]) == []
-    assert scored(DROP, [event("B", "D", "true", "true")])[0]["risk_score"] == 50
+def test_the_administrators_policy_rows_score_the_detections_a_row_scored_0_raises_nothing():
+    """The detections read the policy as the macro does: the administrator's rows (the KV store collection
+    an upgrade keeps) before the shipped table; Python's policy with the same rows agrees."""
+    d = {"grade": "D", "rank": "4", "priority": "critical", "risky": "true"}
+    rows = [
+        {**d, "watchlist": "false", "risk_score": "60", "change_risk_score": "0"},
+        {**d, "watchlist": "true", "risk_score": "80", "change_risk_score": "75"},
+    ]
+    assert scored(DROP, [event("B", "D")], policy_rows=rows) == []
+    assert scored(DROP, [event("B", "D", "true", "true")], policy_rows=rows)[0]["risk_score"] == 75
+    assert with_changes(shipped(), rows, POLICY_COLLECTION).rule("D", True).change_risk_score == 75
+    assert scored(DROP, [event("B", "D")])[0]["risk_score"] == shipped().rule("D").change_risk_score > 0
 
 
 @pytest.mark.parametrize("grade", ["A", "F", "", "E"])

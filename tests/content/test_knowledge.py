@@ -34,7 +34,7 @@ SOURCETYPES = {
 # itself did at an administrator's request.
 RUN_FROM_INSTALL = {
     "Mimecast Awareness - Containment sweep": "releases only containments an alert action recorded; "
-    "with none due it makes no Mimecast call",
+    "with none recorded it makes no Mimecast call",
 }
 ES_IDENTITY_HEADER = [
     "identity", "prefix", "nick", "first", "last", "suffix", "email", "phone", "phone2", "managedBy",

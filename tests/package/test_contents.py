@@ -10,6 +10,7 @@ import tarfile
 from pathlib import Path
 
 from splunk_app import APP_ID, __version__
+from splunk_app.actions import DEFAULT_SWEEP_USERS
 
 from .conffiles import ROOT, TARBALL, parse_conf
 
@@ -195,6 +196,13 @@ def test_every_alert_action_shows_its_own_icon(installed_app: Path) -> None:
         assert data[:8] == b"\x89PNG\r\n\x1a\n", icon
         assert struct.unpack(">II", data[16:24]) == (48, 48), icon
     assert not (installed_app / "appserver" / "static" / "alerticon.png").exists()
+
+
+def test_the_sweeps_max_users_is_in_its_alert_form_with_the_sweeps_default(installed_app: Path) -> None:
+    sweep = parse_conf(installed_app / "default" / "alert_actions.conf")["mimecast_containment_sweep"]
+    assert sweep["param.max_users"] == str(DEFAULT_SWEEP_USERS)
+    form = installed_app / "default" / "data" / "ui" / "alerts" / "mimecast_containment_sweep.html"
+    assert 'name="action.mimecast_containment_sweep.param.max_users"' in form.read_text(encoding="utf-8")
 
 
 def test_shipped_conf_files_carry_no_developer_comments(installed_app: Path) -> None:

@@ -15,7 +15,7 @@ LATER = Run("mimecast_add_to_group", "Repeat clicker", "sid-2", "prod", "nobody"
 KEY = b"k" * 32
 
 
-def _intent(existing, run, days, now, member_before=False):
+def _intent(existing, run, days, now, member_before=False, after=0):
     return containment.intent(
         existing,
         user="ann@x.example",
@@ -25,6 +25,7 @@ def _intent(existing, run, days, now, member_before=False):
         member_before=member_before,
         for_days=days,
         now=now,
+        after=after,
     )
 
 
@@ -70,8 +71,45 @@ def test_the_mac_covers_whom_where_when_and_how():
         {"already_member": True},
         {"latest_sid": "sid-9"},
         {"state": HELD},
+        {"generation": 7},
+        {"group": "Allowed Group"},
     ):
         assert not containment.genuine(dataclasses.replace(signed, **change), KEY), change
+
+
+def test_each_write_is_a_new_generation_after_the_ledgers():
+    first = _intent(None, FIRST, 2, 1000.0, after=4)
+    held = containment.confirmed(first)
+    extended = _intent(held, LATER, 5, 2000.0)
+    bounded = containment.bounded(extended, 3000.0)
+
+    assert [r.generation for r in (first, held, extended, bounded)] == [5, 6, 7, 8]
+    assert _intent(held, LATER, 5, 2000.0, after=9).generation == 10
+
+
+def test_a_record_older_than_its_mark_is_stale_and_says_why():
+    held = containment.confirmed(_intent(None, FIRST, 2, 1000.0))
+    (mark,) = containment.marks_of([held])
+    (gone,) = containment.marks_of([held], released=True)
+    newer = dataclasses.replace(mark, generation=held.generation + 3)
+
+    assert (mark.generation, gone.generation, gone.released) == (held.generation, held.generation + 1, True)
+    assert containment.stale(held, None) == containment.stale(held, mark) == ""
+    assert containment.stale(dataclasses.replace(held, generation=held.generation + 1), mark) == ""
+    assert "released already" in containment.stale(held, gone)
+    assert "earlier version" in containment.stale(held, newer)
+    assert containment.mark_from_document(gone.document()) == gone
+
+
+def test_records_from_before_generations_keep_their_mac():
+    old = containment.sign(dataclasses.replace(_intent(None, FIRST, 2, 1000.0), generation=0), KEY)
+    assert containment.genuine(containment.from_document(old.document()), KEY)
+
+
+def test_a_record_under_another_key_is_not_one():
+    document = containment.sign(_intent(None, FIRST, 2, 1000.0), KEY).document()
+    assert containment.from_document({**document, "_key": "prod|g1|bob@x.example"}) is None
+    assert containment.from_document({**document, "generation": -2}) is None
 
 
 def test_times_that_cannot_be_right_are_bounded_from_first_sight():

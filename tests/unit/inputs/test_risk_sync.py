@@ -3,8 +3,11 @@ complete snapshot no longer holds."""
 
 from __future__ import annotations
 
+import pytest
+
 from splunk_app.inputs.catalogue import by_name
 from splunk_app.risk import sync as risk_sync
+from splunk_app.risk.policy import GRADE_LENGTH, shipped
 from splunk_app.risk.table import FIELDS
 
 from .fakes import MemoryStore
@@ -210,12 +213,61 @@ def test_a_grade_drop_a_watch_list_join_and_a_user_leaving_are_each_one_change()
 def test_a_grade_that_goes_missing_or_cannot_be_read_is_no_change_and_its_return_neither():
     store = MemoryStore()
     synced(store, "safe_score", graded(a="B", b="B"))
-    assert synced(store, "safe_score", graded(a="", b="E")) == []
+    assert synced(store, "safe_score", graded(a="", b="=cmd|' /C calc'!A0")) == []
     assert (store.rows["a@x.com"]["safe_grade"], store.rows["b@x.com"]["safe_grade"]) == ("", "")
     assert synced(store, "safe_score", graded(a="C", b="B")) == []
     assert synced(store, "safe_score", graded(a="D", b="B")) == [
         change("a@x.com", "grade", ("C", "D"), ("", ""))
     ]
+
+
+def test_a_grade_the_policy_does_not_name_is_kept_and_a_change_once():
+    """Mimecast adding E: moving from B into it is a real change, the same E again is none, and back out of
+    it is one more."""
+    store = MemoryStore()
+    synced(store, "safe_score", graded(a="B", b="B"))
+    assert synced(store, "safe_score", graded(a=" e ", b="B")) == [
+        change("a@x.com", "grade", ("B", "E"), ("", ""))
+    ]
+    assert store.rows["a@x.com"]["safe_grade"] == "E"
+    assert store.rows["a@x.com"]["priority"] == shipped().priority(None)
+    assert synced(store, "safe_score", graded(a="E", b="B")) == []
+    assert synced(store, "safe_score", graded(a="D", b="B")) == [
+        change("a@x.com", "grade", ("E", "D"), ("", ""))
+    ]
+
+
+@pytest.mark.parametrize("sent", ["E", "b+", "A-", "\tC1 ", "X" * GRADE_LENGTH, "unknown"])
+def test_what_looks_like_a_grade_is_kept_in_upper_case(sent):
+    assert risk_sync.grade(sent) == sent.strip(" \t").upper()
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        "X" * (GRADE_LENGTH + 1),
+        "-B",
+        "+1",
+        "=A1",
+        "@A",
+        "|B",
+        "A B",
+        "A|B",
+        "A,B",
+        'A"',
+        "Ä",
+        "1",
+        "B\n",
+        5,
+        4.0,
+        True,
+        ["A"],
+        {"grade": "A"},
+    ],
+)
+def test_what_does_not_look_like_a_grade_is_unreadable(sent):
+    with pytest.raises(risk_sync.Unreadable, match="is not a SAFE grade"):
+        risk_sync.grade(sent)
 
 
 def test_a_watch_list_count_that_is_not_a_number_still_says_the_user_is_on_the_list():

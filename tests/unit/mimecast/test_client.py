@@ -15,6 +15,7 @@ from splunk_app.mimecast import (
     Proxy,
     ProxyError,
 )
+from splunk_app.mimecast import client as client_module
 from splunk_app.mimecast.retry import RetryPolicy
 from splunk_app.mimecast.transport import HttpResponse
 
@@ -143,3 +144,48 @@ def test_an_unknown_endpoint_name_is_refused():
 def test_a_proxy_url_without_scheme_is_a_proxy_error():
     with pytest.raises(ProxyError, match="http://host:port"):
         Client("https://eu-api.mimecast.com", HMAC, proxy=Proxy(url="proxy.example:3128"))
+
+
+RESET_100_S = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "100000"}
+RATE_LIMITED = (
+    429,
+    {"fail": [{"errors": [{"code": "err_rate_limit_exceeded", "message": "slow"}]}]},
+    RESET_100_S,
+)
+
+
+def test_under_beating_a_long_wait_beats_at_least_every_beat_seconds_and_each_request_beats_first():
+    """A 429 asking for 100 s (back-off), then a pacing wait of 100 s before the next call: the caller's
+    beat (a lease's renewal) never goes BEAT_SECONDS of the client's clock without a call."""
+    client, transport, fake = client_with(
+        RATE_LIMITED, ok([{"a": 1}]), (200, {"meta": {}, "data": [], "fail": []}, RESET_100_S), ok([])
+    )
+    beats: list[float] = []
+    with client.beating(lambda: beats.append(fake.now)):
+        assert client.post("queue") == {"meta": {"status": 200}, "data": [{"a": 1}], "fail": []}
+        client.post("queue")
+        client.post("queue")
+    assert fake.now - 1000.0 >= 200  # two waits of 100 s
+    gaps = [later - earlier for earlier, later in zip([1000.0, *beats], [*beats, fake.now])]
+    assert max(gaps) <= client_module.BEAT_SECONDS
+    assert len(beats) >= 20 + len(transport.sent)
+
+
+def test_a_beat_that_raises_stops_the_call_before_its_next_request():
+    client, transport, fake = client_with(RATE_LIMITED, ok([{"a": 1}]))
+    calls = []
+
+    def beat() -> None:
+        calls.append(fake.now)
+        if fake.now - 1000.0 >= 30:
+            raise RuntimeError("lease lost")
+
+    with client.beating(beat), pytest.raises(RuntimeError, match="lease lost"):
+        client.post("queue")
+    assert len(transport.sent) == 1 and 30 <= fake.now - 1000.0 <= 30 + client_module.BEAT_SECONDS
+
+
+def test_without_beating_a_wait_is_one_sleep():
+    client, _, fake = client_with(RATE_LIMITED, ok([{"a": 1}]))
+    client.post("queue")
+    assert fake.sleeps == [100.0]

@@ -22,6 +22,8 @@ FORBIDDEN = {
     "risk": ("splunklib", "splunk_app.splunk", "requests", "splunk_app.mimecast.client"),
     "state.py": ("splunklib", "splunk_app.splunk", "requests", "splunk_app.mimecast"),
     "statedb.py": ("splunklib", "splunk_app.splunk", "requests", "splunk_app.mimecast"),
+    # the allow-list rule the SOAR app shares, which has no splunklib
+    "allowed_groups.py": ("splunklib", "splunk_app.splunk", "requests", "splunk_app.mimecast"),
 }
 
 

@@ -27,6 +27,7 @@ GROUP = "High Risk Users"
 RISK_TABLE = "mimecast_user_risk"
 CONTAINMENT = "mimecast_containment"
 LEASES = "mimecast_containment_lease"
+LEDGER = "mimecast_containment_ledger"
 # The tenant's own people as the risk table knows them; the actions act on no one else.
 KNOWN = (
     "ann@simulated.example",
@@ -128,6 +129,7 @@ def splunkd(tenant):
         standin.create_collection(RISK_TABLE, [{"_key": email, "email": email} for email in KNOWN])
         standin.create_collection(CONTAINMENT)
         standin.create_collection(LEASES)
+        standin.create_collection(LEDGER)
         yield standin
 
 

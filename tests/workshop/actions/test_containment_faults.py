@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from devkit.simulator import Faults
 
-from .conftest import CONTAINMENT, GROUP, audit_events, rows_for
+from .conftest import CONTAINMENT, GROUP, LEDGER, audit_events, rows_for
 
 ADD, SWEEP = "mimecast_add_to_group", "mimecast_containment_sweep"
 SWEEP_SEARCH = {"search_name": "Mimecast Awareness - Containment sweep", "owner": "nobody"}
@@ -113,3 +113,40 @@ def test_a_rate_limit_with_an_hour_to_wait_is_one_error_and_adds_nobody(run_acti
     assert tenant.group_members(GROUP) == set()
     assert splunkd.collection(CONTAINMENT) == []
     assert _left_for_good(run_action, tenant) == set()
+
+
+def test_a_kv_store_that_refuses_the_ledger_is_one_error_and_adds_all_the_same(run_action, splunkd, tenant):
+    splunkd.faults.kvstore_write_errors = 1
+    splunkd.faults.kvstore_write_collection = LEDGER  # the intents' ledger entries fail, the rest go through
+
+    run = run_action(ADD, rows_for(*USERS), for_days="1")
+
+    assert run.status == 1 and "outcome=partial" in run.summary
+    assert run.outcomes() == [(user, "added") for user in USERS]
+    (error,) = run.level("ERROR")
+    assert "the records' ledger could not be" in error and "mimecast_containment_ledger" in error
+    assert "503" in error and "u15@simulated.example" in error
+    assert {doc["state"] for doc in splunkd.collection(CONTAINMENT)} == {"held"}
+    assert _left_for_good(run_action, tenant) == set()
+    assert splunkd.collection(CONTAINMENT) == []
+
+
+def test_a_sweep_whose_ledger_write_fails_keeps_the_records_and_the_next_one_ends_them(
+    run_action, splunkd, tenant, splunk_home
+):
+    assert run_action(ADD, rows_for(*USERS), for_days="1").status == 0
+    tenant.date_offset = 2 * 86400
+    splunkd.faults.kvstore_write_errors = 1
+    splunkd.faults.kvstore_write_collection = LEDGER
+
+    failed = run_action(SWEEP, [], fields=SWEEP_SEARCH)
+
+    assert failed.status == 1
+    (error,) = failed.level("ERROR")
+    assert "the records' ledger could not be" in error and "u0@simulated.example" in error
+    assert tenant.group_members(GROUP) == set()  # released in Mimecast all the same
+    assert len(splunkd.collection(CONTAINMENT)) == len(USERS)
+    again = run_action(SWEEP, [], fields=SWEEP_SEARCH)
+    assert again.status == 0 and splunkd.collection(CONTAINMENT) == []
+    changes = sorted((event["change"], event["user"]) for event in audit_events(splunk_home))
+    assert changes == sorted([("added", u) for u in USERS] + [("expired", u) for u in USERS])

@@ -9,10 +9,14 @@ the add call and the confirmations, between the sweep's remove batches, and so o
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from devkit.inject.sitecustomize import STEPS
+from devkit.simulator import Faults
 from devkit.simulator.catalogue import GROUPS
 
 from .conftest import CONTAINMENT, audit_events, rows_for
@@ -89,3 +93,43 @@ def test_kill_9_at_any_request_of_the_add_or_the_sweep_leaves_nobody_behind(
     assert {user for user, _ in events} == contained
     assert all(events[(user, "added")] == 1 and events[(user, "expired")] == 1 for user in contained)
     assert set(events.values()) == {1}
+
+
+@pytest.mark.parametrize("kill_at", ["1:after", "2:after"])
+def test_a_member_taken_out_by_hand_then_a_kill_after_the_add_is_still_released(
+    run_action, splunkd, tenant, splunk_home, kill_at
+):
+    """Ann is in the group when the alert reads it; an administrator takes her out before the run's add
+    call is applied; the run is killed after an add call's answer came (the others' add, or hers once the
+    run read the group again), before any record is confirmed. Whatever Mimecast did with her, the
+    records say whose she is: fired again and swept after the expiry, she and Bob are out, each with one
+    "added" and one "expired" event."""
+    ann, bob = "ann@simulated.example", "bob@simulated.example"
+    group = GROUPS[0]
+    tenant.add_members(group, [ann])
+    tenant.faults = Faults(slow_requests=1, slow_seconds=2.0, path="/add-group-member")
+    inject = {"DEVKIT_KILL_AT": f"{kill_at}:/add-group-member"}
+    with ThreadPoolExecutor(1) as pool:
+        running = pool.submit(run_action, ADD, rows_for(ann, bob), for_days="1", group=group, inject=inject)
+        deadline = time.monotonic() + 30
+        while not any(r.path.endswith("/get-group-members") for r in tenant.requests):
+            assert time.monotonic() < deadline, "the alert never asked who is in the group"
+            time.sleep(0.02)
+        tenant.remove_members(group, [ann])  # the first add call is answered 2 s later
+        killed = running.result()
+    assert killed.status == KILLED
+
+    again = run_action(ADD, rows_for(ann, bob), for_days="1", group=group)
+
+    assert again.status == 0, again.lines
+    assert sorted(again.outcomes()) == [(ann, "added"), (bob, "added")]
+    assert {doc["user"]: doc["already_member"] for doc in splunkd.collection(CONTAINMENT)} == {
+        ann: False,
+        bob: False,
+    }
+    tenant.date_offset = 1.5 * 86400
+    swept = run_action(SWEEP, [], fields=SWEEP_SEARCH)
+    assert sorted(swept.outcomes()) == [(ann, "expired"), (bob, "expired")]
+    assert tenant.group_members(group) == set()
+    events = Counter((event["user"], event["change"]) for event in audit_events(splunk_home))
+    assert events == {(u, c): 1 for u in (ann, bob) for c in ("added", "expired")}

@@ -4,8 +4,11 @@ in the group for good, no newer containment is cut short, no run fails and no ch
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+
+from devkit.simulator import Faults
 
 from .conftest import CONTAINMENT, GROUP, audit_events, rows_for
 
@@ -93,3 +96,28 @@ def test_two_sweeps_at_once_release_each_user_once(run_action, splunkd, tenant, 
         assert splunkd.collection(CONTAINMENT) == []
     events = Counter((event["user"], event["change"]) for event in audit_events(splunk_home))
     assert set(events.values()) == {1}
+
+
+def test_a_member_taken_out_by_hand_while_the_add_runs_is_contained_not_kept_for_good(
+    run_action, splunkd, tenant
+):
+    """get-group-members says Ann is in the group; an administrator takes her out before the run reads the
+    group again (after its other users' add call, here none), so the run adds her as its own containment:
+    she is the add-on's to release, not a member from before."""
+    tenant.add_members(GROUP, ["ann@simulated.example"])
+    tenant.faults = Faults(slow_requests=1, slow_seconds=2.0, path="/get-group-members", after=1)
+    with ThreadPoolExecutor(1) as pool:
+        running = pool.submit(run_action, ADD, rows_for("ann@simulated.example"), for_days="1")
+        deadline = time.monotonic() + 30
+        while not any(r.path.endswith("/get-group-members") for r in tenant.requests):
+            assert time.monotonic() < deadline, "the alert never asked who is in the group"
+            time.sleep(0.02)
+        tenant.remove_members(GROUP, ["ann@simulated.example"])
+        run = running.result()
+
+    assert run.status == 0 and run.outcomes() == [("ann@simulated.example", "added")]
+    (record,) = splunkd.collection(CONTAINMENT)
+    assert record["already_member"] is False and record["state"] == "held"
+    tenant.date_offset = 2 * 86400
+    assert _sweep(run_action).outcomes() == [("ann@simulated.example", "expired")]
+    assert tenant.group_members(GROUP) == set()

@@ -129,3 +129,32 @@ def test_an_add_for_days_says_so_when_the_sweep_is_not_scheduled(run_action, spl
     splunkd.set_conf("savedsearches", SWEEP_SEARCH["search_name"], {"disabled": "0"})
     scheduled = run_action(ADD, rows_for(BOB), for_days="3")
     assert not any("not scheduled" in line for line in scheduled.lines)
+
+
+def test_a_sweep_max_users_that_is_not_a_whole_number_is_refused_and_nobody_moves(run_action, tenant):
+    run_action(ADD, rows_for(ANN), for_days="1")
+    tenant.date_offset = 2 * DAY
+
+    refused = _sweep(run_action, max_users="１２")
+
+    assert refused.status == 2 and "outcome=failed" in refused.summary
+    (error,) = refused.level("ERROR")
+    assert "max_users='１２' is not a whole number of at least 1" in error
+    assert tenant.group_members(GROUP) == {ANN}
+
+
+def test_a_revert_past_max_users_says_to_revert_again_and_reverting_again_ends_it(
+    run_action, splunkd, tenant
+):
+    run_action(ADD, rows_for(ANN, BOB, CY), for_days="7")
+    sid = splunkd.collection(CONTAINMENT)[0]["sid"]
+
+    first = _sweep(run_action, revert_sid=sid, max_users="2")
+
+    assert [outcome for _, outcome in first.outcomes()] == ["reverted", "reverted"]
+    (warning,) = [line for line in first.level("WARNING") if "max_users=2" in line]
+    assert "revert the run again" in warning and "next sweep" not in warning
+    assert _sweep(run_action).outcomes() == []  # the scheduled sweep reverts nothing
+    second = _sweep(run_action, revert_sid=sid, max_users="2")
+    assert [outcome for _, outcome in second.outcomes()] == ["reverted"]
+    assert tenant.group_members(GROUP) == set()

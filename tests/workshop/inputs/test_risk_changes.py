@@ -69,7 +69,10 @@ def test_an_emptied_snapshot_writes_no_left_events_and_one_warning(splunkd, tena
     assert len(warned) == 1 and " WARNING " in warned[0]
 
 
-def test_a_grade_the_policy_does_not_know_is_no_change_and_ranks_as_unknown(splunkd, tenant):
+def test_a_grade_the_policy_does_not_know_is_kept_ranked_as_unknown_and_a_change_only_once(splunkd, tenant):
+    """E (the simulated tenant's odd_values fault, not a recording of Mimecast) is stored as sent, takes the
+    policy's unknown priority, and moving into it is one change event; the same E on the next pull is none.
+    A component that is no grade (a formula) leaves its column empty and the row standing."""
     assert splunkd.run("mimecast_at_safe_score").returncode == 0
     before = grades(splunkd)
     tenant.faults = Faults(odd_values=True)  # every 7th user's risk is "E"
@@ -77,12 +80,29 @@ def test_a_grade_the_policy_does_not_know_is_no_change_and_ranks_as_unknown(splu
     second = splunkd.run("mimecast_at_safe_score")
     assert second.returncode == 0, second.stderr
     table = splunkd.table()
-    odd = {e for e, row in table.items() if row["safe_grade"] == ""}
-    assert odd and all(before[e] for e in odd)  # graded before, unreadable now
-    assert {table[e]["priority"] for e in odd} == {shipped().priority(None)}
-    moved = sorted(e for e in before if e in table and e not in odd and before[e] != table[e]["safe_grade"])
-    assert moved and sorted(c["user"] for c in payloads(second, CHANGE)) == moved
-    assert any("'E' is not a SAFE grade" in line for line in splunkd.log("safe_score"))
+    odd = {e for e, row in table.items() if row["safe_grade"] == "E"}
+    assert odd and all(before[e] not in ("", "E") for e in odd)  # graded A to F before, E now
+    assert {table[e]["priority"] for e in odd} == {shipped().priority("E")} == {shipped().priority(None)}
+    moved = sorted(e for e in before if e in table and before[e] != table[e]["safe_grade"])
+    assert set(odd) <= set(moved)
+    changes = payloads(second, CHANGE)
+    assert sorted(c["user"] for c in changes) == moved
+    assert {(c["old_grade"], c["new_grade"]) for c in changes if c["user"] in odd} == {
+        (before[e], "E") for e in odd
+    }
+    # Their knowledge grade is a spreadsheet formula: that column stays empty, one WARNING per user.
+    assert {table[e]["knowledge"] for e in odd} == {""}
+    unreadable = [line for line in splunkd.log("safe_score") if "is not a SAFE grade" in line]
+    assert sorted(line.split(" of user ")[1].split()[0] for line in unreadable) == sorted(odd)
+    assert all(" WARNING " in line and "knowledge of user" in line for line in unreadable)
+    tenant.advance(changed=12)
+    third = splunkd.run("mimecast_at_safe_score")
+    assert third.returncode == 0, third.stderr
+    again = splunkd.table()
+    assert {e for e, row in again.items() if row["safe_grade"] == "E"} == odd
+    later = sorted(e for e in table if e in again and table[e]["safe_grade"] != again[e]["safe_grade"])
+    assert sorted(c["user"] for c in payloads(third, CHANGE)) == later
+    assert not odd & set(later)
 
 
 def test_a_watch_list_count_that_is_not_a_number_still_joins_the_watch_list(splunkd, tenant):

@@ -8,6 +8,7 @@ import pytest
 import requests
 
 from devkit.simulator import Faults
+from devkit.simulator.records import ODD_COMPONENT
 
 from .simclient import DETAILS, PERFORMANCE, PHISHING, PHISHING_USERS, QUEUE, TRAINING, WATCHLIST, Api
 
@@ -135,6 +136,7 @@ def test_odd_values(tenant, api):
     tenant.faults = Faults(odd_values=True)
     users = api.post(DETAILS, page_size=50)["data"]
     assert any(u["risk"] == "E" for u in users) and any(u["risk"] in "ABCDF" for u in users)
+    assert {u["knowledge"] for u in users if u["risk"] == "E"} == {ODD_COMPONENT}
     listed = api.post(WATCHLIST, page_size=100)["data"]
     assert any(u["watchlistCount"] == "many" for u in listed)
     assert any(isinstance(u["watchlistCount"], int) for u in listed)

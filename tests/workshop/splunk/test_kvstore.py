@@ -121,3 +121,13 @@ def test_kvstore_down_says_so(splunkd, service):
     with pytest.raises(kvstore.KVStoreUnavailable, match=r"503.*KV Store is initializing.*kvstore-status"):
         kvstore.save(service, "risk", _docs(3))
     assert len(splunkd.collection("risk")) == 3
+
+
+def test_an_update_replaces_the_document_of_a_key_with_characters_that_urls_encode(splunkd, service):
+    key = "prod|eNo1/ab+c|ann@example.com"
+    splunkd.create_collection("c", [{"_key": key, "beat": "1"}])
+
+    kvstore.update(service, "c", {"_key": key, "beat": "2"})
+
+    assert [(doc["_key"], doc["beat"]) for doc in splunkd.collection("c")] == [(key, "2")]
+    assert any("%7C" in request.path and "%257C" not in request.path for request in splunkd.requests)

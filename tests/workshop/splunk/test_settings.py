@@ -181,3 +181,15 @@ def test_the_accounts_allow_list_of_groups_is_read_with_it(splunkd, service):
 
     assert settings.load_account(service, "prod").groups_allowed == ("High-risk users", "SOC watch")
     assert settings.load_account(service, "any").groups_allowed == ()
+
+
+def test_an_allow_list_that_is_not_a_list_of_groups_names_the_account_and_the_page(splunkd, service):
+    fields = {"base_url": "https://api.services.mimecast.com", "client_id": "cid", "groups_allowed": "a\tb"}
+    splunkd.set_conf(ACCOUNTS, "prod", fields)
+    splunkd.set_encrypted(ACCOUNTS, "prod", {"client_secret": "s"})
+
+    with pytest.raises(settings.SettingsError) as raised:
+        settings.load_account(service, "prod")
+    words = str(raised.value)
+    assert words.startswith("Mimecast account 'prod': Groups the actions may change holds 'a\\tb'")
+    assert words.endswith(": edit it on the add-on's Configuration page")
