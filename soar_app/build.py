@@ -2,9 +2,11 @@
 
 The SDK packs the app folder's src/ (Python files only), the logos and the wheels uv.lock names. The app
 reuses the add-on's splunk_app package, which is no wheel on an index: the build copies the app folder into
-build/soar/, splunk_app into its src/lib/ (app.py puts lib/ on sys.path, as the add-on's bin/ scripts do),
-runs the packager, then adds the one data file splunk_app reads, the risk policy table, which the
-packager's Python-only filter leaves out. Nothing built is committed.
+build/soar/, splunk_app into its src/lib/ (app.py puts lib/ on sys.path, as the add-on's bin/ scripts do)
+and the one data file splunk_app reads, the risk policy table, into src/lookups/, where splunk_app finds
+it (policy.app_root). The packager imports app.py, whose grade choices come from that table, so the table
+is staged first; the packager's Python-only filter then leaves it out of the package, and the build adds
+it back. Nothing built is committed.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ def stage() -> None:
     lib = STAGE / "src" / "lib" / "splunk_app"
     left_out = shutil.ignore_patterns("__pycache__", "*.pyc", *LEFT_OUT)
     shutil.copytree(ROOT / "splunk_app", lib, ignore=left_out)
+    (STAGE / "src" / POLICY).parent.mkdir()
+    shutil.copy2(ROOT / POLICY, STAGE / "src" / POLICY)
 
 
 def build(output: Path) -> None:
@@ -49,14 +53,14 @@ def build(output: Path) -> None:
 
 
 def add_policy(package: Path) -> None:
-    """Rewrites the package with the risk policy table beside src/lib, where splunk_app looks for it."""
+    """Rewrites the package with the staged risk policy table beside src/lib, where splunk_app finds it."""
     with tarfile.open(package, "r:gz") as old:
         members = [(member, old.extractfile(member).read() if member.isfile() else None) for member in old]
     top = members[0][0].name.split("/")[0]
     with tarfile.open(package, "w:gz") as new:
         for member, data in members:
             new.addfile(member, io.BytesIO(data) if data is not None else None)
-        policy = (ROOT / POLICY).read_bytes()
+        policy = (STAGE / "src" / POLICY).read_bytes()
         info = tarfile.TarInfo(f"{top}/src/{POLICY.as_posix()}")
         info.size = len(policy)
         info.mode = 0o644

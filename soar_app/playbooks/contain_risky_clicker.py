@@ -1,5 +1,6 @@
 """Sample Splunk SOAR playbook: a user clicked a phishing link. Look up their Mimecast Awareness Training
-risk; contain grade D or F users for 7 days by adding them to a stricter Mimecast group.
+risk; contain the users whose grade the risk policy counts risky (get user risk's risky_grade: D or F as
+shipped) for 7 days by adding them to a stricter Mimecast group.
 
 Written against SOAR's Python playbook API (phantom.rules: act, collect2, debug, comment) as documented;
 not run on a SOAR instance here (the app's actions themselves are tested through the SDK's local runner).
@@ -12,7 +13,6 @@ import phantom.rules as phantom
 
 ASSET = "mimecast_awareness"
 GROUP = "High Risk Users"
-CONTAIN_GRADES = ("D", "F")
 DAYS = 7
 
 
@@ -38,14 +38,15 @@ def contain_risky(action=None, success=None, container=None, results=None, handl
             "get_user_risk_1:action_result.data.*.found",
             "get_user_risk_1:action_result.data.*.email",
             "get_user_risk_1:action_result.data.*.safe_grade",
+            "get_user_risk_1:action_result.data.*.risky_grade",
         ],
         action_results=results,
     )
-    risky = sorted({email for known, email, grade in found if known and grade in CONTAIN_GRADES})
-    for known, email, grade in found:
+    risky = sorted({email for known, email, _grade, risky_grade in found if known and risky_grade})
+    for known, email, grade, _risky in found:
         phantom.debug(f"user {email or '(not found)'}: SAFE grade {grade or 'none'}, found={known}")
     if not risky:
-        phantom.comment(container=container, comment="No clicker is grade D or F: no containment")
+        phantom.comment(container=container, comment="No clicker has a risky grade: no containment")
         return
     phantom.act(
         "add to group",

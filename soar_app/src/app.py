@@ -31,9 +31,13 @@ from soar_sdk.params import OnPollParams, Param, Params  # noqa: E402
 from splunk_app import actions, containment  # noqa: E402
 from splunk_app.account_check import check_account  # noqa: E402
 from splunk_app.risk.identity import AMBIGUOUS  # noqa: E402
+from splunk_app.risk.policy import grade_name  # noqa: E402
 
 logger = getLogger()
-GRADES = ["A", "B", "C", "D", "F"]
+# The risk policy's grades, best first, and list risky users' default threshold: read from the policy table
+# when the SDK's packager imports this module (soar_app/build.py stages the table first).
+GRADES = people.grades()
+THRESHOLD = people.first_risky()
 MAX_PAGE_SIZE = 500
 DEFAULT_POLL_CONTAINERS = 100
 
@@ -139,6 +143,7 @@ class UserRisk(ActionOutput):
     name: str
     department: str
     safe_grade: str = OutputField(example_values=GRADES)
+    risky_grade: bool
     human_error: str
     engagement: str
     knowledge: str
@@ -215,7 +220,9 @@ def _not_found(how: str) -> UserRisk:
     counts = dict.fromkeys(
         ("watch_list_count", "training_correct", "training_incorrect", "training_not_watched"), ""
     )
-    return UserRisk(found=False, match=how, watch_list=False, phishing_results=[], **empty, **counts)
+    return UserRisk(
+        found=False, match=how, risky_grade=False, watch_list=False, phishing_results=[], **empty, **counts
+    )
 
 
 def _user_risk(row: dict, how: str, trained: dict, recent: list[PhishingResult]) -> UserRisk:
@@ -226,6 +233,7 @@ def _user_risk(row: dict, how: str, trained: dict, recent: list[PhishingResult])
         name=str(row.get("name") or ""),
         department=str(row.get("department") or ""),
         safe_grade=str(row.get("safe_grade") or ""),
+        risky_grade=people.risky_grade(str(row.get("safe_grade") or "")),
         human_error=str(row.get("human_error") or ""),
         engagement=str(row.get("engagement") or ""),
         knowledge=str(row.get("knowledge") or ""),
@@ -241,7 +249,11 @@ def _user_risk(row: dict, how: str, trained: dict, recent: list[PhishingResult])
 
 class RiskyParams(Params):
     grade: str = Param(
-        description="Worst grades from this one on (D: D and F)", default="D", value_list=GRADES
+        description=(
+            f"Worst grades from this one on ({THRESHOLD}: {', '.join(GRADES[GRADES.index(THRESHOLD) :])})"
+        ),
+        default=THRESHOLD,
+        value_list=GRADES,
     )
     watch_list_only: bool = Param(description="Only users on the watch list", required=False, default=False)
     department: str = Param(description="Only this department", required=False, default="")
@@ -269,7 +281,8 @@ class RiskySummary(ActionOutput):
 @app.action(action_type="investigate", summary_type=RiskySummary)
 def list_risky_users(params: RiskyParams, asset: Asset) -> list[RiskyUser]:
     """Users at a SAFE grade or worse, only watch-listed ones or one department's if asked; riskiest first."""
-    if params.grade.strip().upper() not in GRADES:
+    grade = grade_name(params.grade)
+    if grade not in GRADES:
         raise ActionFailure(f"grade {params.grade!r} is not one of {', '.join(GRADES)}")
     if params.page < 1 or not 1 <= params.page_size <= MAX_PAGE_SIZE:
         raise ActionFailure(f"page must be 1 or more and page_size 1 to {MAX_PAGE_SIZE}")
@@ -278,9 +291,7 @@ def list_risky_users(params: RiskyParams, asset: Asset) -> list[RiskyUser]:
         with work.answering(fields):
             client = work.client(fields)
             users = people.directory(client)
-            found = people.risky(
-                users.rows.values(), params.grade.strip().upper(), params.watch_list_only, params.department
-            )
+            found = people.risky(users.rows.values(), grade, params.watch_list_only, params.department)
     except work.Failed as err:
         raise _failing(err) from err
     pages = max(1, -(-len(found) // params.page_size))
@@ -297,7 +308,7 @@ def list_risky_users(params: RiskyParams, asset: Asset) -> list[RiskyUser]:
         for row in chosen
     ]
     summary = RiskySummary(total_users=len(found), page=params.page, pages=pages)
-    words = f"{len(found)} users at grade {params.grade.upper()} or worse; page {params.page} of {pages}"
+    words = f"{len(found)} users at grade {grade} or worse; page {params.page} of {pages}"
     return _rows(params, rows, summary, words)
 
 
@@ -585,8 +596,8 @@ def on_poll(params: OnPollParams, soar: SOARClient, asset: Asset) -> Iterator[Un
             records = Records(work.records_path(fields, _state_dir()))
             now = time.time()
             users = people.directory(client, now)
-            seen = poll.seen_now(users.rows)
             before = records.seen()
+            seen = poll.seen_now(users.rows, before or {})
             found = poll.changes(before, seen, users.rows, now) if before is not None else []
             records.record_poll(now, seen, found)
             if before is None:
@@ -609,12 +620,16 @@ def _what(change: dict) -> str:
     return " and ".join(parts)
 
 
+def _severity(change: dict) -> str:
+    """High for the policy's worst grade (F as shipped) or a watch-list join."""
+    return "high" if people.worst(change["new_grade"]) or change["joined_watch_list"] else "medium"
+
+
 def _container(change_id: str, change: dict) -> Container:
-    severe = change["new_grade"] == "F" or change["joined_watch_list"]
     return Container(
         name=f"Mimecast Awareness: {change['user']} {_what(change)}",
         description=f"{change['user']} ({change['department'] or 'no department'}): {_what(change)}",
-        severity="high" if severe else "medium",
+        severity=_severity(change),
         source_data_identifier=change_id,
     )
 
@@ -634,7 +649,7 @@ def _artifact(change_id: str, change: dict) -> Artifact:
     return Artifact(
         name="user risk change",
         label="user",
-        severity="high" if change["new_grade"] == "F" or change["joined_watch_list"] else "medium",
+        severity=_severity(change),
         source_data_identifier=change_id,
         cef=cef,
         cef_types={"suser": ["email"]},

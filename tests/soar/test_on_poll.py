@@ -24,13 +24,19 @@ def _view(tenant) -> dict[str, tuple[str, bool]]:
 
 
 def _expected(before: dict, after: dict) -> set[str]:
-    """The users the tenant itself says became riskier, by the shipped risk policy."""
-    rank = shipped().rank
+    """The users the tenant itself says became riskier, by the shipped risk policy: a worse grade, both
+    grades named by the policy (the view is the tenant's without faults, so its grades are A to F), or a
+    watch-list join."""
+    policy = shipped()
+    named, rank = policy.grades(), policy.rank
     return {
         email
         for email, (grade, listed) in after.items()
         if email in before
-        and ((grade and rank(grade) > rank(before[email][0] or None)) or (listed and not before[email][1]))
+        and (
+            (grade in named and before[email][0] in named and rank(grade) > rank(before[email][0]))
+            or (listed and not before[email][1])
+        )
     }
 
 

@@ -14,6 +14,7 @@ import pytest
 
 from devkit import soar
 from splunk_app.allowed_groups import FIELD, LABEL
+from splunk_app.risk.policy import POLICY_FILE, read_policy
 
 from .conftest import GROUP, checked
 
@@ -25,6 +26,7 @@ OUTPUTS = {
         "match",
         "email",
         "safe_grade",
+        "risky_grade",
         "human_error",
         "engagement",
         "knowledge",
@@ -98,8 +100,19 @@ def test_the_package_carries_splunk_app_without_its_splunkd_parts(package):
     assert (lib / "mimecast" / "client.py").is_file()
     assert (lib / "risk" / "identity.py").is_file()
     assert not (lib / "splunk").exists()
-    assert (package / "src" / "lookups" / "mimecast_risk_policy.csv").is_file()
     assert not list(package.rglob("*.pyc"))
+
+
+def test_the_package_carries_the_risk_policy_its_grade_choices_come_from(package, manifest):
+    """The grades are read from the policy table (staged before the packager imports app.py), not copied."""
+    carried = package / "src" / "lookups" / POLICY_FILE
+    assert carried.read_bytes() == (ROOT / "lookups" / POLICY_FILE).read_bytes()
+    policy = read_policy(carried)
+    [risky] = [action for action in manifest["actions"] if action["action"] == "list risky users"]
+    grade = risky["parameters"]["grade"]
+    assert grade["value_list"] == policy.grades()
+    first_risky = next(g for g in policy.grades() if policy.rule(g).risky)
+    assert grade["default"] == first_risky
 
 
 @pytest.mark.parametrize("version", ["3.9", "3.13"])

@@ -57,6 +57,7 @@ def test_user_risk_by_email_in_any_case(act, tenant):
     assert found["found"] is True and found["match"] == "email"
     assert found["email"] == email
     assert found["safe_grade"] == (record["risk"] or "")
+    assert found["risky_grade"] is shipped().rule(record["risk"]).risky
     components = ("humanError", "engagement", "knowledge", "sentiment")
     assert [found[n] for n in ("human_error", "engagement", "knowledge", "sentiment")] == [
         (record[c] or "") for c in components

@@ -14,7 +14,7 @@ from splunk_app.inputs.datasets import safe_score, watchlist
 from splunk_app.mimecast import Client
 from splunk_app.mimecast.records import email_of
 from splunk_app.risk.identity import Match
-from splunk_app.risk.policy import shipped, watchlisted
+from splunk_app.risk.policy import grade_name, shipped, watchlisted
 from splunk_app.risk.sync import merge, row_from
 from splunk_app.risk.table import RiskTable, table_from_rows
 
@@ -56,9 +56,37 @@ def directory(client: Client, now: float | None = None) -> Directory:
     return Directory(rows)
 
 
+def grades() -> list[str]:
+    """The grades the risk policy names, best first (A to F as shipped)."""
+    return shipped().grades()
+
+
 def rank(grade: str) -> int:
-    """A grade's rank by the risk policy (higher is riskier)."""
+    """A grade's rank by the risk policy (higher is riskier); a grade the policy does not name (E, should
+    Mimecast add one) or no grade ranks as the policy's row unknown."""
     return shipped().rank(grade or None)
+
+
+def named(grade: str) -> bool:
+    """Whether the risk policy names the grade: only such a grade is compared with another, as the add-on's
+    grade-drop alert passes the others over."""
+    return grade_name(grade) in grades()
+
+
+def worst(grade: str) -> bool:
+    """Whether the grade is as bad as the worst the risk policy names (F as shipped)."""
+    return named(grade) and rank(grade) >= rank(grades()[-1])
+
+
+def risky_grade(grade: str) -> bool:
+    """Whether the risk policy counts the grade risky by itself, off the watch list (D or F as shipped; a
+    grade it does not name follows its row unknown)."""
+    return shipped().rule(grade or None).risky
+
+
+def first_risky() -> str:
+    """The best grade the risk policy counts risky off the watch list (D as shipped), the worst if none."""
+    return next((grade for grade in grades() if shipped().rule(grade).risky), grades()[-1])
 
 
 def risky(
