@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import threading
 
@@ -30,7 +31,16 @@ def show(served: ServedRequest) -> None:
     print(f"{served.status} {served.path} ({served.auth or 'no auth'})", flush=True)
 
 
+def _stop_on_signals() -> None:
+    """Ctrl-C and SIGTERM stop the tenant even where the shell that started it ignores or blocks them (a
+    background job of a script inherits SIGINT ignored, and Python then keeps it ignored)."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+
+
 def run(args: argparse.Namespace) -> int:
+    _stop_on_signals()
     tenant = SimulatedTenant(
         users=args.users,
         seed=args.seed,

@@ -22,6 +22,7 @@ from splunk_app.risk.table import ENRICH_FIELDS, MATCH, NO_USER, Profile, RiskTa
 MV = "__mv_"
 LISTED = ENRICH_FIELDS[-2:]  # identity, grades: the fields that hold one value per user
 _NO_TWINS = ("", "")
+_NEWLINE = "\n"  # between a listing cell's values (an f-string's expression may not hold a backslash)
 _IDENTITY_AT = ENRICH_FIELDS.index("identity")
 SUFFIXES = 1 << 17  # users' added text kept, at most
 _LIST_MARKS = re.compile(r"[,;<]")  # a value that may name several users
@@ -166,8 +167,13 @@ def _cells(found: Profile, how: str) -> list[str]:
 
 def _suffix(found: Profile, how: str, known: dict[tuple[str, str], str], terminator: str) -> str:
     """The added cells as CSV text after a record's own line; one user's text is made once."""
-    if found[-1].__class__ is list:
-        return "," + _joined(_encoded(found, how)) + terminator
+    if found[-1].__class__ is list:  # several users: the listing cells hold newlines, so they are quoted
+        identities, grades = found[-len(LISTED) :]
+        return (
+            f",{_joined(found[: -len(LISTED)])},{_quoted(_NEWLINE.join(identities))},"
+            f"{_quoted(_NEWLINE.join(grades))},{how},{_quoted(encode_mv(identities))},"
+            f"{_quoted(encode_mv(grades))}{terminator}"
+        )
     key = (found[_IDENTITY_AT], how)
     text = known.get(key)
     if text is None:

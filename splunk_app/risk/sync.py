@@ -76,6 +76,9 @@ class RiskStore(Protocol):
     def delete(self, keys: Iterable[str]) -> int:
         """Remove rows by `_key`; returns how many keys."""
 
+    def written(self) -> None:
+        """Called once a sync has written the table: the store prepares what its readers need."""
+
 
 def grade(value: Any) -> str:
     """A SAFE grade column as Mimecast sent it (in upper case), when it looks like a grade (the policy's
@@ -324,6 +327,7 @@ def sync(
 
     result.saved = store.save(changes())
     result.removed = store.delete(removals) if removals else 0
+    store.written()
     return result
 
 

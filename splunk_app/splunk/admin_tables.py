@@ -28,7 +28,6 @@ from splunk_app.risk.identity import (
     MAX_ALIAS_ROWS,
     Aliases,
     aliases_from_rows,
-    read_aliases,
 )
 from splunk_app.risk.policy import (
     MAX_ROWS,
@@ -38,6 +37,7 @@ from splunk_app.risk.policy import (
     shipped,
     with_changes,
 )
+from splunk_app.risk.prepared import prepared_aliases
 from splunk_app.splunk import kvstore
 from splunk_app.splunk.service import SplunkdError
 
@@ -46,11 +46,14 @@ POLICY_COLLECTION = "mimecast_risk_policy"
 
 
 def load_aliases(
-    service: client.Service | None, app_root: str | os.PathLike[str], warn: Callable[[str], None]
+    service: client.Service | None,
+    app_root: str | os.PathLike[str],
+    warn: Callable[[str], None],
+    cache: Path | None = None,
 ) -> Aliases:
     """The alias table: the administrator's collection when it holds any row (read with `service`), the
-    CSV in the app's lookups/ folder otherwise or without a service. A collection that cannot be read is
-    one warning, and the CSV is used."""
+    CSV in the app's lookups/ folder otherwise or without a service (with a `cache` folder, from its
+    prepared form). A collection that cannot be read is one warning, and the CSV is used."""
     if service is not None:
         where = f"the KV store collection {ALIAS_COLLECTION}"
         try:
@@ -64,7 +67,7 @@ def load_aliases(
             rows = []
         if rows:
             return aliases_from_rows(rows, lambda text: warn(text.replace(ALIAS_FILE, where)))
-    return read_aliases(Path(app_root) / "lookups" / ALIAS_FILE, warn)
+    return prepared_aliases(Path(app_root) / "lookups" / ALIAS_FILE, warn, cache)
 
 
 def load_policy(service: client.Service) -> Policy:

@@ -30,12 +30,15 @@ from splunk_app.mimecast import Client, MimecastError
 from splunk_app.mimecast.retry import RetryPolicy
 from splunk_app.mimecast.transport import Limits
 from splunk_app.risk.identity import Aliases
+from splunk_app.risk.policy import PolicyError
+from splunk_app.risk.prepared import cache_folder
 from splunk_app.risk.table import COLLECTION as RISK_TABLE
-from splunk_app.risk.table import RiskTable, table_from_rows
-from splunk_app.splunk import containment_key, kvstore, lease, logs, settings
-from splunk_app.splunk.admin_tables import load_aliases
+from splunk_app.risk.table import RiskTable
+from splunk_app.splunk import containment_key, lease, logs, settings
+from splunk_app.splunk.admin_tables import load_aliases, load_policy
 from splunk_app.splunk.audit import AuditSpool
 from splunk_app.splunk.containment_store import KVContainmentStore, KVLedger
+from splunk_app.splunk.risk_store import read_table
 from splunk_app.splunk.service import WRITE_CAPABILITIES, SplunkdError, caller_capabilities, connect, get_json
 
 SIGNATURES = {
@@ -202,22 +205,34 @@ def _sweep_scheduled(service: Any) -> bool | None:
 
 def _resolver(service: Any, aliases: Aliases) -> Any:
     """identity -> the risk table's email, or None, by the rule `mimecastrisk` uses (the same aliases);
-    the table is read once, and only when asked."""
+    the table is opened once, and only when asked: looked up in the prepared form the searches share."""
     found: list[RiskTable] = []
 
     def resolve(identity: str) -> str | None:
         if not found:
-            rows = list(kvstore.read(service, RISK_TABLE, page_size=kvstore.MAX_PAGE_SIZE))
-            if not rows:
-                raise actions.ActionError(
-                    f"the risk table ({RISK_TABLE}) is empty, and the actions act only on its users: acted "
-                    "on none. Run the SAFE score input, or enable 'Mimecast Awareness - Rebuild risk table "
-                    "from events' where the inputs run on a heavy forwarder"
-                )
-            found.append(table_from_rows(rows, aliases=aliases))
+            found.append(_risk_table(service, aliases))
         return found[0].resolve(identity).email
 
     return resolve
+
+
+def _risk_table(service: Any, aliases: Aliases) -> RiskTable:
+    """The risk table as `mimecastrisk` reads it: its prepared form, stamped with the policy the searches
+    follow (a policy they refuse leaves it to them: the table is then read whole, as resolving needs none)."""
+    cache = cache_folder(os.environ.get("SPLUNK_HOME"))
+    try:
+        load_policy(service)
+    except PolicyError:
+        cache = None
+    table = read_table(service, aliases, cache=cache)
+    if not len(table):
+        raise actions.ActionError(
+            f"the risk table ({RISK_TABLE}) is empty, and the actions act only on its users: acted "
+            "on none. Run the SAFE score input, or enable 'Mimecast Awareness - Rebuild risk table "
+            "from events' where the inputs run on a heavy forwarder"
+        )
+    table.reload = lambda: read_table(service, aliases)  # should its prepared form turn out damaged
+    return table
 
 
 def read_results(path: Any) -> Iterator[tuple[str, dict[str, str]]]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import logging
+import os
 import secrets
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -12,14 +14,15 @@ from splunklib import client
 
 from splunk_app.risk import policy, prepared
 from splunk_app.risk.identity import Aliases
-from splunk_app.risk.policy import Policy
-from splunk_app.risk.table import COLLECTION, ENRICH_FIELDS, FIELDS, RiskTable, table_from_rows
+from splunk_app.risk.policy import Policy, PolicyError
+from splunk_app.risk.table import COLLECTION, FIELDS, RiskTable, prepared_table, profiles_of, table_from_rows
 from splunk_app.splunk import admin_tables, kvstore
-from splunk_app.splunk.service import get_json
+from splunk_app.splunk.service import SplunkdError, get_json
 
 KV_PAGE_SIZE = 10_000  # documents per KV store read; limits.conf max_rows_per_query is 50,000
 VERSION_COLLECTION = "mimecast_user_risk_version"  # one document: a token every writer changes
 VERSION_KEY = "table"
+LOG = logging.getLogger(__name__)
 
 
 def read_table(
@@ -29,21 +32,44 @@ def read_table(
     cache: Path | None = None,
     collection: str = COLLECTION,
 ) -> RiskTable:
-    """The risk table from the KV store, a page at a time: what `mimecastrisk` and the alert actions resolve
-    users against (`RiskTable.resolve`). With a `cache` folder, the table's prepared form is read instead
-    when it was made from the table's current version, and made otherwise."""
+    """The risk table from the KV store: what `mimecastrisk` and the alert actions resolve users against
+    (`RiskTable.resolve`). With a `cache` folder and a version token, the table is looked up in its prepared
+    form made from the table's current version (by the writer, or by this search when no one has);
+    otherwise it is read whole, a page at a time."""
     stamp = table_version(service, collection) if cache is not None else None
-    keep = prepared.prepared_path(cache, f"kvstore:{collection}") if cache is not None and stamp else None
-    if keep is not None:
-        found = prepared.load(keep, stamp, len(ENRICH_FIELDS))
-        if found is not None:
-            return RiskTable(found[0], default_domain, aliases, found[1])
-    documents = kvstore.read(service, collection, fields=FIELDS, page_size=KV_PAGE_SIZE)
-    table = table_from_rows(documents, default_domain, aliases)
-    if keep is not None:
-        with contextlib.suppress(OSError):  # a cache that cannot be written costs time, not correctness
-            prepared.save(keep, stamp, table.profiles, table.domains)
-    return table
+    if cache is not None and stamp:
+        table = prepared_table(
+            _path(cache, collection), stamp, _profiles(service, collection), default_domain, aliases
+        )
+        if table is not None:
+            return table
+    return table_from_rows(_documents(service, collection), default_domain, aliases)
+
+
+def prepare(service: client.Service, cache: Path | None, collection: str = COLLECTION) -> bool:
+    """The writer's step once the table is written: its prepared form for the table's new version, so the
+    next search opens it at once. False where there is nothing to prepare for (no cache folder, no version
+    token) or it could not be written."""
+    stamp = table_version(service, collection) if cache is not None else None
+    if cache is None or not stamp:
+        return False
+    table = prepared_table(_path(cache, collection), stamp, _profiles(service, collection))
+    if table is None:
+        return False
+    table.close()
+    return True
+
+
+def _path(cache: Path, collection: str) -> Path:
+    return prepared.prepared_path(cache, f"kvstore:{collection}")
+
+
+def _documents(service: client.Service, collection: str) -> Iterator[dict[str, Any]]:
+    return kvstore.read(service, collection, fields=FIELDS, page_size=KV_PAGE_SIZE)
+
+
+def _profiles(service: client.Service, collection: str) -> Iterator[tuple[str, tuple[str, ...]]]:
+    return profiles_of(_documents(service, collection))
 
 
 def table_version(service: client.Service, collection: str = COLLECTION) -> list[Any] | None:
@@ -110,6 +136,18 @@ class KVRiskStore:
             return kvstore.delete_keys(self.service, self.collection, keys)
         finally:
             bump_version(self.service)
+
+    def written(self) -> None:
+        """The table is written: prepare the searches' form of it (`prepare`), under the policy the searches
+        follow (the administrator's rows too: the form is stamped with it, and its priorities come from it).
+        A failure costs the next search the preparation, so it is one WARNING, never the input's failure."""
+        try:
+            admin_tables.load_policy(self.service)
+            prepare(self.service, prepared.cache_folder(os.environ.get("SPLUNK_HOME")), self.collection)
+        except (SplunkdError, kvstore.CollectionMissing, OSError, PolicyError) as err:
+            LOG.warning(
+                "risk table: the searches' prepared form was not written (%s); the next search writes it", err
+            )
 
     def training_users(self) -> Iterator[str]:
         """The users the risk policy counts as risky (watch-listed, grade D or F as shipped), by email."""

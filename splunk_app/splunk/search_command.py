@@ -69,6 +69,7 @@ class MimecastRiskCommand(StreamingCommand):
         try:
             self._check_arguments()
             self._table = self._load_table()
+            self._table.reload = self._load_table  # should its prepared form turn out damaged
         except (ArgumentProblem, TableError, PolicyError, SplunkdError) as err:
             get_logger("mimecastrisk").error("mimecastrisk stopped: %s", err)
             self.write_error(f"mimecastrisk: {err}")
@@ -138,12 +139,12 @@ class MimecastRiskCommand(StreamingCommand):
         cache = cache_folder(os.environ.get("SPLUNK_HOME"))
         if self.lookup is not None:
             shipped()
-            aliases = load_aliases(None, self._app_root, self._warn)
+            aliases = load_aliases(None, self._app_root, self._warn, cache)
             return read_csv(self._lookup_path(self.lookup), domain, aliases, f"lookup={self.lookup}", cache)
         info = self.metadata.searchinfo
         service = connect(info.splunkd_uri, info.session_key)
         load_policy(service)
-        return read_table(service, load_aliases(service, self._app_root, self._warn), domain, cache)
+        return read_table(service, load_aliases(service, self._app_root, self._warn, cache), domain, cache)
 
     def _lookup_path(self, name: str) -> Path:
         """The file `name` in the app's own lookups/ folder; any name that leads out of it is refused."""

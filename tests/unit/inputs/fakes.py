@@ -71,6 +71,7 @@ class MemoryStore:
     rows: dict[str, dict[str, Any]] = field(default_factory=dict)
     page: int = 3
     batches: list[int] = field(default_factory=list)
+    written_keys: list[list[str]] = field(default_factory=list)  # the table's keys at each `written`
 
     def scan(self) -> Iterator[dict[str, Any]]:
         skip = 0
@@ -102,3 +103,6 @@ class MemoryStore:
         for key in keys:
             self.rows.pop(key, None)
         return len(keys)
+
+    def written(self) -> None:
+        self.written_keys.append(sorted(self.rows))

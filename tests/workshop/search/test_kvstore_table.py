@@ -5,7 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from devkit.splunkd import SplunkdStandIn
+from splunk_app.inputs.catalogue import by_name
+from splunk_app.risk import prepared, sync
+from splunk_app.risk.policy import COLUMNS
 from splunk_app.risk.table import COLLECTION
+from splunk_app.splunk.admin_tables import POLICY_COLLECTION
 from splunk_app.splunk.risk_store import KV_PAGE_SIZE, VERSION_COLLECTION, KVRiskStore
 from splunk_app.splunk.service import connect
 
@@ -137,8 +141,8 @@ def test_later_searches_read_the_prepared_table_until_a_writer_changes_it(tmp_pa
             grades.append([record["mimecast_safe_grade"] for record in result.records])
             reads.append(_page_reads(splunkd) - before)
             if _search_number == 1:
-                store.save([{**_doc(5), "safe_grade": "D"}])
-        tampered = next(Path(tmp_path).rglob("*.prepared"))
+                store.save([{**_doc(5), "safe_grade": "D"}])  # a writer that does not prepare
+        tampered = next(Path(tmp_path).rglob(f"*{prepared.SUFFIX}"))
         tampered.write_bytes(tampered.read_bytes()[:-10])
         before = _page_reads(splunkd)
         last = run(_search(splunkd, records), None, env=env)
@@ -150,6 +154,38 @@ def test_later_searches_read_the_prepared_table_until_a_writer_changes_it(tmp_pa
     assert (reads[3], [record["mimecast_safe_grade"] for record in last.records]) == (3, ["D", "C"])
 
 
+def test_the_inputs_sync_prepares_the_table_so_the_first_search_after_it_reads_no_page(tmp_path, monkeypatch):
+    """The writer prepares: the risk sync ends with `written`, which writes the prepared form of the new
+    version where the searches look for it (SPLUNK_HOME's var/run)."""
+    monkeypatch.setenv("SPLUNK_HOME", str(tmp_path))
+    env = {**environment(), "SPLUNK_HOME": str(tmp_path)}
+    columns = by_name("safe_score").risk
+    with SplunkdStandIn() as splunkd:
+        splunkd.create_collection(COLLECTION, [_doc(number) for number in range(USERS)])
+        splunkd.create_collection(VERSION_COLLECTION)
+        store = KVRiskStore(connect(splunkd.uri, splunkd.session_key))
+        found = []
+        for grade in ("D", "B"):
+            records = [
+                {"emailAddress": doc["email"], "risk": doc["safe_grade"]} for doc in map(_doc, range(USERS))
+            ]
+            records[5]["risk"] = grade
+            rows = sorted(
+                (sync.row_from(columns, record, 1.8e9) for record in records), key=lambda row: row["_key"]
+            )
+            sync.sync(store, rows, columns, 1.8e9, True)
+            before = _page_reads(splunkd)
+            result = run(
+                _search(splunkd, [{"user": "CORP\\user00005"}, {"user": "user00007"}]), None, env=env
+            )
+            assert result.returncode == 0, result.stderr
+            found.append(
+                ([record["mimecast_safe_grade"] for record in result.records], _page_reads(splunkd) - before)
+            )
+
+    assert found == [(["D", "C"], 0), (["B", "C"], 0)]  # the first search after each sync: no page read
+
+
 def test_without_a_version_token_every_search_reads_the_table(tmp_path):
     env = {**environment(), "SPLUNK_HOME": str(tmp_path)}
     with SplunkdStandIn() as splunkd:
@@ -158,3 +194,33 @@ def test_without_a_version_token_every_search_reads_the_table(tmp_path):
         reads = _page_reads(splunkd)
     assert reads == 2
     assert [result.records[0]["mimecast_safe_grade"] for result in runs] == ["B", "B"]
+
+
+def test_the_writer_prepares_under_the_administrators_policy_and_a_changed_policy_is_never_answered_from_it(
+    tmp_path, monkeypatch
+):
+    """The form is stamped with the policy in force (a user without a priority takes the policy's): the
+    writer prepares under the administrator's rows as the searches read them, so the first search opens
+    its form; a policy changed since, with the table unchanged, is never answered from that form."""
+    monkeypatch.setenv("SPLUNK_HOME", str(tmp_path))
+    env = {**environment(), "SPLUNK_HOME": str(tmp_path)}
+    rows = [
+        {"_key": f"A-{listed}", **dict(zip(COLUMNS, ("A", listed, "1", "critical", "0", "false")))}
+        for listed in ("false", "true")
+    ]
+    with SplunkdStandIn() as splunkd:
+        splunkd.create_collection(COLLECTION, [{**_doc(number), "safe_grade": "A"} for number in range(50)])
+        splunkd.create_collection(VERSION_COLLECTION)
+        splunkd.create_collection(POLICY_COLLECTION, rows)
+        store = KVRiskStore(connect(splunkd.uri, splunkd.session_key))
+        store.save([])  # a writer's run, which ends as the risk sync does
+        store.written()
+        found = []
+        for _search_number in range(2):
+            before = _page_reads(splunkd)
+            result = run(_search(splunkd, [{"user": "CORP\\user00005"}]), None, env=env)
+            assert result.returncode == 0, result.stderr
+            found.append((result.records[0]["mimecast_priority"], _page_reads(splunkd) - before))
+            splunkd.create_collection(POLICY_COLLECTION, [{**row, "priority": "low"} for row in rows])
+
+    assert found == [("critical", 0), ("low", 1)]  # the writer's form, then the table read again
