@@ -57,6 +57,9 @@ class StandInFaults:
     kvstore_write_status: int = 503
     kvstore_write_collection: str = ""
     kvstore_write_after: int = 0
+    kvstore_unreadable: str = (
+        ""  # reads (GET) of this collection answer 503, as a collection that fails alone
+    )
 
     def take_kvstore_write(self, collection: str) -> bool:
         """Uses up one write fault if this write gets it (the caller holds the stand-in's lock)."""
@@ -319,6 +322,8 @@ class SplunkdStandIn:
             if name not in self._state.collections:
                 raise _HttpError(404, f"Collection '{name}' does not exist in app '{self.app}'")
             collection = self._state.collections[name]
+            if method == "GET" and name == self.faults.kvstore_unreadable:
+                raise _HttpError(503, "KV Store read failed: try again later.")
             if method in ("POST", "DELETE") and self.faults.take_kvstore_write(name):
                 raise _HttpError(self.faults.kvstore_write_status, "KV Store write failed: try again later.")
             if rest == ["batch_save"] and method == "POST":

@@ -31,6 +31,7 @@ from splunk_app.risk.identity import (
 )
 from splunk_app.risk.policy import (
     MAX_ROWS,
+    POLICY_FILE,
     Policy,
     PolicyError,
     enforce,
@@ -85,6 +86,22 @@ def load_policy(service: client.Service) -> Policy:
     policy = with_changes(shipped(), rows, where) if rows else shipped()
     enforce(policy, _digest(rows))
     return policy
+
+
+def follow_policy(service: client.Service, warn: Callable[[str], None]) -> Policy:
+    """`load_policy` for a writer that must not stop over it (the inputs, before they store priorities or
+    pick whom to train): a collection that cannot be read or a row that cannot be used is one warning, and
+    the shipped table is followed for this run."""
+    try:
+        return load_policy(service)
+    except (SplunkdError, PolicyError) as err:
+        reason = err if isinstance(err, PolicyError) else _why(err)
+        warn(
+            f"the risk policy's administrator rows ({POLICY_COLLECTION}) cannot be used ({reason}); this run "
+            f"follows the shipped {POLICY_FILE}"
+        )
+        enforce(shipped(), "")
+        return shipped()
 
 
 def _check_as_spl_reads_it(row: dict[str, Any], where: str) -> None:

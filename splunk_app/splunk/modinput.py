@@ -38,6 +38,7 @@ from splunk_app.mimecast.endpoints import ENDPOINTS
 from splunk_app.mimecast.errors import api1_only
 from splunk_app.risk.sync import Spool
 from splunk_app.splunk import logs
+from splunk_app.splunk.admin_tables import follow_policy
 from splunk_app.splunk.risk_store import KVRiskStore, kvstore_ready
 from splunk_app.splunk.service import SplunkdError, connect
 from splunk_app.splunk.settings import (
@@ -212,7 +213,13 @@ class MimecastInput(Script):
             with Checkpoint(
                 metadata["checkpoint_dir"], stanza, full_snapshot, interval_seconds(values)
             ) as checkpoint:
-                risk, users, skip = self._collaborators(service, values, metadata["checkpoint_dir"], stanza)
+                risk, users, skip = self._collaborators(
+                    service,
+                    values,
+                    metadata["checkpoint_dir"],
+                    stanza,
+                    lambda text: logger.warning("%s: %s", where, text),
+                )
                 if skip:
                     return Report("skipped", f"{where}: {skip}.", "no_users", requests=client.requests_made)
                 if risk is None and self.data_set.risk is not None:
@@ -242,12 +249,14 @@ class MimecastInput(Script):
         )
 
     def _collaborators(
-        self, service: Any, values: dict[str, Any], folder: str, stanza: str
+        self, service: Any, values: dict[str, Any], folder: str, stanza: str, warn: Callable[[str], None]
     ) -> tuple[runner.RiskTable | None, list[str], str]:
         """The risk table to sync (None where it is not synced), the per-user loop's users, and why the run
-        cannot go on (empty when it can)."""
+        cannot go on (empty when it can). Either follows the risk policy in force, the administrator's rows
+        included, read once here: the priorities the sync stores and the users it trains come from it."""
         risk = None
         if self.data_set.risk is not None and _syncs(values.get("risk_table_sync"), service):
+            follow_policy(service, warn)
             risk = runner.RiskTable(KVRiskStore(service), Spool(folder, file_stem(stanza) + "-risk-"))
         if self.data_set.loop != PER_USER:
             return risk, [], ""
@@ -262,7 +271,7 @@ class MimecastInput(Script):
                 "forwarder?) to take the watch-listed and grade D/F users from. List the users in the "
                 "input's Users setting",
             )
-        return risk, list(KVRiskStore(service).training_users()), ""
+        return risk, list(KVRiskStore(service).training_users(follow_policy(service, warn))), ""
 
 
 def _syncs(mode: str | None, service: Any) -> bool:

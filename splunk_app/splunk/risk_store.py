@@ -14,9 +14,9 @@ from splunklib import client
 
 from splunk_app.risk import policy, prepared
 from splunk_app.risk.identity import Aliases
-from splunk_app.risk.policy import Policy, PolicyError
+from splunk_app.risk.policy import Policy
 from splunk_app.risk.table import COLLECTION, FIELDS, RiskTable, prepared_table, profiles_of, table_from_rows
-from splunk_app.splunk import admin_tables, kvstore
+from splunk_app.splunk import kvstore
 from splunk_app.splunk.service import SplunkdError, get_json
 
 KV_PAGE_SIZE = 10_000  # documents per KV store read; limits.conf max_rows_per_query is 50,000
@@ -138,20 +138,19 @@ class KVRiskStore:
             bump_version(self.service)
 
     def written(self) -> None:
-        """The table is written: prepare the searches' form of it (`prepare`), under the policy the searches
-        follow (the administrator's rows too: the form is stamped with it, and its priorities come from it).
+        """The table is written: prepare the searches' form of it (`prepare`), stamped with the policy in
+        force (the writer follows the administrator's rows before it writes: admin_tables.follow_policy).
         A failure costs the next search the preparation, so it is one WARNING, never the input's failure."""
         try:
-            admin_tables.load_policy(self.service)
             prepare(self.service, prepared.cache_folder(os.environ.get("SPLUNK_HOME")), self.collection)
-        except (SplunkdError, kvstore.CollectionMissing, OSError, PolicyError) as err:
+        except (SplunkdError, OSError) as err:
             LOG.warning(
                 "risk table: the searches' prepared form was not written (%s); the next search writes it", err
             )
 
-    def training_users(self) -> Iterator[str]:
-        """The users the risk policy counts as risky (watch-listed, grade D or F as shipped), by email."""
-        query = risky_query(admin_tables.load_policy(self.service))
+    def training_users(self, policy: Policy) -> Iterator[str]:
+        """The users `policy` counts as risky (watch-listed, grade D or F as shipped), by email."""
+        query = risky_query(policy)
         for row in kvstore.read(self.service, self.collection, query=query, fields=("_key",)):
             yield str(row["_key"])
 

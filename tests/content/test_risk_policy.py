@@ -155,6 +155,7 @@ def test_the_searches_that_need_the_policy_read_it():
         "savedsearch Mimecast Awareness - ES risk: joined the watch list",
         "savedsearch Mimecast Awareness - ES risk: repeated phishing simulation failures",
         "savedsearch Mimecast Awareness - Rebuild risk table from events",
+        "savedsearch Mimecast Awareness - Risk table CSV for indexers",
         "dashboard mimecast_awareness_overview ds_grade_moves",
         "dashboard mimecast_awareness_overview ds_kpis",
         "dashboard mimecast_awareness_overview ds_riskiest",

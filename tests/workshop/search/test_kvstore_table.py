@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from devkit.splunkd import SplunkdStandIn
 from splunk_app.inputs.catalogue import by_name
-from splunk_app.risk import prepared, sync
+from splunk_app.risk import policy, prepared, sync
 from splunk_app.risk.policy import COLUMNS
 from splunk_app.risk.table import COLLECTION
-from splunk_app.splunk.admin_tables import POLICY_COLLECTION
+from splunk_app.splunk.admin_tables import POLICY_COLLECTION, follow_policy
 from splunk_app.splunk.risk_store import KV_PAGE_SIZE, VERSION_COLLECTION, KVRiskStore
 from splunk_app.splunk.service import connect
 
@@ -212,9 +214,12 @@ def test_the_writer_prepares_under_the_administrators_policy_and_a_changed_polic
         splunkd.create_collection(COLLECTION, [{**_doc(number), "safe_grade": "A"} for number in range(50)])
         splunkd.create_collection(VERSION_COLLECTION)
         splunkd.create_collection(POLICY_COLLECTION, rows)
-        store = KVRiskStore(connect(splunkd.uri, splunkd.session_key))
-        store.save([])  # a writer's run, which ends as the risk sync does
-        store.written()
+        monkeypatch.setattr(policy, "_IN_FORCE", policy._InForce())  # this process's policy, undone after
+        service = connect(splunkd.uri, splunkd.session_key)
+        store = KVRiskStore(service)
+        follow_policy(service, pytest.fail)  # a writer's run: the input follows the policy before it writes,
+        store.save([])
+        store.written()  # and ends as the risk sync does
         found = []
         for _search_number in range(2):
             before = _page_reads(splunkd)

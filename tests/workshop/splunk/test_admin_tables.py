@@ -9,7 +9,13 @@ from splunk_app.risk import identity, policy
 from splunk_app.risk.policy import COLUMNS, PolicyError, shipped
 from splunk_app.risk.table import COLLECTION
 from splunk_app.splunk import admin_tables
-from splunk_app.splunk.admin_tables import ALIAS_COLLECTION, POLICY_COLLECTION, load_aliases, load_policy
+from splunk_app.splunk.admin_tables import (
+    ALIAS_COLLECTION,
+    POLICY_COLLECTION,
+    follow_policy,
+    load_aliases,
+    load_policy,
+)
 from splunk_app.splunk.risk_store import KVRiskStore
 
 
@@ -107,11 +113,12 @@ def test_the_training_input_pulls_the_users_the_administrators_policy_counts_as_
         COLLECTION,
         [{"_key": e, "email": e, "safe_grade": g, "watchlist": w} for e, g, w in users],
     )
-    assert sorted(KVRiskStore(service).training_users()) == ["d@example.com"]
+    assert sorted(KVRiskStore(service).training_users(follow_policy(service, print))) == ["d@example.com"]
     rows = [dict(zip(COLUMNS, ("C", listed, "3", "high", "40", "true"))) for listed in ("false", "true")]
     splunkd.create_collection(POLICY_COLLECTION, rows)
 
-    assert sorted(KVRiskStore(service).training_users()) == ["c@example.com", "d@example.com"]
+    found = KVRiskStore(service).training_users(follow_policy(service, print))
+    assert sorted(found) == ["c@example.com", "d@example.com"]
 
 
 @pytest.mark.parametrize(
@@ -124,3 +131,23 @@ def test_a_row_the_searches_would_not_match_as_python_does_is_refused(splunkd, s
 
     with pytest.raises(PolicyError, match=r"mimecast_risk_policy row 2: write grade in capitals"):
         load_policy(service)
+
+
+@pytest.mark.parametrize("broken", ["unreadable", "unusable"])
+def test_a_writer_follows_the_shipped_policy_with_one_warning_when_the_rows_cannot_be_used(
+    splunkd, service, broken
+):
+    rows = [dict(zip(COLUMNS, ("D", listed, "4", "low", "60", "true"))) for listed in ("false", "true")]
+    splunkd.create_collection(POLICY_COLLECTION, rows)
+    load_policy(service)  # an earlier administrator's policy in force: the failure does not keep it
+    if broken == "unreadable":
+        splunkd.faults.kvstore_unavailable = True
+    else:
+        splunkd.create_collection(POLICY_COLLECTION, [{**rows[0], "priority": "urgent"}])
+    warnings: list[str] = []
+
+    assert follow_policy(service, warnings.append) is shipped()
+
+    assert policy.in_force() is shipped()
+    assert len(warnings) == 1 and "shipped mimecast_risk_policy.csv" in warnings[0], warnings
+    assert ("503" if broken == "unreadable" else "priority must be one of") in warnings[0]
