@@ -163,9 +163,10 @@ def parse_max_users(raw: Any, default: int) -> int:
     """The `max_users` parameter of an action or of the sweep: a whole number of at least 1 (empty: the
     default). Splunk's alert forms check nothing, so this is where a wrong value is refused."""
     text = str(raw or default).strip()
-    if not re.fullmatch(r"[0-9]{1,9}", text) or int(text) < 1:  # ASCII digits: isdigit() takes "１２"
+    number = containment.plain_number(text, whole=True)
+    if number is None or number < 1:
         raise ActionError(f"parameter max_users={text!r} is not a whole number of at least 1")
-    return int(text)
+    return int(number)
 
 
 def pick_targets(

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Protocol
@@ -28,6 +29,10 @@ LEDGER = "mimecast_containment_ledger"
 DAY = 86400.0
 MAX_DAYS = 365.0
 PENDING, HELD = "pending", "held"
+# A number as a person types it into a form: ASCII digits with at most one decimal point and a few places,
+# nothing else (float() and int() also take "\u0667", "1_0", "+7", "1e-300" and "nan").
+_PLAIN_NUMBER = re.compile(r"[0-9]{1,9}(?:\.[0-9]{0,6})?|\.[0-9]{1,6}")
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 # How far a record's times may run ahead of Mimecast's clock before it counts as stamped in the future.
 CLOCK_SLACK = 300.0
 # The fields the MAC covers: whom, where, with which account, when, on whose behalf, and how it is held.
@@ -247,17 +252,20 @@ def marks_of(records: Iterable[Record], *, released: bool = False) -> list[Mark]
     ]
 
 
+def plain_number(text: str, *, whole: bool = False) -> float | None:
+    """The value of `text` if it is a plain ASCII decimal number (`whole`: without a decimal point), else
+    None: the one reading of the numbers the actions' parameters take."""
+    return float(text) if (_WHOLE_NUMBER if whole else _PLAIN_NUMBER).fullmatch(text) else None
+
+
 def parse_days(raw: Any) -> float | None:
     """The `for_days` parameter: None (empty: no time box) or a number of days above 0, at most a year;
     fractions are allowed (0.5 is twelve hours)."""
     text = str(raw if raw is not None else "").strip()
     if not text:
         return None
-    try:
-        days = float(text)
-    except ValueError:
-        days = -1.0
-    if not 0 < days <= MAX_DAYS:
+    days = plain_number(text)
+    if days is None or not 0 < days <= MAX_DAYS:
         raise ValueError(f"for_days={text!r} is not a number of days above 0 and at most {MAX_DAYS:g}")
     return days
 

@@ -41,7 +41,7 @@ def test_whole_numbers_and_empty_pass(raw) -> None:
     assert actions.parse_max_users(raw, actions.DEFAULT_SWEEP_USERS) >= 1
 
 
-@pytest.mark.parametrize("raw", ["0", "-5", "ten", "2.5", "1e3", "１２", "9" * 5000])
+@pytest.mark.parametrize("raw", ["0", "-5", "ten", "2.5", "1e3", "１２", "\u0667", "1_0", "9" * 5000])
 def test_anything_else_is_refused_with_the_parameter_named(raw) -> None:
     with pytest.raises(actions.ActionError, match="parameter max_users="):
         actions.parse_max_users(raw, actions.DEFAULT_SWEEP_USERS)
