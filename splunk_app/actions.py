@@ -668,22 +668,31 @@ MEMBERS_PAGE = 500
 
 
 def group_members(client: Client, group_id: str) -> set[str]:
-    """Who is in the group now (lower-cased emails), every page of get-group-members. A full page that
-    says nothing of pagination may not be the last, and a member from before missed there would be taken
-    for a user the add-on added (and released): such an answer is a MalformedResponse."""
+    """Who is in the group now (lower-cased emails), every page of get-group-members. A last page that is
+    full without saying so by meta.pagination, or that ends short of the totalCount it gives, may hide
+    members, and a member from before missed there would be taken for a user the add-on added (and
+    released): such an answer is a MalformedResponse."""
     members: set[str] = set()
+    read = 0
     for page in client.pages("get_group_members", data=[{"id": group_id}], page_size=MEMBERS_PAGE):
+        read += len(page.records)
         members.update(
             str(member.get("emailAddress") or "").strip().lower()
             for member in page.records
             if member.get("emailAddress")
         )
-        if page.next_token is None and page.total_count is None and len(page.records) >= MEMBERS_PAGE:
-            raise MalformedResponse(
-                f"get_group_members: Mimecast answered a full page of {MEMBERS_PAGE} members without "
-                "meta.pagination, so who else is in the group is unknown",
-                endpoint="get_group_members",
-            )
+        if page.next_token is not None:
+            continue
+        if page.total_count is None and len(page.records) >= MEMBERS_PAGE:
+            short = f"a full page of {MEMBERS_PAGE} members without meta.pagination"
+        elif page.total_count is not None and page.total_count > read:
+            short = f"{read} members and no next page, but a totalCount of {page.total_count}"
+        else:
+            continue
+        raise MalformedResponse(
+            f"get_group_members: Mimecast answered {short}, so who else is in the group is unknown",
+            endpoint="get_group_members",
+        )
     return members
 
 

@@ -42,6 +42,7 @@ class Faults:
     missing_permission: int = 0  # HTTP 403 err_xdk_client_forbidden
     binding_expired: int = 0  # HTTP 418 err_xdk_binding_expired
     missing_pagination: bool = False  # responses without meta.pagination
+    lost_next_page: bool = False  # meta.pagination keeps totalCount but not next: the answer stops short
     odd_dates: bool = False  # both date formats; 1970-01-01 instead of null for "never"
     odd_spellings: bool = False  # training details spelled watchedData / onWatchlist / myAsnwer
     empty_grades: bool = False  # every 5th user's component grades and every 10th user's risk ''

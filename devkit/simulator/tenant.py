@@ -246,6 +246,7 @@ class SimulatedTenant:
         with self._lock:
             fault, delay = self._faults.take(path, mode == "oauth2")
             style, no_pagination = self._faults.style(), self._faults.missing_pagination
+            no_next = self._faults.lost_next_page
             population = self._population
         if delay:
             time.sleep(delay)
@@ -262,6 +263,7 @@ class SimulatedTenant:
                 population=population,
                 style=style,
                 no_pagination=no_pagination,
+                no_next=no_next,
                 size=len(body),
             )
         reply = self._log_reply(path, parsed, mode, status, payload)
@@ -360,6 +362,7 @@ class SimulatedTenant:
         population: Population,
         style: Style,
         no_pagination: bool,
+        no_next: bool,
         size: int,
     ) -> tuple[int, dict[str, Any]]:
         problem = self._check_auth(mode, path, headers) or self._check_account_code(
@@ -384,7 +387,10 @@ class SimulatedTenant:
             answer = handler(view, data, api.Paging.parse(parsed.get("meta")))
         except api.ApiFailure as err:
             return err.status, error(err.status, err.code, err.message)
-        return 200, envelope(200, answer.data, None if no_pagination else answer.pagination, answer.fail)
+        pagination = None if no_pagination or answer.pagination is None else dict(answer.pagination)
+        if no_next and pagination is not None:
+            pagination.pop("next", None)
+        return 200, envelope(200, answer.data, pagination, answer.fail)
 
     def _check_account_code(self, meta: Any) -> tuple[int, str, str] | None:
         """A tenant reached through a managed service provider's account wants its account code in

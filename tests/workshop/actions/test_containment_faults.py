@@ -169,3 +169,20 @@ def test_a_member_list_cut_to_one_page_without_pagination_adds_nobody_and_keeps_
     assert [doc for doc in splunkd.collection(CONTAINMENT) if not doc["already_member"]] == []
     _expire_and_sweep(run_action, tenant)
     assert BEFORE in tenant.group_members(GROUP)
+
+
+def test_a_member_list_shorter_than_its_total_adds_nobody_and_keeps_the_member(run_action, splunkd, tenant):
+    """get-group-members that says totalCount 501 but gives no next page after 500 members stops short: a
+    member from before on the missing page, taken for a new user, would be released by the sweep."""
+    others = [f"staff{i}@simulated.example" for i in range(500)]
+    tenant.add_members(GROUP, [*others, BEFORE])  # BEFORE joined last: on the second page
+    tenant.faults = Faults(lost_next_page=True)
+
+    added = run_action(ADD, rows_for(BEFORE), for_days="1")
+
+    assert added.status != 0 and added.outcomes() == [(BEFORE, "failed")]
+    (error,) = added.level("ERROR")
+    assert "get_group_members" in error and "501" in error
+    assert [doc for doc in splunkd.collection(CONTAINMENT) if not doc["already_member"]] == []
+    _expire_and_sweep(run_action, tenant)
+    assert BEFORE in tenant.group_members(GROUP)

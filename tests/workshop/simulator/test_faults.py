@@ -100,6 +100,14 @@ def test_missing_pagination(tenant, api):
     assert "pagination" in api.post(DETAILS, page_size=10)["meta"]
 
 
+def test_lost_next_page_keeps_the_total(tenant, api):
+    tenant.faults = Faults(lost_next_page=True)
+    pagination = api.post(DETAILS, page_size=10)["meta"]["pagination"]
+    assert "next" not in pagination and pagination["totalCount"] > 10
+    tenant.faults = Faults()
+    assert "next" in api.post(DETAILS, page_size=10)["meta"]["pagination"]
+
+
 def test_odd_dates(tenant, api):
     tenant.faults = Faults(odd_dates=True)
     users = api.post(PERFORMANCE, [{"includeUserDetails": True}], page_size=20)["data"]
