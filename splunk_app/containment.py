@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, replace
@@ -260,7 +261,10 @@ def plain_number(text: str, *, whole: bool = False) -> float | None:
 
 def parse_days(raw: Any) -> float | None:
     """The `for_days` parameter: None (empty: no time box) or a number of days above 0, at most a year;
-    fractions are allowed (0.5 is twelve hours)."""
+    fractions are allowed (0.5 is twelve hours). A number given as a number (a SOAR playbook's float) is
+    written out in decimals first: str() would give 2e-05 for 0.00002, which the text rule refuses."""
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool) and math.isfinite(raw):
+        raw = f"{raw:.6f}"
     text = str(raw if raw is not None else "").strip()
     if not text:
         return None

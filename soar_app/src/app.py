@@ -444,9 +444,8 @@ def _group_action(mode: str, params: GroupParams, soar: SOARClient, asset: Asset
         "email_field": "user",
         "max_users": str(fields.get("max_users") or actions.DEFAULT_MAX_USERS),
         "dry_run": "1" if params.dry_run else "0",
-        "for_days": ""
-        if mode == "remove" or getattr(params, "days", None) in (None, 0)
-        else str(params.days),
+        # The number itself: containment.parse_days writes it out in decimals (str() gives 2e-05).
+        "for_days": "" if mode == "remove" or getattr(params, "days", None) in (None, 0) else params.days,
     }
     outcomes: list[actions.Outcome] = []
     try:

@@ -151,14 +151,28 @@ def test_the_allow_list_refuses_other_groups_in_one_line():
 
 @pytest.mark.parametrize(
     ("raw", "days"),
-    [("", None), (None, None), ("7", 7.0), (" 7 ", 7.0), ("0.5", 0.5), (".5", 0.5), ("365", 365.0)],
+    [
+        ("", None),
+        (None, None),
+        ("7", 7.0),
+        (" 7 ", 7.0),
+        ("0.5", 0.5),
+        (".5", 0.5),
+        ("365", 365.0),
+        (7, 7.0),
+        (0.00002, 0.00002),  # a SOAR playbook's float, which str() writes as 2e-05
+    ],
 )
 def test_for_days(raw, days):
     assert containment.parse_days(raw) == days
 
 
 @pytest.mark.parametrize(
-    "raw", ["0", "-1", "366", "two", "nan", "inf", "\u0667", "1_0", "1e-300", "+7", ".", "1.2.3", "1" * 5000]
+    "raw",
+    [
+        *("0", "-1", "366", "two", "nan", "inf", "\u0667", "1_0", "1e-300", "+7", ".", "1.2.3", "1" * 5000),
+        *(float("nan"), float("inf"), 1e-300, 1e20, True),
+    ],
 )
 def test_bad_for_days(raw):
     with pytest.raises(ValueError, match="is not a number of days above 0"):
