@@ -446,7 +446,7 @@ def _group_action(mode: str, params: GroupParams, soar: SOARClient, asset: Asset
         "dry_run": "1" if params.dry_run else "0",
         "for_days": ""
         if mode == "remove" or getattr(params, "days", None) in (None, 0)
-        else str(params.days),
+        else f"{params.days:f}",  # a plain decimal, as for_days takes it: str() writes 0.00002 as 2e-05
     }
     outcomes: list[actions.Outcome] = []
     try:
