@@ -362,6 +362,7 @@ def check_allowed(allowed: tuple[str, ...], group: Group, account: str) -> None:
 def _change(work: _Work, mode: str, targets: list[Target]) -> Iterator[Outcome]:
     """An add without a time box, or a remove (which also ends the users' containment records)."""
     store, run, group = work.context.store, work.context.run, work.group
+    marks: dict[str, containment.Mark] | None = None
     for outcome in act(work.client, mode, group, targets, dry_run=False):
         email = outcome.email or ""
         if store is not None and mode == "remove" and outcome.outcome in ("removed", "not_member"):
@@ -369,7 +370,12 @@ def _change(work: _Work, mode: str, targets: list[Target]) -> Iterator[Outcome]:
                 held = _own_record(store, work.context.record_key, run.account, group.id, email)
                 if held is not None:
                     _forget(work, store, [held])
-                else:  # none, or not the add-on's: the ledger learns nothing from it
+                else:  # none, or not the add-on's: the ledger learns no generation from it
+                    if marks is None and work.context.ledger is not None:
+                        marks = work.context.ledger.marks(run.account, group.id)
+                    _end_unrecorded(
+                        work, (marks or {}).get(containment.record_key(run.account, group.id, email))
+                    )
                     store.delete(containment.record_key(run.account, group.id, email))
             except LeaseLost:
                 raise
@@ -540,6 +546,14 @@ def _advance(work: _Work, records: list[containment.Record], *, released: bool =
         work.trail.ledger_failed([record.user for record in records], err, _where(ledger))
         return False
     return True
+
+
+def _end_unrecorded(work: _Work, mark: containment.Mark | None) -> None:
+    """A containment the ledger holds whose record was deleted ends with its user's removal (else each
+    sweep would name it for ever)."""
+    if work.context.ledger is not None and mark is not None and not mark.released:
+        work.keep()
+        work.context.ledger.advance([replace(mark, generation=mark.generation + 1, released=True)])
 
 
 def _forget(work: _Work, store: containment.Store, records: list[containment.Record]) -> None:
@@ -795,12 +809,15 @@ def sweep(context: Context, revert_sid: str = "", max_users: int = DEFAULT_SWEEP
     if store is None:
         raise ActionError("the containment records cannot be read: no store was given")
     key = context.record_key()
+    held = [] if revert_sid else _ledger_held(context.ledger)  # read first: an add writes its record first
     by_account: dict[str, list[containment.Record]] = {}
     for item in _signed_records(store, key, revert_sid):
         if isinstance(item, Outcome):
             yield item
         else:
             by_account.setdefault(item.account, []).append(item)
+    recorded = {record.key for records in by_account.values() for record in records}
+    yield from _unrecorded(context, store, [mark for mark in held if mark.key not in recorded])
     plans: list[tuple[Client, float, list[containment.Record]]] = []
     for account, records in by_account.items():
         try:
@@ -848,6 +865,42 @@ def sweep(context: Context, revert_sid: str = "", max_users: int = DEFAULT_SWEEP
                 revert_sid=revert_sid,
             )
     yield from trail.problems()
+
+
+def _ledger_held(ledger: containment.Ledger | None) -> list[containment.Mark]:
+    """The containments the ledger says the add-on holds now (not released, not of a member from
+    before); none when it cannot be read (each group's ledger read later says so)."""
+    try:
+        marks = ledger.unreleased() if ledger is not None else []
+    except Exception:
+        return []
+    return [mark for mark in marks if not mark.already_member]
+
+
+def _unrecorded(
+    context: Context, store: containment.Store, marks: list[containment.Mark]
+) -> Iterator[Outcome]:
+    """A WARNING per containment the ledger holds whose record is gone (someone who may write the records
+    deleted it): no sweep ends it, and the ledger alone is no ground to act on (no expiry, no signature).
+    Each is checked again first: a release or an add under way meanwhile is no loss."""
+    latest: dict[tuple[str, str], dict[str, containment.Mark]] = {}
+    for mark in marks:
+        group = (mark.account, mark.group_id)
+        if group not in latest and context.ledger is not None:
+            latest[group] = context.ledger.marks(*group)
+        now = latest.get(group, {}).get(mark.key)
+        if now is None or now.released or store.get(mark.key) is not None:
+            continue
+        yield Outcome(
+            "",
+            mark.user,
+            "warning",
+            f"{mark.user} is held in group id {mark.group_id!r} (account {mark.account!r}) by the add-on's "
+            f"ledger ({_where(context.ledger)}), but there is no containment record {mark.key!r} in "
+            f"{_where(store)} (deleted by someone who may write it): no sweep will let them go, and none "
+            "acts on the ledger alone. Remove them with Remove from Mimecast group, or add them again with "
+            "for_days so that the sweep lets them go then",
+        )
 
 
 def _signed_records(

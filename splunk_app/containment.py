@@ -125,6 +125,9 @@ class Ledger(Protocol):
     def marks(self, account: str, group_id: str) -> dict[str, Mark]:
         """The group's marks by record key."""
 
+    def unreleased(self) -> list[Mark]:
+        """Every mark whose containment is not released, in any group."""
+
     def advance(self, marks: list[Mark]) -> None: ...
 
 

@@ -53,6 +53,11 @@ class KVLedger:
         marks = (mark_from_document(document) for document in found)
         return {mark.key: mark for mark in marks if mark is not None}
 
+    def unreleased(self) -> list[Mark]:
+        found = kvstore.read(self.service, self.collection, query={"released": {"$ne": True}})
+        marks = (mark_from_document(document) for document in found)
+        return [mark for mark in marks if mark is not None and not mark.released]
+
     def advance(self, marks: list[Mark]) -> None:
         if marks:
             kvstore.save(self.service, self.collection, [mark.document() for mark in marks])

@@ -108,6 +108,12 @@ class Records:
         found = (mark_from_document(json.loads(row[0])) for row in rows)
         return {mark.key: mark for mark in found if mark is not None}
 
+    def unreleased(self) -> list[Mark]:
+        with self._open() as db:
+            rows = db.execute("SELECT document FROM ledger").fetchall()
+        found = (mark_from_document(json.loads(row[0])) for row in rows)
+        return [mark for mark in found if mark is not None and not mark.released]
+
     def advance(self, marks: list[Mark]) -> None:
         with self._open() as db, statedb.transaction(db):
             db.executemany(

@@ -4,11 +4,15 @@ valid MAC, but the ledger knows a newer generation of that record, so the sweep 
 
 from __future__ import annotations
 
+import requests
+
+from splunk_app import APP_ID
+
 from .conftest import CONTAINMENT, GROUP, LEDGER, rows_for
 
 ADD, SWEEP = "mimecast_add_to_group", "mimecast_containment_sweep"
 SWEEP_SEARCH = {"search_name": "Mimecast Awareness - Containment sweep", "owner": "nobody"}
-ANN, BOB = "ann@simulated.example", "bob@simulated.example"
+ANN, BOB, CY = "ann@simulated.example", "bob@simulated.example", "cy@simulated.example"
 DAY = 86400
 
 
@@ -80,3 +84,44 @@ def test_a_forged_record_cannot_push_the_ledger_out_of_reach(run_action, splunkd
 
     assert sorted(swept.outcomes()) == [(ANN, "expired"), (BOB, "expired")]
     assert tenant.group_members(GROUP) == set()
+
+
+def _empty_the_records(splunkd) -> None:
+    """What an empty `outputlookup mimecast_containment` does: a DELETE of every document."""
+    emptied = requests.delete(
+        f"{splunkd.uri}/servicesNS/nobody/{APP_ID}/storage/collections/data/{CONTAINMENT}",
+        headers={"Authorization": f"Splunk {splunkd.session_key}"},
+        timeout=10,
+    )
+    assert emptied.status_code == 200 and splunkd.collection(CONTAINMENT) == []
+
+
+def test_a_deleted_record_of_a_held_containment_is_a_warning_each_sweep_until_it_is_ended(
+    run_action, splunkd, tenant
+):
+    """Someone who may write the records deletes them: the ledger still says the add-on holds ANN and
+    BOB (CY was there before), so each sweep names them in a WARNING with what to do, and moves nobody
+    (the ledger alone has no expiry and no signature). A Remove of ANN, or BOB added again with for_days,
+    ends the warning."""
+    tenant.add_members(GROUP, [CY])
+    assert run_action(ADD, rows_for(ANN, BOB, CY), for_days="1").status == 0
+    group_id = splunkd.collection(CONTAINMENT)[0]["group_id"]
+    _empty_the_records(splunkd)
+    tenant.date_offset = 2 * DAY
+
+    swept = _sweep(run_action)
+
+    assert swept.status == 0 and swept.outcomes() == []
+    assert tenant.group_members(GROUP) == {ANN, BOB, CY}
+    gone = [line for line in swept.level("WARNING") if "no containment record" in line]
+    assert len(gone) == 2 and all(group_id in line and "for_days" in line for line in gone)
+    assert [user for user in (ANN, BOB, CY) if any(user in line for line in gone)] == [ANN, BOB]
+    assert "Remove from Mimecast group" in gone[0]
+
+    assert run_action("mimecast_remove_from_group", rows_for(ANN)).outcomes() == [(ANN, "removed")]
+    assert run_action(ADD, rows_for(BOB), for_days="1").outcomes() == [(BOB, "added")]
+    tenant.date_offset = 4 * DAY
+    swept = _sweep(run_action)
+    assert swept.outcomes() == [(BOB, "expired")]
+    assert not [line for line in swept.level("WARNING") if "no containment record" in line]
+    assert tenant.group_members(GROUP) == {CY}
