@@ -16,7 +16,7 @@ import csv
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
-from splunk_app.risk.identity import NONE, split_identities
+from splunk_app.risk.identity import MAX_IDENTITY, NONE, split_identities
 from splunk_app.risk.table import ENRICH_FIELDS, MATCH, NO_USER, Profile, RiskTable
 
 MV = "__mv_"
@@ -24,7 +24,8 @@ LISTED = ENRICH_FIELDS[-2:]  # identity, grades: the fields that hold one value 
 _NO_TWINS = ("", "")
 _NEWLINE = "\n"  # between a listing cell's values (an f-string's expression may not hold a backslash)
 _IDENTITY_AT = ENRICH_FIELDS.index("identity")
-SUFFIXES = 1 << 17  # users' added text kept, at most
+MEMO_BUDGET = 1 << 26  # what a search's memo holds at most (`Memo`): about 77 MB, measured at 420,000 cells
+ENTRY = 100  # what one kept cell or text costs beyond its characters (the dict's slot, the string's header)
 _LIST_MARKS = re.compile(r"[,;<]")  # a value that may name several users
 _MV_VALUE = re.compile(r"\$((?:\$\$|[^$])*)\$(?:;|$)")
 
@@ -91,6 +92,31 @@ def added_columns(prefix: str) -> list[str]:
     return [prefix + name for name in (*ENRICH_FIELDS, MATCH)] + [MV + prefix + name for name in LISTED]
 
 
+class Memo:
+    """The added text by the cell that named the event's users, kept from one chunk to the next: logs
+    repeat their users, so a cell met before costs one lookup. One user's text is shared by every cell
+    that names them. A cell over MAX_IDENTITY characters is never kept, and everything is dropped once the
+    kept cells and texts reach MEMO_BUDGET (characters, plus ENTRY for each)."""
+
+    def __init__(self) -> None:
+        self.cells: dict[str, str] = {}
+        self.users: dict[tuple[str, str], str] = {}
+        self.size = 0
+
+    def keep(self, cell: str, text: str) -> None:
+        if len(cell) <= MAX_IDENTITY:
+            self.spend(len(cell))
+            self.cells[cell] = text
+
+    def spend(self, characters: int) -> None:
+        """Count what one more cell or text holds, dropping everything first when the budget is spent."""
+        self.size += characters + ENTRY
+        if self.size > MEMO_BUDGET:
+            self.cells.clear()
+            self.users.clear()
+            self.size = characters + ENTRY
+
+
 def enrich_chunk(
     body: str,
     table: RiskTable,
@@ -100,7 +126,7 @@ def enrich_chunk(
     *,
     warn: Callable[[str], None] = lambda text: None,
     terminator: str = "\r\n",
-    suffixes: dict[tuple[str, str], str] | None = None,
+    memo: Memo | None = None,
 ) -> Iterator[str | list[str]]:
     """The header (cells), then every record with the risk columns appended, in the order read: a record
     of one line as its text with the added cells and `terminator` after it, any other as its cells.
@@ -109,8 +135,8 @@ def enrich_chunk(
     value in. Fields are looked up in each chunk's own header, so a field that appears only in a later
     chunk is used there. Columns the event already has under the added names (the command run twice) are
     replaced, not repeated. A row with fewer cells than the header is completed with empty cells, one
-    with more loses the extra cells, each said through `warn`. `suffixes` keeps each user's added text
-    from one chunk to the next (one dict per prefix and terminator)."""
+    with more loses the extra cells, each said through `warn`. `memo` keeps the added text of the cells
+    met, from one chunk to the next (one Memo per prefix and terminator)."""
     source = _Lines(body, warn)
     reader = csv.reader(source)
     header = next(reader, None)
@@ -121,34 +147,77 @@ def enrich_chunk(
     position = {name: index for index, name in enumerate(header)}
     sources = [(position[name], position.get(MV + name)) for name in fields if name in position]
     yield header + added_columns(prefix)
-    find, describe = table.find, table.describe
-    found: Profile | None
-    known = {} if suffixes is None else suffixes
+    added = _adder(table, sources, every_field, Memo() if memo is None else memo, terminator)
     read = source.count
     for row in reader:
         whole_line = source.count - read == 1 and kept is None and len(row) == width
         read = source.count
+        if whole_line:
+            yield _line(source.last) + added(row)
+            continue
         if len(row) != width:
             row = _fitted(row, width, warn)  # noqa: PLW2901 -- the row as wide as its header
         if kept is not None:
             row = [row[index] for index in kept]  # noqa: PLW2901 -- the row without the replaced columns
+        row.extend(_cells(*_found(table, row, sources, every_field)))
+        yield row
+
+
+def _adder(
+    table: RiskTable,
+    sources: Sequence[tuple[int, int | None]],
+    every_field: bool,
+    memo: Memo,
+    terminator: str,
+) -> Callable[[list[str]], str]:
+    """What makes a one-line row's added text: from the memo when the cell that names the user was met
+    before, else found in the table and kept (a list of users is found each time)."""
+    cells, describe, look_up = memo.cells, table.describe, table.look_up
+
+    def added(row: list[str]) -> str:
         if every_field:
-            found, how = describe(_users(row, sources))
-        else:
-            found, how = NO_USER, NONE
-            for index, mv_index in sources:
-                value = row[index]
-                if value:
-                    several = (mv_index is not None and row[mv_index]) or _LIST_MARKS.search(value)
-                    found, how = describe(_users(row, ((index, mv_index),))) if several else find(value)
-                    break
-            if found is None:
-                found = NO_USER
-        if whole_line:
-            yield _line(source.last) + _suffix(found, how, known, terminator)
-        else:
-            row.extend(_cells(found, how))
-            yield row
+            return _suffix(*describe(_users(row, sources)), memo, terminator)
+        for index, mv_index in sources:  # the first field with a value names the users
+            cell = row[index]
+            if cell:
+                if mv_index is not None and row[mv_index]:  # a multivalue twin on one line
+                    return _suffix(*describe(_users(row, ((index, mv_index),))), memo, terminator)
+                text = cells.get(cell)
+                if text is None:
+                    if _LIST_MARKS.search(cell):  # a list: met again too rarely to keep
+                        return _suffix(*describe(split_identities(cell)), memo, terminator)
+                    text = _suffix(*_one(look_up(cell)), memo, terminator)
+                    memo.keep(cell, text)
+                return text
+        return _suffix(NO_USER, NONE, memo, terminator)
+
+    return added
+
+
+def _found(
+    table: RiskTable, row: list[str], sources: Sequence[tuple[int, int | None]], every_field: bool
+) -> tuple[Profile, str]:
+    """The users of a row and how they were matched, without the memo (a record over several lines)."""
+    if every_field:
+        return table.describe(_users(row, sources))
+    for index, mv_index in sources:
+        if row[index]:
+            if mv_index is not None and row[mv_index]:
+                return table.describe(_users(row, ((index, mv_index),)))
+            return _named(table, row[index])
+    return NO_USER, NONE
+
+
+def _named(table: RiskTable, cell: str) -> tuple[Profile, str]:
+    """Whom one cell names: one user, or each of a list's."""
+    if _LIST_MARKS.search(cell):
+        return table.describe(split_identities(cell))
+    return _one(table.find(cell))
+
+
+def _one(found: tuple[Profile | None, str]) -> tuple[Profile, str]:
+    """One value's user and how, NO_USER for none."""
+    return (NO_USER, found[1]) if found[0] is None else found  # type: ignore[return-value]
 
 
 def _line(text: str) -> str:
@@ -165,7 +234,7 @@ def _cells(found: Profile, how: str) -> list[str]:
     return [*found, how, *_NO_TWINS]
 
 
-def _suffix(found: Profile, how: str, known: dict[tuple[str, str], str], terminator: str) -> str:
+def _suffix(found: Profile, how: str, memo: Memo, terminator: str) -> str:
     """The added cells as CSV text after a record's own line; one user's text is made once."""
     if found[-1].__class__ is list:  # several users: the listing cells hold newlines, so they are quoted
         identities, grades = found[-len(LISTED) :]
@@ -175,11 +244,11 @@ def _suffix(found: Profile, how: str, known: dict[tuple[str, str], str], termina
             f"{_quoted(encode_mv(grades))}{terminator}"
         )
     key = (found[_IDENTITY_AT], how)
-    text = known.get(key)
+    text = memo.users.get(key)
     if text is None:
-        if len(known) >= SUFFIXES:
-            known.clear()
-        text = known[key] = "," + _joined((*found, how, *_NO_TWINS)) + terminator
+        text = "," + _joined((*found, how, *_NO_TWINS)) + terminator
+        memo.spend(len(text))
+        memo.users[key] = text
     return text
 
 

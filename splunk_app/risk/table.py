@@ -248,22 +248,31 @@ class RiskTable:
         return Match(found[_IDENTITY] if found is not None else None, how)
 
     def find(self, value: str) -> tuple[Profile | None, str]:
-        """`resolve` with the user's whole profile; remembered per value, since logs repeat their users."""
+        """`resolve` with the user's whole profile; remembered per value, since logs repeat their users (a
+        value too long to be an identity names nobody, and is not kept)."""
+        if len(value) > MAX_IDENTITY:
+            return None, NONE
         known = self._memo.get(value)
         if known is None:
-            try:
-                known = self._lookup(value)
-            except prepared.Damaged as err:
-                self._recover(err)
-                known = self._lookup(value)
+            known = self.look_up(value)
             if len(self._memo) >= MEMO_SIZE:
                 self._memo.clear()
             self._memo[value] = known
         return known
 
+    def look_up(self, value: str) -> tuple[Profile | None, str]:
+        """`find` without remembering the value, for a caller that keeps what it found itself."""
+        if len(value) > MAX_IDENTITY:
+            return None, NONE
+        try:
+            return self._lookup(value)
+        except prepared.Damaged as err:
+            self._recover(err)
+            return self._lookup(value)
+
     def _lookup(self, value: str) -> tuple[Profile | None, str]:
         users = self.users
-        found = users.get(value) if len(value) <= MAX_IDENTITY else None  # written as the table writes it
+        found = users.get(value)  # written as the table writes it
         known = (found, EMAIL) if found is not None else self._find(value)
         if users.__class__ is PreparedUsers and users.form.lookups > len(users) // 8 + LOOKUPS:  # type: ignore[union-attr]
             self.users = MemoryUsers(*users.in_memory())  # type: ignore[union-attr]
@@ -382,7 +391,7 @@ def prepared_table(
     form = prepared.obtain(path, source, prepared.RISK_TABLES, prepared.users_filler(profiles))
     if form is None:
         return None
-    return RiskTable(PreparedUsers(form, len(ENRICH_FIELDS)), default_domain, aliases)
+    return RiskTable(PreparedUsers(form, len(ENRICH_FIELDS), _IDENTITY), default_domain, aliases)
 
 
 def read_csv(

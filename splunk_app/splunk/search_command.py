@@ -22,7 +22,7 @@ from splunklib.searchcommands.internals import CsvDialect
 
 from splunk_app.risk.policy import PolicyError, shipped
 from splunk_app.risk.prepared import cache_folder
-from splunk_app.risk.rows import enrich_chunk
+from splunk_app.risk.rows import Memo, enrich_chunk
 from splunk_app.risk.table import CSV_TWIN, CSV_TWIN_SEARCH, RiskTable, TableError, read_csv
 from splunk_app.splunk.admin_tables import load_aliases, load_policy
 from splunk_app.splunk.logs import get_logger
@@ -53,7 +53,7 @@ class MimecastRiskCommand(StreamingCommand):
         self._app_root = Path(app_root)
         self._table: RiskTable | None = None
         self._said: set[str] = set()
-        self._suffixes: dict[tuple[str, str], str] = {}
+        self._memo = Memo()
 
     def _protocol_v2_option_parser(self, arg: str) -> list[str]:
         """`field=<name>` may be given several times, so it is collected like a field-name argument."""
@@ -90,7 +90,7 @@ class MimecastRiskCommand(StreamingCommand):
             self.prefix,
             warn=self._warn,
             terminator=CsvDialect.lineterminator,
-            suffixes=self._suffixes,
+            memo=self._memo,
         )
 
     def _warn(self, text: str) -> None:

@@ -166,6 +166,39 @@ def test_a_row_damaged_inside_is_caught_at_lookup_and_the_form_rebuilt(tmp_path,
     assert list(cache.glob(f"*{prepared.SUFFIX}")) == []  # and the damaged form is gone
 
 
+def test_a_row_damaged_inside_is_caught_when_a_search_reads_them_all_into_memory(
+    tmp_path, cache, monkeypatch
+):
+    source = _write(tmp_path / "risk.csv")
+    expected = _answers(read_csv(source))
+    read_csv(source, cache=cache)
+    path = _prepared_file(cache)
+    path.write_bytes(_flip_in_row(path.read_bytes()))
+    monkeypatch.setattr(table, "LOOKUPS", 0)  # the first lookup reads every row
+    damaged = read_csv(source, cache=cache)
+    damaged.reload = lambda: read_csv(source)
+    assert _answers(damaged) == expected
+    assert isinstance(damaged.users, MemoryUsers)
+
+
+def test_a_row_whose_values_name_another_user_is_damage(tmp_path, cache):
+    """Each row's check covers its key and values, so only a form written wrongly could hold one: never
+    read as the key's user."""
+    path = cache / f"forged{prepared.SUFFIX}"
+    bob = ("F", "", "", "", "", "true", "", "Sales", "high", "", "bob@example.com", "F")
+
+    def fill(writer: prepared.Writer) -> bool:
+        writer.insert("users", [("alice@example.com", prepared.joined(bob))])
+        writer.insert("domains", [("example.com", "1")])
+        writer.extra.update(users=1, width=len(bob))
+        return True
+
+    assert prepared.write(path, ["forged"], prepared.RISK_TABLES, fill)
+    form = prepared.open_form(path, ["forged"], prepared.RISK_TABLES)
+    with pytest.raises(prepared.Damaged, match="name another user"):
+        PreparedUsers(form, len(bob), 10).in_memory()
+
+
 def test_a_prepared_file_others_may_write_is_not_trusted(tmp_path, cache):
     source = _write(tmp_path / "risk.csv")
     made = read_csv(source, cache=cache).users.form.inode

@@ -121,3 +121,51 @@ def test_a_nul_character_never_ends_the_search(monkeypatch, refuses):
         ("fine", "D"),
     ]
     assert said == ([rows.NUL_WARNING] if refuses else [])
+
+
+class _Counting:
+    """The table, counting the values it is asked to look up."""
+
+    def __init__(self, table):
+        self.table, self.asked = table, []
+
+    def look_up(self, value):
+        self.asked.append(value)
+        return self.table.look_up(value)
+
+    def find(self, value):
+        self.asked.append(value)
+        return self.table.find(value)
+
+    def describe(self, identities):
+        return self.table.describe(identities)
+
+
+def _grades(body: str, table, memo: rows.Memo) -> list[str]:
+    """Each record's added grade, its chunk run with `memo`."""
+    items = list(enrich_chunk(body, table, ("user",), False, "mc_", memo=memo))
+    return [dict(zip(items[0], next(csv.reader([line]))))["mc_safe_grade"] for line in items[1:]]
+
+
+def test_a_cell_met_before_is_answered_from_the_memo_from_one_chunk_to_the_next():
+    table, memo = _Counting(TABLE), rows.Memo()
+    assert _grades("user\na@x.com\nCORP\\b\na@x.com\n", table, memo) == ["B", "D", "B"]
+    assert _grades("other,user\n1,CORP\\b\n2,a@x.com\n", table, memo) == ["D", "B"]
+    assert table.asked == ["a@x.com", "CORP\\b"]  # each cell looked up once, across chunks
+    assert memo.users[("a@x.com", "email")] is memo.cells["a@x.com"]  # one user's text, shared
+
+
+def test_lists_and_cells_too_long_to_name_a_user_are_never_kept():
+    memo = rows.Memo()
+    long = "a@x.com" + " " * rows.MAX_IDENTITY
+    assert _grades(f'user\n"a@x.com, b@x.com"\n{long}\n', TABLE, memo) == ["D", "unknown"]
+    assert memo.cells == {}
+
+
+def test_the_memo_is_emptied_when_its_budget_is_spent_and_answers_stay_the_same(monkeypatch):
+    monkeypatch.setattr(rows, "MEMO_BUDGET", 3 * rows.ENTRY + 40)
+    table, memo = _Counting(TABLE), rows.Memo()
+    body = "user\n" + "a@x.com\nb@x.com\nA@X.COM\n" * 3
+    assert _grades(body, table, memo) == ["B", "D", "B"] * 3
+    assert len(table.asked) > 3  # dropped and found again
+    assert memo.size <= rows.MEMO_BUDGET
