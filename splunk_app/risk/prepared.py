@@ -448,8 +448,11 @@ def prepared_aliases(path: Path, warn: Callable[[str], None], cache: Path | None
         return aliases
     for text in form.header["warnings"]:
         warn(str(text))
-    sizes = form.header["sizes"]
-    return Aliases(_Lookup(form, "alias_users", sizes[0]), _Lookup(form, "alias_domains", sizes[1]))
+    users, domains = form.header["sizes"]
+    if not users and not domains:  # no aliases (the shipped file is empty): nothing to look up
+        form.close()
+        return Aliases()
+    return Aliases(_Lookup(form, "alias_users", users), _Lookup(form, "alias_domains", domains))
 
 
 def _aliases_filler(aliases: Aliases, warnings: list[str]) -> Callable[[Writer], bool]:

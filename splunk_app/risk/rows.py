@@ -1,10 +1,10 @@
 """One chunk's records, enriched: the lean record path of `mimecastrisk`.
 
 splunklib turns every row into a dict and writes it back field by field, which costs more than the
-enrichment itself. Here the csv module reads the rows (for the user fields), and a record that was one line
-goes back as that very line with the risk cells after it: the event's own cells are neither copied nor
-quoted again. A record over several lines (a value with a newline), a short or long row, or a header whose
-added columns are replaced (the command run twice) goes back as its list of cells, for the csv writer.
+enrichment itself. Here the csv module reads the rows (for the user fields), and a record goes back as its
+very text (one line, or several where a value holds a newline) with the risk cells after it: the event's
+own cells are neither copied nor quoted again. A short or long row, or a header whose added columns are
+replaced (the command run twice), goes back as its list of cells, for the csv writer.
 splunkd's results CSV names each field once and may add an `__mv_<field>` twin that holds a multivalue
 field as `$one$;$two$` (a `$` inside a value doubled) while the plain column holds the values joined by
 newlines. A field without a twin is single-valued, so only the two listing fields get one.
@@ -40,14 +40,16 @@ def encode_mv(values: Iterable[str]) -> str:
     return "$" + "$;$".join(value.replace("$", "$$") for value in values) + "$"
 
 
-def lines(text: str) -> Iterator[str]:
-    """The lines of a chunk body, each with its `\\n`, for the csv reader. A StringIO would hold a copy of
-    the body at four bytes a character; only `\\n` ends a line, as in a StringIO."""
+def lines(text: str, end: list[int] | None = None) -> Iterator[str]:
+    """The lines of a chunk body, each with its `\\n`, for the csv reader; with `end`, where the last line
+    given ends is kept in `end[0]`. A StringIO would hold a copy of the body at four bytes a character; only
+    `\\n` ends a line, as in a StringIO."""
+    at = [0] if end is None else end
     start, size = 0, len(text)
     while start < size:
-        end = text.find("\n", start) + 1 or size
-        yield text[start:end]
-        start = end
+        at[0] = text.find("\n", start) + 1 or size
+        yield text[start : at[0]]
+        start = at[0]
 
 
 def _refuses_nul() -> bool:
@@ -61,30 +63,6 @@ def _refuses_nul() -> bool:
 
 REFUSES_NUL = _refuses_nul()
 NUL_WARNING = "a record held a NUL character, which this Python's csv module cannot read; it became U+FFFD"
-
-
-class _Lines:
-    """`lines(text)` that remembers how many lines were read and the last one, so that a row the csv
-    reader made of exactly one line can be sent back as that line. Where the csv module refuses NUL, a NUL
-    becomes U+FFFD (said once through `warn`) rather than ending the search."""
-
-    def __init__(self, text: str, warn: Callable[[str], None]) -> None:
-        self._lines = lines(text)
-        self._warn = warn
-        self.count = 0
-        self.last = ""
-
-    def __iter__(self) -> _Lines:
-        return self
-
-    def __next__(self) -> str:
-        line = next(self._lines)
-        if REFUSES_NUL and "\0" in line:
-            self._warn(NUL_WARNING)
-            line = line.replace("\0", "\ufffd")
-        self.last = line
-        self.count += 1
-        return line
 
 
 def added_columns(prefix: str) -> list[str]:
@@ -129,7 +107,8 @@ def enrich_chunk(
     memo: Memo | None = None,
 ) -> Iterator[str | list[str]]:
     """The header (cells), then every record with the risk columns appended, in the order read: a record
-    of one line as its text with the added cells and `terminator` after it, any other as its cells.
+    as wide as its header as its text with the added cells and `terminator` after it, any other as its
+    cells.
 
     The users are read from `fields`: all of them when `every_field`, else the first that the row has a
     value in. Fields are looked up in each chunk's own header, so a field that appears only in a later
@@ -137,8 +116,11 @@ def enrich_chunk(
     replaced, not repeated. A row with fewer cells than the header is completed with empty cells, one
     with more loses the extra cells, each said through `warn`. `memo` keeps the added text of the cells
     met, from one chunk to the next (one Memo per prefix and terminator)."""
-    source = _Lines(body, warn)
-    reader = csv.reader(source)
+    if REFUSES_NUL and "\0" in body:
+        warn(NUL_WARNING)
+        body = body.replace("\0", "\ufffd")
+    end = [0]
+    reader = csv.reader(lines(body, end))
     header = next(reader, None)
     if header is None:
         return
@@ -148,13 +130,13 @@ def enrich_chunk(
     sources = [(position[name], position.get(MV + name)) for name in fields if name in position]
     yield header + added_columns(prefix)
     added = _adder(table, sources, every_field, Memo() if memo is None else memo, terminator)
-    read = source.count
+    start = end[0]
     for row in reader:
-        whole_line = source.count - read == 1 and kept is None and len(row) == width
-        read = source.count
-        if whole_line:
-            yield _line(source.last) + added(row)
+        if kept is None and len(row) == width:  # the record's own text, the added cells after it
+            yield _line(body[start : end[0]]) + added(row)
+            start = end[0]
             continue
+        start = end[0]
         if len(row) != width:
             row = _fitted(row, width, warn)  # noqa: PLW2901 -- the row as wide as its header
         if kept is not None:
@@ -170,8 +152,8 @@ def _adder(
     memo: Memo,
     terminator: str,
 ) -> Callable[[list[str]], str]:
-    """What makes a one-line row's added text: from the memo when the cell that names the user was met
-    before, else found in the table and kept (a list of users is found each time)."""
+    """What makes a record's added text: from the memo when the cell that names the user was met before,
+    else found in the table and kept (a list of users is found each time)."""
     cells, describe, look_up = memo.cells, table.describe, table.look_up
 
     def added(row: list[str]) -> str:
@@ -180,7 +162,7 @@ def _adder(
         for index, mv_index in sources:  # the first field with a value names the users
             cell = row[index]
             if cell:
-                if mv_index is not None and row[mv_index]:  # a multivalue twin on one line
+                if mv_index is not None and row[mv_index]:  # a multivalue field: its values
                     return _suffix(*describe(_users(row, ((index, mv_index),))), memo, terminator)
                 text = cells.get(cell)
                 if text is None:
@@ -197,7 +179,7 @@ def _adder(
 def _found(
     table: RiskTable, row: list[str], sources: Sequence[tuple[int, int | None]], every_field: bool
 ) -> tuple[Profile, str]:
-    """The users of a row and how they were matched, without the memo (a record over several lines)."""
+    """The users of a row and how they were matched, without the memo (a row fitted to its header)."""
     if every_field:
         return table.describe(_users(row, sources))
     for index, mv_index in sources:
@@ -221,7 +203,7 @@ def _one(found: tuple[Profile | None, str]) -> tuple[Profile, str]:
 
 
 def _line(text: str) -> str:
-    """A line without its terminator."""
+    """A record's text without its terminator."""
     if text.endswith("\r\n"):
         return text[:-2]
     return text[:-1] if text.endswith("\n") else text

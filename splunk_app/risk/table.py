@@ -197,12 +197,14 @@ class MemoryUsers:
         """The one email with this local part, AMBIGUOUS when several have it, else empty."""
         if len(self._domains) > DOMAIN_PROBES:
             return self._local_index().get(user, "")
-        emails = [
-            email for email in (f"{user}@{domain}" for domain in self._domains) if email in self.profiles
-        ]
-        if len(emails) > 1:
-            return AMBIGUOUS
-        return emails[0] if emails else ""
+        found = ""
+        for domain in self._domains:
+            email = f"{user}@{domain}"
+            if email in self.profiles:
+                if found:
+                    return AMBIGUOUS
+                found = email
+        return found
 
     def _local_index(self) -> dict[str, str]:
         """Local part -> the one email with it (or AMBIGUOUS), built once for a table of many mail domains."""

@@ -1,8 +1,8 @@
 """`| mimecastrisk`: the splunklib StreamingCommand around the risk table and the lean row path.
 
 splunklib speaks the chunked protocol (getinfo, metadata, framing, error messages); each chunk's body
-goes through `rows.enrich_chunk` instead of splunklib's per-field dict reader and writer: a one-line record
-is written back as its own text with the risk cells after it, any other through splunklib's csv writer,
+goes through `rows.enrich_chunk` instead of splunklib's per-field dict reader and writer: a record is
+written back as its own text with the risk cells after it (a malformed one through splunklib's csv writer),
 into a compact buffer (pinned splunk-sdk 2.1.1: `_execute_chunk_v2` and the record writer's buffer and
 csv writer are its internals).
 """
@@ -101,8 +101,8 @@ class MimecastRiskCommand(StreamingCommand):
             self.write_warning(f"mimecastrisk: {text}")
 
     def _execute_chunk_v2(self, process: Any, chunk: Any) -> None:
-        """splunklib's per-chunk step, with text for records: a record's own line and the added cells go
-        straight into the answer's buffer, any other record through splunklib's csv writer."""
+        """splunklib's per-chunk step, with text for records: a record's own text and the added cells go
+        straight into the answer's buffer, a row given as cells through splunklib's csv writer."""
         _metadata, body = chunk
         write, writerow = self._record_writer._buffer.write, self._record_writer._writerow
         for item in process(body):

@@ -79,10 +79,11 @@ def test_an_empty_body_gives_nothing():
     assert _rows("") == []
 
 
-def test_a_one_line_record_goes_back_as_its_own_text_and_others_as_cells():
+def test_a_record_goes_back_as_its_own_text_over_one_line_or_several():
     sent = 'user,"quoted",other\r\n"a@x.com",1,"x ""y"""\r\nb@x.com,"two\nlines",3\nc@y.org,,\n'
     answer = _answer(sent)
     assert answer.split("\r\n")[1].startswith('"a@x.com",1,"x ""y""",B,')  # splunkd's quoting, untouched
+    assert answer.split("\r\n")[2].startswith('b@x.com,"two\nlines",3,D,')
     header, one, two, three = list(csv.reader(io.StringIO(answer)))
     assert header[:3] == ["user", "quoted", "other"]
     assert [one[:4], two[:4], three[:4]] == [
