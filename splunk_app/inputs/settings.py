@@ -198,4 +198,4 @@ def _list(setting: Setting, text: str) -> list[str]:
 def interval_seconds(values: Mapping[str, Any]) -> float:
     """The run interval in seconds, or 0 for a cron schedule (then the full-snapshot period alone counts)."""
     text = str(values.get("interval") or "")
-    return float(text) if re.fullmatch(r"\d+(\.\d+)?", text) else 0.0
+    return float(text) if re.fullmatch(r"[0-9]+(\.[0-9]+)?", text) else 0.0  # ASCII: float() reads '٣٠٠' too

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from splunk_app.inputs.catalogue import CATALOGUE, SOURCETYPES, by_name
-from splunk_app.inputs.settings import InvalidSetting, parse
+from splunk_app.inputs.settings import InvalidSetting, interval_seconds, parse
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "packaging"))
 import ucc_inputs
@@ -136,3 +136,11 @@ def test_training_users_are_emails_split_on_commas_and_lines():
 def test_a_wrong_setting_is_named_with_what_is_allowed(data_set, params, words):
     with pytest.raises(InvalidSetting, match=words):
         parse(by_name(data_set).all_settings, params)
+
+
+@pytest.mark.parametrize(
+    ("interval", "seconds"),
+    [("300", 300.0), ("0.5", 0.5), ("*/5 * * * *", 0.0), ("٣٠٠", 0.0), ("1e9", 0.0), ("", 0.0), (None, 0.0)],
+)
+def test_the_interval_is_seconds_in_ascii_digits_or_a_cron_schedule(interval, seconds):
+    assert interval_seconds({"interval": interval}) == seconds
