@@ -7,17 +7,15 @@ inserter only. No wall clock decides how long a lease lasts, so a host clock tha
 suspend, a wrong time set by hand) can neither steal a lease nor keep one: the holder renews its lease by
 writing a new `beat` at least every RENEW seconds while it works, and a contender takes over only a lease
 whose holder and beat it has seen unchanged for STALE seconds of its own monotonic clock (a holder killed
-on another search head), or at once one whose holder was a process of this host that no longer exists
-(kill -9). A stale lease is removed with a delete that names its holder and beat, so a contender never
-removes a lease that was just renewed or taken by another. The holder checks that the lease is still its
-own each time it renews, and stops acting when it is not."""
+on another search head), or at once one whose holder was a process of this host, boot and pid namespace
+that no longer exists (kill -9; `holders`). A stale lease is removed with a delete that names its holder
+and beat, so a contender never removes a lease that was just renewed or taken by another. The holder
+checks that the lease is still its own each time it renews, and stops acting when it is not."""
 
 from __future__ import annotations
 
 import contextlib
-import os
 import random
-import socket
 import time
 import uuid
 from collections.abc import Iterator
@@ -25,6 +23,7 @@ from typing import Any, Callable
 
 from splunklib import client
 
+from splunk_app import holders
 from splunk_app.actions import LeaseLost
 from splunk_app.splunk import kvstore
 
@@ -54,7 +53,7 @@ class Leases:
         self._monotonic = monotonic
         self._sleep = sleep
         self._wait = wait
-        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+        self.holder = holders.new_holder()
 
     @contextlib.contextmanager
     def hold(self, account: str, group_id: str) -> Iterator[Callable[[], None]]:
@@ -97,7 +96,7 @@ class Leases:
             found = (str(current.get("holder") or ""), str(current.get("beat") or ""))
             if found != seen:
                 seen, seen_since = found, self._monotonic()
-            if current and (self._monotonic() - seen_since >= STALE or _ended_here(found[0])):
+            if current and (self._monotonic() - seen_since >= STALE or holders.ended_here(found[0])):
                 named = {"_key": key, "holder": found[0]}
                 if "beat" in current:  # a lease written before beats has none
                     named["beat"] = current["beat"]
@@ -113,24 +112,3 @@ class Leases:
 
     def _read(self, key: str) -> dict[str, Any] | None:
         return next(iter(kvstore.read(self.service, COLLECTION, query={"_key": key})), None)
-
-
-def _ended_here(holder: str) -> bool:
-    """Whether a lease's holder was a process of this host that has ended."""
-    host, _, rest = holder.partition(":")
-    pid = rest.partition(":")[0]
-    return host == socket.gethostname() and pid.isdigit() and not _alive(int(pid))
-
-
-def _alive(pid: int) -> bool:
-    """Whether a process of this host exists. Only asked on POSIX (on Windows os.kill would end it): there a
-    killed holder's lease ends with its time."""
-    if os.name != "posix":
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return True

@@ -3,7 +3,6 @@ key, and the lease that lets one run at a time act on a group."""
 
 from __future__ import annotations
 
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -15,6 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "soar_app" / "src")
 
 from mimecast_soar import store
 
+from splunk_app import holders
 from splunk_app.containment import Mark
 
 
@@ -66,7 +66,7 @@ def test_a_lease_whose_holder_died_is_free(records):
     dead = subprocess.run(
         [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
     )
-    holder = f"{socket.gethostname()}:{dead.stdout.strip()}:x"
+    holder = f"{holders.PLACE}:{dead.stdout.strip()}:x"
     records.record_key()  # the file exists
     with sqlite3.connect(records.path) as db:
         db.execute("INSERT INTO lease VALUES ('asset|g1', ?, 9e18)", (holder,))

@@ -17,14 +17,13 @@ import contextlib
 import json
 import os
 import secrets
-import socket
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from splunk_app import statedb
+from splunk_app import holders, statedb
 from splunk_app.actions import LeaseLost
 from splunk_app.containment import Mark, mark_from_document
 
@@ -135,7 +134,7 @@ class Records:
         change, which renews the lease and raises LeaseLost when another run took it. A lease ends when its
         holder lets it go, when its time is up, or when its holder process no longer exists (kill -9)."""
         key = f"{account}|{group_id}"
-        holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(6)}"
+        holder = holders.new_holder()
         gives_up = time.time() + LEASE_WAIT
         while not self._take(key, holder):
             if time.time() >= gives_up:
@@ -163,7 +162,7 @@ class Records:
     def _take(self, key: str, holder: str) -> bool:
         with self._open() as db, statedb.transaction(db):
             row = db.execute("SELECT holder, expires_at FROM lease WHERE key = ?", (key,)).fetchone()
-            if row is not None and row[1] > time.time() and _alive(row[0]):
+            if row is not None and row[1] > time.time() and not holders.ended_here(row[0]):
                 return False
             db.execute(
                 "INSERT OR REPLACE INTO lease VALUES (?, ?, ?)", (key, holder, time.time() + LEASE_SECONDS)
@@ -219,21 +218,6 @@ class Records:
         except OSError as err:
             raise statedb.StateError(f"the SOAR app's state folder cannot be created: {err}") from err
         return contextlib.closing(statedb.connect(self.path, SCHEMA))
-
-
-def _alive(holder: str) -> bool:
-    """Whether a lease's holder may still run: a process of another host, or one of this host that exists."""
-    host, _, rest = holder.partition(":")
-    pid = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid.isdigit():
-        return True
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return True
 
 
 def _matches(document: Mapping[str, Any], query: Mapping[str, Any]) -> bool:
