@@ -119,7 +119,7 @@ def enrich_chunk(
     if REFUSES_NUL and "\0" in body:
         warn(NUL_WARNING)
         body = body.replace("\0", "\ufffd")
-    end = [0]
+    end, size = [0], len(body)
     reader = csv.reader(lines(body, end))
     header = next(reader, None)
     if header is None:
@@ -131,18 +131,24 @@ def enrich_chunk(
     yield header + added_columns(prefix)
     added = _adder(table, sources, every_field, Memo() if memo is None else memo, terminator)
     start = end[0]
-    for row in reader:
-        if kept is None and len(row) == width:  # the record's own text, the added cells after it
-            yield _line(body[start : end[0]]) + added(row)
+    while True:
+        try:
+            for row in reader:
+                text = body[start : end[0]]
+                start = end[0]
+                # The record's own text, the added cells after it; not when its cells must be fitted, or
+                # when the body ended inside its quotes, where the cells would be swallowed.
+                if kept is None and len(row) == width and (start != size or not text.count('"') & 1):
+                    yield _line(text) + added(row)
+                else:
+                    row = _fitted_row(row, width, kept, warn)  # noqa: PLW2901 -- as wide as the header
+                    yield row + _cells(*_found(table, row, sources, every_field))
+            return
+        except csv.Error:  # a carriage return alone in a cell the csv module stopped at: read around it
+            text = body[start : end[0]]
             start = end[0]
-            continue
-        start = end[0]
-        if len(row) != width:
-            row = _fitted(row, width, warn)  # noqa: PLW2901 -- the row as wide as its header
-        if kept is not None:
-            row = [row[index] for index in kept]  # noqa: PLW2901 -- the row without the replaced columns
-        row.extend(_cells(*_found(table, row, sources, every_field)))
-        yield row
+            row = _fitted_row(_with_carriage_returns(_line(text)), width, kept, warn)
+            yield row + _cells(*_found(table, row, sources, every_field))
 
 
 def _adder(
@@ -249,6 +255,27 @@ def _quoted(cell: str) -> str:
     if "," in cell or "\n" in cell or "\r" in cell:
         return '"' + cell + '"'
     return cell
+
+
+def _with_carriage_returns(text: str) -> list[str]:
+    """The cells of a record the csv module refused, read with each lone carriage return stood in for by a
+    character the text lacks, then put back (the csv writer quotes them). Refused again: its text as one
+    cell, so that the record still goes on (fitted to the header with a warning)."""
+    stand_in = next((char for char in "\ufffe\uffff\ue000\ue001" if char not in text), "")
+    try:
+        found = list(csv.reader(lines(text.replace("\r", stand_in)))) if stand_in else []
+    except csv.Error:
+        found = []
+    if len(found) != 1:
+        return [text]
+    return [cell.replace(stand_in, "\r") for cell in found[0]]
+
+
+def _fitted_row(row: list[str], width: int, kept: list[int] | None, warn: Callable[[str], None]) -> list[str]:
+    """The row as wide as its header, without the columns the command replaces."""
+    if len(row) != width:
+        row = _fitted(row, width, warn)
+    return row if kept is None else [row[index] for index in kept]
 
 
 def _fitted(row: list[str], width: int, warn: Callable[[str], None]) -> list[str]:

@@ -170,3 +170,21 @@ def test_the_memo_is_emptied_when_its_budget_is_spent_and_answers_stay_the_same(
     assert _grades(body, table, memo) == ["B", "D", "B"] * 3
     assert len(table.asked) > 3  # dropped and found again
     assert memo.size <= rows.MEMO_BUDGET
+
+
+def test_a_carriage_return_alone_in_a_cell_neither_ends_the_search_nor_loses_the_record():
+    """The csv module refuses a lone CR outside quotes ("new-line character seen in unquoted field")."""
+    header, odd, after = _rows("user,x\na@x.com,1\rb\nb@x.com,2\n")
+    cells = [dict(zip(header, row)) for row in (odd, after)]
+    assert [(c["user"], c["x"], c["mc_safe_grade"]) for c in cells] == [
+        ("a@x.com", "1\rb", "B"),
+        ("b@x.com", "2", "D"),
+    ]
+    assert len(odd) == len(after) == len(header)
+
+
+def test_a_body_that_ends_inside_quotes_gets_its_cells_written_whole():
+    """Sent back as its own text, the added cells would fall inside the open quote."""
+    header, row = _rows('user,x\na@x.com,"open\nstill open\n')
+    assert dict(zip(header, row))["mc_safe_grade"] == "B"
+    assert row[1] == "open\nstill open\n" and len(row) == len(header)
