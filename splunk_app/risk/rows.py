@@ -27,6 +27,7 @@ _IDENTITY_AT = ENRICH_FIELDS.index("identity")
 MEMO_BUDGET = 1 << 26  # what a search's memo holds at most (`Memo`): about 77 MB, measured at 420,000 cells
 ENTRY = 100  # what one kept cell or text costs beyond its characters (the dict's slot, the string's header)
 _LIST_MARKS = re.compile(r"[,;<]")  # a value that may name several users
+_LONE_CR = re.compile(r"\r(?!\n)")
 _MV_VALUE = re.compile(r"\$((?:\$\$|[^$])*)\$(?:;|$)")
 
 
@@ -119,36 +120,46 @@ def enrich_chunk(
     if REFUSES_NUL and "\0" in body:
         warn(NUL_WARNING)
         body = body.replace("\0", "\ufffd")
+    readable, stand_in = _without_lone_carriage_returns(body)  # the same length: positions hold
     end, size = [0], len(body)
-    reader = csv.reader(lines(body, end))
+    reader = csv.reader(lines(readable, end))
     header = next(reader, None)
     if header is None:
         return
     width = len(header)
-    header, kept = _without_added(header, prefix)
+    header, kept = _without_added(_restored(header, stand_in), prefix)
     position = {name: index for index, name in enumerate(header)}
     sources = [(position[name], position.get(MV + name)) for name in fields if name in position]
     yield header + added_columns(prefix)
     added = _adder(table, sources, every_field, Memo() if memo is None else memo, terminator)
     start = end[0]
-    while True:
-        try:
-            for row in reader:
-                text = body[start : end[0]]
-                start = end[0]
-                # The record's own text, the added cells after it; not when its cells must be fitted, or
-                # when the body ended inside its quotes, where the cells would be swallowed.
-                if kept is None and len(row) == width and (start != size or not text.count('"') & 1):
-                    yield _line(text) + added(row)
-                else:
-                    row = _fitted_row(row, width, kept, warn)  # noqa: PLW2901 -- as wide as the header
-                    yield row + _cells(*_found(table, row, sources, every_field))
-            return
-        except csv.Error:  # a carriage return alone in a cell the csv module stopped at: read around it
-            text = body[start : end[0]]
-            start = end[0]
-            row = _fitted_row(_with_carriage_returns(_line(text)), width, kept, warn)
+    for row in reader:
+        text = body[start : end[0]]
+        start = end[0]
+        if stand_in and _LONE_CR.search(text):
+            row, text = _restored(row, stand_in), ""  # noqa: PLW2901 -- its cells as sent, for the writer
+        # The record's own text, the added cells after it; not when its cells must be fitted, when the body
+        # ended inside its quotes (the cells would be swallowed) or when it holds a lone carriage return.
+        if text and kept is None and len(row) == width and (start != size or not text.count('"') & 1):
+            yield _line(text) + added(row)
+        else:
+            row = _fitted_row(row, width, kept, warn)  # noqa: PLW2901 -- as wide as the header
             yield row + _cells(*_found(table, row, sources, every_field))
+
+
+def _without_lone_carriage_returns(body: str) -> tuple[str, str]:
+    """The body with each carriage return that no newline follows stood in for by a character the body
+    lacks (the csv module stops at one in an unquoted cell: "new-line character seen in unquoted field"),
+    and that character; the body itself and "" when it has none."""
+    if "\r" not in body or not _LONE_CR.search(body):
+        return body, ""
+    used = set(body)
+    stand_in = next(chr(code) for code in range(0xE000, 0x110000) if chr(code) not in used)
+    return _LONE_CR.sub(stand_in, body), stand_in
+
+
+def _restored(cells: list[str], stand_in: str) -> list[str]:
+    return [cell.replace(stand_in, "\r") for cell in cells] if stand_in else cells
 
 
 def _adder(
@@ -255,20 +266,6 @@ def _quoted(cell: str) -> str:
     if "," in cell or "\n" in cell or "\r" in cell:
         return '"' + cell + '"'
     return cell
-
-
-def _with_carriage_returns(text: str) -> list[str]:
-    """The cells of a record the csv module refused, read with each lone carriage return stood in for by a
-    character the text lacks, then put back (the csv writer quotes them). Refused again: its text as one
-    cell, so that the record still goes on (fitted to the header with a warning)."""
-    stand_in = next((char for char in "\ufffe\uffff\ue000\ue001" if char not in text), "")
-    try:
-        found = list(csv.reader(lines(text.replace("\r", stand_in)))) if stand_in else []
-    except csv.Error:
-        found = []
-    if len(found) != 1:
-        return [text]
-    return [cell.replace(stand_in, "\r") for cell in found[0]]
 
 
 def _fitted_row(row: list[str], width: int, kept: list[int] | None, warn: Callable[[str], None]) -> list[str]:

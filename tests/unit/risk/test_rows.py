@@ -188,3 +188,59 @@ def test_a_body_that_ends_inside_quotes_gets_its_cells_written_whole():
     header, row = _rows('user,x\na@x.com,"open\nstill open\n')
     assert dict(zip(header, row))["mc_safe_grade"] == "B"
     assert row[1] == "open\nstill open\n" and len(row) == len(header)
+
+
+def test_records_sent_back_as_text_read_as_the_same_cells_as_the_slow_path_in_random_bodies():
+    """Differential: over random bodies (quotes, commas, newlines, CRs, multivalue twins, lists, empty
+    cells, CRLF or LF), every answer read back by the csv module is the record's own cells and the cells
+    that the memo-free path (`_found`) adds, whatever the memo held from earlier chunks."""
+    import random
+
+    rng = random.Random(21)
+    table = table_from_rows(
+        [
+            {"email": f"u{n}@x.com", "safe_grade": "ABCDF"[n % 5], "department": 'R&D, "Labs"' * (n % 2)}
+            for n in range(9)
+        ]
+    )
+    pieces = [
+        "u1@x.com",
+        "U2@X.COM",
+        "CORP\\u3",
+        "u4",
+        "nobody@y.org",
+        "-",
+        "",
+        "a,b",
+        'q"x',
+        "l1\nl2",
+        "c\rr",
+        "u5@x.com; u6@x.com",
+        '"P" <u7@x.com>',
+    ]
+    memo = rows.Memo()
+    for chunk in range(200):
+        header = ["_raw", "user", "__mv_user", "other"]
+        body_rows = []
+        for _ in range(rng.randint(0, 12)):
+            values = [rng.choice(pieces) for _ in range(rng.choice((1, 1, 3)))]
+            twin = encode_mv(values) if len(values) > 1 else ""
+            body_rows.append([rng.choice(pieces), "\n".join(values), twin, rng.choice(pieces)])
+        out = io.StringIO()
+        csv.writer(
+            out,
+            lineterminator=rng.choice(("\n", "\r\n")),
+            quoting=rng.choice((csv.QUOTE_MINIMAL, csv.QUOTE_ALL)),
+        ).writerows([header, *body_rows])
+        answer = io.StringIO()
+        writer = csv.writer(answer, lineterminator="\r\n")
+        for item in enrich_chunk(out.getvalue(), table, ("user",), False, "mc_", memo=memo):
+            answer.write(item) if isinstance(item, str) else writer.writerow(item)
+        back = list(csv.reader(io.StringIO(answer.getvalue(), newline="")))
+        if not body_rows:
+            continue
+        assert back[0] == header + added_columns("mc_"), chunk
+        sources = [(1, 2)]
+        for sent, got in zip(body_rows, back[1:]):
+            assert got == sent + rows._cells(*rows._found(table, sent, sources, False)), (chunk, sent)
+        assert len(back) == len(body_rows) + 1
