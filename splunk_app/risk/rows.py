@@ -132,18 +132,22 @@ def enrich_chunk(
     sources = [(position[name], position.get(MV + name)) for name in fields if name in position]
     yield header + added_columns(prefix)
     added = _adder(table, sources, every_field, Memo() if memo is None else memo, terminator)
-    start = end[0]
+    start, plain = end[0], kept is None
     for row in reader:
-        text = body[start : end[0]]
-        start = end[0]
-        if stand_in and _LONE_CR.search(text):
-            row, text = _restored(row, stand_in), ""  # noqa: PLW2901 -- its cells as sent, for the writer
+        stop = end[0]
+        text = body[start:stop]
+        start = stop
         # The record's own text, the added cells after it; not when its cells must be fitted, when the body
         # ended inside its quotes (the cells would be swallowed) or when it holds a lone carriage return.
-        if text and kept is None and len(row) == width and (start != size or not text.count('"') & 1):
+        if (
+            plain
+            and len(row) == width
+            and (stop != size or not text.count('"') & 1)
+            and not (stand_in and _LONE_CR.search(text))
+        ):
             yield _line(text) + added(row)
         else:
-            row = _fitted_row(row, width, kept, warn)  # noqa: PLW2901 -- as wide as the header
+            row = _fitted_row(_restored(row, stand_in), width, kept, warn)  # noqa: PLW2901 -- for the writer
             yield row + _cells(*_found(table, row, sources, every_field))
 
 
