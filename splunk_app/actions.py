@@ -25,8 +25,10 @@ from splunk_app.mimecast import (
     NetworkError,
 )
 from splunk_app.mimecast.errors import MalformedResponse, OutOfTime, RateLimited, item_failures
+from splunk_app.risk.identity import USER_FIELDS
 
-EMAIL_FIELDS = ("mimecast_identity", "user", "src_user", "recipient", "email")
+# mimecastrisk's pick first, then the users' fields in the identity rule's order, without the sender.
+EMAIL_FIELDS = ("mimecast_identity", *(name for name in USER_FIELDS if name != "sender"))
 DEFAULT_MAX_USERS = 25
 DEFAULT_SWEEP_USERS = 500  # the sweep's Max users when its alert action does not set one
 NO_SWEEP = (

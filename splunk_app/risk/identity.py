@@ -45,6 +45,10 @@ NOT_PEOPLE = frozenset(
     )
 )
 SERVICE_DOMAIN = "nt authority"
+# The fields that name an event's users, in the order they are read: whom the event is about (the user, a
+# mail's recipient) before who acted or sent it (a sender may be an outsider). `mimecastrisk` reads the
+# first that an event has; the alert actions the same, after `mimecast_identity`, and never a `sender`.
+USER_FIELDS = ("user", "recipient", "src_user", "sender", "email")
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from typing import Any
 from splunklib.searchcommands import Configuration, Option, StreamingCommand
 from splunklib.searchcommands.internals import CsvDialect
 
+from splunk_app.risk.identity import USER_FIELDS
 from splunk_app.risk.policy import PolicyError, shipped
 from splunk_app.risk.prepared import cache_folder
 from splunk_app.risk.rows import Memo, enrich_chunk
@@ -29,8 +30,6 @@ from splunk_app.splunk.logs import get_logger
 from splunk_app.splunk.risk_store import read_table
 from splunk_app.splunk.service import SplunkdError, connect
 
-# Whom an event is about (the user, a mail's recipient) before who sent it: a sender may be an outsider.
-DEFAULT_FIELDS = ("user", "recipient", "src_user", "sender", "email")
 FIELD_LIMIT = 1 << 30  # splunkd sends whole events: a 10 MB field is passed through, never an error
 _PREFIX = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.]*")  # never empty: the event's own fields stay
 _DOMAIN = re.compile(r"@?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*")
@@ -81,7 +80,7 @@ class MimecastRiskCommand(StreamingCommand):
     def stream(self, records: str) -> Iterator[str | list[str]]:
         """The chunk's body enriched: the header's cells, then each record as text or cells."""
         assert self._table is not None, "prepare() reads the table"
-        fields = self.fieldnames or DEFAULT_FIELDS
+        fields = self.fieldnames or USER_FIELDS
         return enrich_chunk(
             records,
             self._table,

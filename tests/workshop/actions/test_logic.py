@@ -66,6 +66,21 @@ def test_first_default_field_that_has_a_value_wins_and_users_are_distinct():
     assert problems == []
 
 
+def test_a_mails_recipient_comes_before_its_sender_and_a_sender_alone_is_never_acted_on():
+    """CIM's Email model writes the sender in `src_user`: the one an alert is about is the recipient."""
+    targets, problems = actions.pick_targets(
+        _rows(
+            {"src_user": "sender@example.com", "recipient": "clicker@example.com"},
+            {"sender": "insider@example.com"},
+        ),
+        "",
+        _lower,
+    )
+
+    assert targets == [actions.Target("clicker@example.com", "0")]
+    assert [(p.rid, p.outcome) for p in problems] == [("1", "skipped")]
+
+
 def test_a_chosen_field_and_multivalue_results():
     targets, problems = actions.pick_targets(
         _rows({"rcpt": "a@x.example", "__mv_rcpt": "$a@x.example$;$b@x.example$", "user": "u@x.example"}),
@@ -85,7 +100,7 @@ def test_results_without_a_usable_email_are_one_problem_each():
     assert [t.email for t in targets] == ["ok@example.com"]
     assert [(p.rid, p.outcome) for p in problems] == [("1", "skipped"), ("2", "skipped")]
     assert (
-        "result 1 has no value in any of mimecast_identity, user, src_user, recipient, email"
+        "result 1 has no value in any of mimecast_identity, user, recipient, src_user, email"
         in problems[0].detail
     )
     assert "'CORP\\\\jdoe' is not a user of the risk table" in problems[1].detail
